@@ -1,0 +1,24 @@
+import { Command, CommanderError } from "commander";
+import { clusterCommand } from "./commands/cluster.ts";
+
+/** Runs the CLI and returns the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = new Command("capstan")
+    .description("Kubernetes admission control and operators in TypeScript")
+    .version(packageVersion())
+    .exitOverride()
+    .showHelpAfterError();
+  program.addCommand(clusterCommand());
+  try {
+    await program.parseAsync([...argv]);
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    process.stderr.write(`capstan: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}
+
+function packageVersion(): string {
+  return process.env.npm_package_version ?? "0.1.0";
+}

@@ -1,0 +1,141 @@
+import type { Readable } from "node:stream";
+import { Agent, type Dispatcher } from "undici";
+import { type Connection, type ConnectionOptions, loadConnection } from "./connection.ts";
+import { type ApiStatus, apiErrorFor, ConnectionError } from "./errors.ts";
+
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+export interface ApiRequest {
+  readonly method?: HttpMethod;
+  /** An absolute API path such as `/api/v1/namespaces/default/configmaps`. */
+  readonly path: string;
+  readonly query?: Readonly<Record<string, string | number | boolean | undefined>>;
+  /** Sent as JSON unless it is already a string. */
+  readonly body?: unknown;
+  /** Default `application/json`. */
+  readonly contentType?: string;
+  readonly accept?: string;
+  readonly signal?: AbortSignal;
+}
+
+export interface ApiStream {
+  readonly status: number;
+  readonly body: Readable;
+}
+
+export interface ApiClientOptions {
+  /** Fail a request whose headers have not arrived in this time. Default 30 s. */
+  readonly headersTimeoutMs?: number;
+  /** Fail a non-streaming request whose body stalls for this long. Default 60 s. */
+  readonly bodyTimeoutMs?: number;
+  readonly connections?: number;
+}
+
+/**
+ * The HTTP layer every other part of capstan uses to talk to the API server: TLS and auth from the
+ * connection, JSON in and out, and typed errors (`ApiError` and subclasses) carrying the status,
+ * reason and the server's own message.
+ */
+export class ApiClient {
+  readonly connection: Connection;
+  readonly #dispatcher: Dispatcher;
+  readonly #bodyTimeoutMs: number;
+
+  constructor(connection: Connection, options: ApiClientOptions = {}) {
+    this.connection = connection;
+    this.#bodyTimeoutMs = options.bodyTimeoutMs ?? 60_000;
+    this.#dispatcher = new Agent({
+      connect: { ...connection.tls },
+      connections: options.connections ?? 64,
+      headersTimeout: options.headersTimeoutMs ?? 30_000,
+      bodyTimeout: 0,
+      keepAliveTimeout: 30_000,
+    });
+  }
+
+  static async fromKubeconfig(options: ConnectionOptions & ApiClientOptions = {}): Promise<ApiClient> {
+    return new ApiClient(await loadConnection(options), options);
+  }
+
+  /** Sends a request and parses the JSON answer; throws `ApiError` for non-2xx and `ConnectionError` when unreachable. */
+  async request<T>(request: ApiRequest): Promise<T> {
+    const response = await this.#send(request, this.#bodyTimeoutMs);
+    const text = await response.body.text();
+    if (response.statusCode >= 300) throw this.#error(request, response.statusCode, text, response.headers);
+    if (text === "") return undefined as T;
+    return ((request.accept ?? "application/json").includes("json") ? JSON.parse(text) : text) as T;
+  }
+
+  /** Opens a streaming request (watch, logs). The body has no idle timeout: the caller owns liveness. */
+  async stream(request: ApiRequest): Promise<ApiStream> {
+    const response = await this.#send(request, 0);
+    if (response.statusCode >= 300) {
+      const text = await response.body.text();
+      throw this.#error(request, response.statusCode, text, response.headers);
+    }
+    return { status: response.statusCode, body: response.body };
+  }
+
+  /** The full URL of an API path, keeping any path prefix the server URL has (API proxies). */
+  url(path: string, query?: ApiRequest["query"]): string {
+    return `${new URL(this.connection.server).origin}${this.#pathWithQuery(path, query)}`;
+  }
+
+  #pathWithQuery(path: string, query?: ApiRequest["query"]): string {
+    const prefix = new URL(this.connection.server).pathname.replace(/\/+$/, "");
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query ?? {})) {
+      if (value !== undefined) params.set(key, String(value));
+    }
+    const search = params.toString();
+    return `${prefix}${path}${search ? `?${search}` : ""}`;
+  }
+
+  async close(): Promise<void> {
+    await this.#dispatcher.close();
+  }
+
+  async #send(request: ApiRequest, bodyTimeout: number): Promise<Dispatcher.ResponseData> {
+    const method = request.method ?? "GET";
+    const headers: Record<string, string> = {
+      accept: request.accept ?? "application/json",
+      ...(await this.connection.headers()),
+    };
+    let body: string | undefined;
+    if (request.body !== undefined) {
+      body = typeof request.body === "string" ? request.body : JSON.stringify(request.body);
+      headers["content-type"] = request.contentType ?? "application/json";
+    }
+    try {
+      return await this.#dispatcher.request({
+        origin: new URL(this.connection.server).origin,
+        path: this.#pathWithQuery(request.path, request.query),
+        method,
+        headers,
+        body,
+        signal: request.signal,
+        bodyTimeout,
+      });
+    } catch (error) {
+      if (request.signal?.aborted) throw error;
+      throw new ConnectionError(this.connection.server, error);
+    }
+  }
+
+  #error(request: ApiRequest, status: number, text: string, headers: Dispatcher.ResponseData["headers"]) {
+    let body: ApiStatus;
+    try {
+      body = JSON.parse(text) as ApiStatus;
+    } catch {
+      body = { message: text.slice(0, 500) || undefined };
+    }
+    const retryAfter = Number(headers["retry-after"]);
+    return apiErrorFor({
+      status,
+      method: request.method ?? "GET",
+      path: request.path,
+      body,
+      retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
+    });
+  }
+}
