@@ -1,11 +1,11 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { request } from "node:https";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { createCertificateAuthority, createSigningKeyPair } from "../../tls/certificates.ts";
 import { ensureBinaries } from "./binaries.ts";
 import { freePort } from "./ports.ts";
-import { isAlive, type ManagedProcess, signal, sleep, startProcess, stopPid, tailLog } from "./processes.ts";
+import { isAlive, type ManagedProcess, signal, startProcess, stopPid } from "./processes.ts";
+import { type ClientTls, httpStatus, waitFor } from "./readiness.ts";
 
 export interface ControlPlaneOptions {
   /** Where certificates, etcd data, logs, the kubeconfig and state.json live. Created if missing. */
@@ -31,7 +31,7 @@ export interface ControlPlaneState {
 
 interface Pki {
   readonly ca: string;
-  readonly tls: { readonly ca: string; readonly cert: string; readonly key: string };
+  readonly tls: ClientTls;
 }
 
 const stateFileName = "state.json";
@@ -246,36 +246,4 @@ function writeKubeconfig(dir: string, server: string): string {
 
 function b64File(file: string): string {
   return readFileSync(file).toString("base64");
-}
-
-async function waitFor(proc: ManagedProcess, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (proc.hasExited() || !isAlive(proc.pid)) {
-      const code = await Promise.race([proc.exited, sleep(100).then(() => "unknown")]);
-      const inUse = /address already in use/i.test(tailLog(proc.logFile, 50));
-      throw new Error(
-        `${proc.name} exited early (${code})${inUse ? ": a port it was given is taken; run the command again" : ""}. ` +
-          `Last lines of ${proc.logFile}:\n${tailLog(proc.logFile)}`,
-      );
-    }
-    if (await check().catch(() => false)) return;
-    await sleep(200);
-  }
-  throw new Error(
-    `${proc.name} was not ready after ${timeoutMs / 1000} s. Last lines of ${proc.logFile}:\n${tailLog(proc.logFile)}`,
-  );
-}
-
-function httpStatus(url: string, tls?: Pki["tls"]): Promise<number> {
-  if (url.startsWith("http:")) return fetch(url).then((r) => r.status);
-  return new Promise((resolve, reject) => {
-    const req = request(url, { ...tls, timeout: 5_000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.once("timeout", () => req.destroy(new Error("timed out")));
-    req.once("error", reject);
-    req.end();
-  });
 }
