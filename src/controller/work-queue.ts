@@ -1,0 +1,338 @@
+import { ApiError } from "../k8s/errors.ts";
+import { Log, type Logger } from "../telemetry/logger.ts";
+import { type Clock, systemClock, type TimerHandle } from "./clock.ts";
+import { ExponentialBackoff, type RetryPolicy } from "./retry-policy.ts";
+import { queueMetrics, reportQueue } from "./work-queue-metrics.ts";
+
+/** What a callback may return: ask to run again after a delay even though it succeeded. */
+export interface ReconcileResult {
+  /** Milliseconds until the item runs again (a periodic re-check). */
+  readonly requeueAfter?: number;
+}
+
+export interface WorkItem<T> {
+  /** The coalescing key: adds with the same key merge into one pending item. */
+  readonly key: string;
+  /** The serialisation lane: items of one lane never run at the same time. */
+  readonly lane: string;
+  /** The payload of the latest add. */
+  readonly payload: T;
+  /** 0 on a first run, n on the n-th retry after failures. */
+  readonly attempt: number;
+}
+
+/** What a callback returns; `void` so that `async () => {}` fits. */
+// biome-ignore lint/suspicious/noConfusingVoidType: callbacks written as `async () => {}` return Promise<void>
+export type ProcessResult = ReconcileResult | undefined | void;
+
+export type ProcessItem<T> = (item: WorkItem<T>) => Promise<ProcessResult> | ProcessResult;
+
+export interface WorkQueueOptions<T> {
+  /** Names the queue in metrics and logs. */
+  readonly name: string;
+  readonly process: ProcessItem<T>;
+  /** Items of different lanes that may run at once. Default 10. */
+  readonly workers?: number;
+  /** Default: exponential backoff from 500 ms, doubling, capped at 60 s, ±20 % jitter, never giving up. */
+  readonly retry?: RetryPolicy;
+  readonly clock?: Clock;
+  /** Source of jitter; injectable for tests. */
+  readonly random?: () => number;
+  readonly logger?: Logger;
+  /** Starts paused (a standby replica fills the queue but does not run it). */
+  readonly paused?: boolean;
+}
+
+type EntryState = "ready" | "running" | "retrying" | "requeued";
+
+interface Entry<T> {
+  readonly key: string;
+  readonly lane: string;
+  payload: T;
+  state: EntryState;
+  /** An add arrived while running: run again afterwards. */
+  dirty: boolean;
+  failures: number;
+  readySince: number;
+  startedAt: number;
+  timer?: TimerHandle;
+}
+
+interface Lane {
+  readonly keys: string[];
+  busy: boolean;
+}
+
+/**
+ * A keyed, de-duplicating work queue in the style of controller-runtime's workqueue:
+ *
+ * - adds for the same key coalesce, so the callback sees the latest payload;
+ * - one callback at a time per lane (the lane is the key itself unless an ordering strategy
+ *   groups keys), `workers` callbacks across lanes, lanes served in FIFO order;
+ * - a callback that throws runs again after its retry policy's delay; adds that arrive while an
+ *   item waits for a retry update its payload without cutting the wait short;
+ * - a callback may return `{ requeueAfter }`; an add before then runs it at once.
+ */
+export class WorkQueue<T> {
+  readonly name: string;
+  readonly #process: ProcessItem<T>;
+  readonly #workers: number;
+  readonly #retry: RetryPolicy;
+  readonly #clock: Clock;
+  readonly #random: () => number;
+  readonly #log: Logger;
+  readonly #entries = new Map<string, Entry<T>>();
+  readonly #lanes = new Map<string, Lane>();
+  /** Lanes with a ready item and nothing running, in the order they became ready. */
+  readonly #readyLanes = new Set<string>();
+  #running = 0;
+  #readyCount = 0;
+  #paused: boolean;
+  #stopped = false;
+  #idleWaiters: (() => void)[] = [];
+  readonly #unreport: () => void;
+
+  constructor(options: WorkQueueOptions<T>) {
+    this.name = options.name;
+    this.#process = options.process;
+    this.#workers = options.workers ?? 10;
+    if (!(Number.isInteger(this.#workers) && this.#workers > 0)) {
+      throw new RangeError(`work queue ${this.name}: workers must be a positive integer, got ${this.#workers}`);
+    }
+    this.#retry = options.retry ?? new ExponentialBackoff();
+    this.#clock = options.clock ?? systemClock;
+    this.#random = options.random ?? Math.random;
+    this.#log = (options.logger ?? Log).child({ queue: this.name });
+    this.#paused = options.paused ?? false;
+    this.#unreport = reportQueue(() => this.#gauges());
+  }
+
+  /** Queues `key` with `payload`, merging with a pending item of the same key. */
+  add(key: string, payload: T, lane: string = key): void {
+    if (this.#stopped) return;
+    queueMetrics.adds.inc({ queue: this.name });
+    const entry = this.#entries.get(key);
+    if (!entry) {
+      const created: Entry<T> = {
+        key,
+        lane,
+        payload,
+        state: "ready",
+        dirty: false,
+        failures: 0,
+        readySince: 0,
+        startedAt: 0,
+      };
+      this.#entries.set(key, created);
+      this.#makeReady(created);
+      return;
+    }
+    entry.payload = payload;
+    queueMetrics.coalesced.inc({ queue: this.name });
+    if (entry.state === "running") entry.dirty = true;
+    else if (entry.state === "requeued") this.#makeReady(entry);
+  }
+
+  /** Queues `key` once `delayMs` has passed (unless it is added sooner). */
+  addAfter(key: string, payload: T, delayMs: number, lane: string = key): void {
+    if (this.#stopped) return;
+    if (this.#entries.has(key)) {
+      this.add(key, payload, lane);
+      return;
+    }
+    const entry: Entry<T> = {
+      key,
+      lane,
+      payload,
+      state: "requeued",
+      dirty: false,
+      failures: 0,
+      readySince: 0,
+      startedAt: 0,
+    };
+    this.#entries.set(key, entry);
+    this.#wait(entry, "requeued", delayMs);
+  }
+
+  /** Items ready to run. */
+  get depth(): number {
+    return this.#readyCount;
+  }
+
+  /** Callbacks running now. */
+  get running(): number {
+    return this.#running;
+  }
+
+  /** Every item the queue knows: ready, running or waiting for a timer. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  has(key: string): boolean {
+    return this.#entries.has(key);
+  }
+
+  /** Stops starting new callbacks; running ones finish. Adds keep coalescing. */
+  pause(): void {
+    this.#paused = true;
+  }
+
+  resume(): void {
+    if (this.#stopped) return;
+    this.#paused = false;
+    this.#pump();
+  }
+
+  get paused(): boolean {
+    return this.#paused;
+  }
+
+  /** Resolves once no callback runs and none can start now (timers may still be pending). */
+  idle(): Promise<void> {
+    if (this.#isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** Drops pending items and timers and waits for running callbacks to finish. */
+  async shutDown(): Promise<void> {
+    this.#stopped = true;
+    this.#paused = true;
+    for (const entry of this.#entries.values()) {
+      if (entry.timer) this.#clock.clearTimeout(entry.timer);
+    }
+    for (const [key, entry] of this.#entries) if (entry.state !== "running") this.#entries.delete(key);
+    this.#lanes.clear();
+    this.#readyLanes.clear();
+    this.#readyCount = 0;
+    await this.idle();
+    this.#unreport();
+  }
+
+  #makeReady(entry: Entry<T>): void {
+    if (entry.timer) {
+      this.#clock.clearTimeout(entry.timer);
+      entry.timer = undefined;
+    }
+    entry.state = "ready";
+    entry.readySince = this.#clock.now();
+    this.#readyCount++;
+    let lane = this.#lanes.get(entry.lane);
+    if (!lane) {
+      lane = { keys: [], busy: false };
+      this.#lanes.set(entry.lane, lane);
+    }
+    lane.keys.push(entry.key);
+    if (!lane.busy) this.#readyLanes.add(entry.lane);
+    this.#pump();
+  }
+
+  #wait(entry: Entry<T>, state: "retrying" | "requeued", delayMs: number): void {
+    entry.state = state;
+    entry.timer = this.#clock.setTimeout(() => {
+      entry.timer = undefined;
+      if (this.#entries.get(entry.key) === entry) this.#makeReady(entry);
+    }, delayMs);
+  }
+
+  #pump(): void {
+    while (!this.#paused && this.#running < this.#workers) {
+      const laneName = this.#readyLanes.values().next().value;
+      if (laneName === undefined) break;
+      this.#readyLanes.delete(laneName);
+      const lane = this.#lanes.get(laneName);
+      const key = lane?.keys.shift();
+      const entry = key === undefined ? undefined : this.#entries.get(key);
+      if (!lane || !entry) continue;
+      lane.busy = true;
+      this.#readyCount--;
+      this.#running++;
+      void this.#run(entry, lane);
+    }
+    this.#notifyIdle();
+  }
+
+  async #run(entry: Entry<T>, lane: Lane): Promise<void> {
+    entry.state = "running";
+    entry.dirty = false;
+    entry.startedAt = this.#clock.now();
+    queueMetrics.queueSeconds.observe({ queue: this.name }, (entry.startedAt - entry.readySince) / 1000);
+    let result: ProcessResult;
+    let failure: { error: unknown } | undefined;
+    try {
+      result = await this.#process({
+        key: entry.key,
+        lane: entry.lane,
+        payload: entry.payload,
+        attempt: entry.failures,
+      });
+    } catch (error) {
+      failure = { error };
+    }
+    queueMetrics.workSeconds.observe({ queue: this.name }, (this.#clock.now() - entry.startedAt) / 1000);
+    this.#running--;
+    lane.busy = false;
+    if (lane.keys.length > 0) this.#readyLanes.add(entry.lane);
+    else this.#lanes.delete(entry.lane);
+    if (this.#stopped) this.#entries.delete(entry.key);
+    else if (failure) this.#afterFailure(entry, failure.error);
+    else this.#afterSuccess(entry, result);
+    this.#pump();
+  }
+
+  #afterSuccess(entry: Entry<T>, result: ProcessResult): void {
+    entry.failures = 0;
+    const requeueAfter = result?.requeueAfter;
+    if (entry.dirty) this.#makeReady(entry);
+    else if (requeueAfter !== undefined && requeueAfter >= 0) this.#wait(entry, "requeued", requeueAfter);
+    else this.#entries.delete(entry.key);
+  }
+
+  #afterFailure(entry: Entry<T>, error: unknown): void {
+    entry.failures++;
+    queueMetrics.failures.inc({ queue: this.name });
+    const policyDelay = this.#retry.delayMs(entry.failures, this.#random);
+    const message = error instanceof Error ? error.message : String(error);
+    if (policyDelay === undefined) {
+      queueMetrics.givenUp.inc({ queue: this.name });
+      this.#log.error(
+        { key: entry.key, failures: entry.failures, err: message },
+        "callback failed; retry policy gave up",
+      );
+      entry.failures = 0;
+      if (entry.dirty) this.#makeReady(entry);
+      else this.#entries.delete(entry.key);
+      return;
+    }
+    const serverDelay = error instanceof ApiError && error.retryAfterSeconds ? error.retryAfterSeconds * 1000 : 0;
+    const delayMs = Math.max(policyDelay, serverDelay);
+    queueMetrics.retries.inc({ queue: this.name });
+    this.#log.warn({ key: entry.key, attempt: entry.failures, delayMs, err: message }, "callback failed; will retry");
+    this.#wait(entry, "retrying", delayMs);
+  }
+
+  #isIdle(): boolean {
+    return this.#running === 0 && (this.#paused || this.#readyCount === 0);
+  }
+
+  #notifyIdle(): void {
+    if (!this.#isIdle() || this.#idleWaiters.length === 0) return;
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  #gauges() {
+    let longest = 0;
+    const now = this.#clock.now();
+    for (const entry of this.#entries.values()) {
+      if (entry.state === "running") longest = Math.max(longest, (now - entry.startedAt) / 1000);
+    }
+    return {
+      name: this.name,
+      depth: this.#readyCount,
+      waiting: this.#entries.size - this.#readyCount - this.#running,
+      longestRunningSeconds: longest,
+    };
+  }
+}
