@@ -44,7 +44,7 @@ export async function createCertificateAuthority(options: AuthorityOptions): Pro
     serialNumber: randomSerial(),
     name: distinguishedName(options.commonName, []),
     notBefore,
-    notAfter: new Date(notBefore.getTime() + (options.validForMs ?? 3650 * dayMs)),
+    notAfter: new Date(Date.now() + (options.validForMs ?? 3650 * dayMs)),
     keys,
     signingAlgorithm: keyAlgorithm,
     extensions: [
@@ -55,10 +55,18 @@ export async function createCertificateAuthority(options: AuthorityOptions): Pro
   });
   const caKey = keys.privateKey;
   return {
-    cert: cert.toString("pem"),
+    cert: pemText(cert),
     key: await privateKeyPem(caKey),
     issue: (request) => issueLeaf(cert, caKey, request),
   };
+}
+
+/** Loads an existing CA (PEM certificate and PKCS#8 key made by `createCertificateAuthority`) to issue more certificates. */
+export async function authorityFromPem(cert: string, key: string): Promise<CertificateAuthority> {
+  const der = Buffer.from(key.replace(/-----[A-Z ]+-----|\s/g, ""), "base64");
+  const caKey = await webcrypto.subtle.importKey("pkcs8", der, keyAlgorithm, false, ["sign"]);
+  const ca = new x509.X509Certificate(cert);
+  return { cert, key, issue: (request) => issueLeaf(ca, caKey, request) };
 }
 
 async function issueLeaf(ca: x509.X509Certificate, caKey: CryptoKey, request: LeafRequest): Promise<KeyPairPem> {
@@ -82,13 +90,13 @@ async function issueLeaf(ca: x509.X509Certificate, caKey: CryptoKey, request: Le
     subject: distinguishedName(request.commonName, request.organizations ?? []),
     issuer: ca.subject,
     notBefore,
-    notAfter: new Date(notBefore.getTime() + (request.validForMs ?? 365 * dayMs)),
+    notAfter: new Date(Date.now() + (request.validForMs ?? 365 * dayMs)),
     publicKey: keys.publicKey,
     signingKey: caKey,
     signingAlgorithm: keyAlgorithm,
     extensions,
   });
-  return { cert: cert.toString("pem"), key: await privateKeyPem(keys.privateKey) };
+  return { cert: pemText(cert), key: await privateKeyPem(keys.privateKey) };
 }
 
 /** A PEM key pair for signing service-account tokens. */
@@ -125,4 +133,8 @@ function randomSerial(): string {
 function distinguishedName(commonName: string, organizations: readonly string[]): string {
   const escaped = (value: string) => value.replace(/([,+"\\<>;=])/g, "\\$1");
   return [`CN=${escaped(commonName)}`, ...organizations.map((o) => `O=${escaped(o)}`)].join(", ");
+}
+
+function pemText(cert: x509.X509Certificate): string {
+  return `${cert.toString("pem").trim()}\n`;
 }

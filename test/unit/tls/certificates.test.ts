@@ -1,7 +1,7 @@
 import { X509Certificate } from "node:crypto";
 import { createSecureContext } from "node:tls";
 import { describe, expect, it } from "vitest";
-import { certificateExpiry, createCertificateAuthority, createSigningKeyPair } from "../../src/tls/certificates.ts";
+import { certificateExpiry, createCertificateAuthority, createSigningKeyPair } from "../../../src/tls/certificates.ts";
 
 describe("certificates", () => {
   it("issues a server certificate signed by the CA with the requested names", async () => {

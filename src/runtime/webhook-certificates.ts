@@ -1,0 +1,260 @@
+import type { ApiClient } from "../k8s/api-client.ts";
+import { ConflictError, NotFoundError } from "../k8s/errors.ts";
+import {
+  authorityFromPem,
+  createCertificateAuthority,
+  type KeyPairPem,
+  type LeafRequest,
+} from "../tls/certificates.ts";
+import {
+  type CertificateBundle,
+  joinPem,
+  nextRotationStep,
+  pemCertificates,
+  type RotationPolicy,
+  type RotationStep,
+} from "../tls/rotation-plan.ts";
+
+export interface WebhookCertificateOptions extends RotationPolicy {
+  readonly client: ApiClient;
+  readonly namespace: string;
+  readonly secretName: string;
+  /** Names the serving certificate carries, e.g. `<service>.<namespace>.svc`. */
+  readonly dnsNames: readonly string[];
+  readonly ipAddresses?: readonly string[];
+  readonly validForMs: number;
+  /** Webhook configurations whose every webhook's `clientConfig.caBundle` follows the trust bundle. */
+  readonly mutatingWebhookConfigurations?: readonly string[];
+  readonly validatingWebhookConfigurations?: readonly string[];
+}
+
+interface SecretObject {
+  metadata: { name: string; namespace: string; resourceVersion?: string; annotations?: Record<string, string> };
+  type?: string;
+  data?: Record<string, string>;
+}
+
+const publishedAtAnnotation = "capstan.dev/next-ca-published-at";
+const attempts = 5;
+
+/**
+ * Keeps the webhook serving certificate in a Secret: made on first start (never at build time),
+ * rotated before it expires, with the webhook configurations' caBundle kept in step. Any replica
+ * may call `ensure`; only the leader should call `rotateIfDue`.
+ */
+export class WebhookCertificates {
+  readonly #options: WebhookCertificateOptions;
+
+  constructor(options: WebhookCertificateOptions) {
+    this.#options = options;
+  }
+
+  /** Returns the stored certificates, creating them if none exist yet (safe when replicas race). */
+  async ensure(): Promise<CertificateBundle> {
+    const existing = await this.read();
+    if (existing) return existing.bundle;
+    const ca = await createCertificateAuthority({
+      commonName: `${this.#options.secretName}-ca`,
+      validForMs: this.#caValidity(),
+    });
+    const leaf = await ca.issue(this.#leafRequest());
+    const bundle: CertificateBundle = {
+      caCert: ca.cert,
+      caKey: ca.key,
+      tlsCert: leaf.cert,
+      tlsKey: leaf.key,
+      trustBundle: joinPem([ca.cert]),
+    };
+    try {
+      await this.#options.client.request({
+        method: "POST",
+        path: this.#secretsPath(),
+        body: this.#toSecret(bundle),
+      });
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      const winner = await this.read();
+      if (!winner) throw error;
+      return winner.bundle;
+    }
+    await this.syncCaBundle(bundle.trustBundle);
+    return bundle;
+  }
+
+  async read(): Promise<{ bundle: CertificateBundle; resourceVersion: string } | undefined> {
+    try {
+      const secret = await this.#options.client.request<SecretObject>({
+        path: `${this.#secretsPath()}/${this.#options.secretName}`,
+      });
+      return { bundle: fromSecret(secret), resourceVersion: secret.metadata.resourceVersion ?? "" };
+    } catch (error) {
+      if (error instanceof NotFoundError) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Takes the next rotation step if one is due: first publish a new CA next to the current one,
+   * then, once the API server has had time to trust it, serve a certificate it signs. Writes are
+   * guarded by resourceVersion, so two callers never both rotate.
+   */
+  async rotateIfDue(now = Date.now()): Promise<RotationStep> {
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      const stored = await this.read();
+      if (!stored) {
+        await this.ensure();
+        continue;
+      }
+      const step = nextRotationStep(stored.bundle, now, this.#options);
+      if (step.kind === "none") return step;
+      const updated =
+        step.kind === "publish-next-ca"
+          ? await this.#withNextCa(stored.bundle, now)
+          : await this.#switched(stored.bundle);
+      try {
+        await this.#options.client.request({
+          method: "PUT",
+          path: `${this.#secretsPath()}/${this.#options.secretName}`,
+          body: {
+            ...this.#toSecret(updated),
+            metadata: { ...this.#toSecret(updated).metadata, resourceVersion: stored.resourceVersion },
+          },
+        });
+      } catch (error) {
+        if (error instanceof ConflictError) continue;
+        throw error;
+      }
+      await this.syncCaBundle(updated.trustBundle);
+      return step;
+    }
+    throw new Error(`could not update Secret ${this.#options.namespace}/${this.#options.secretName}: it kept changing`);
+  }
+
+  /** Sets every webhook's caBundle in the named configurations (configurations not yet created are skipped). */
+  async syncCaBundle(trustBundle: string): Promise<void> {
+    const caBundle = Buffer.from(trustBundle).toString("base64");
+    const targets = [
+      ...(this.#options.mutatingWebhookConfigurations ?? []).map((n) => `mutatingwebhookconfigurations/${n}`),
+      ...(this.#options.validatingWebhookConfigurations ?? []).map((n) => `validatingwebhookconfigurations/${n}`),
+    ];
+    for (const target of targets) {
+      const path = `/apis/admissionregistration.k8s.io/v1/${target}`;
+      for (let attempt = 0; attempt < attempts; attempt++) {
+        let config: { metadata: { resourceVersion?: string }; webhooks?: { clientConfig: { caBundle?: string } }[] };
+        try {
+          config = await this.#options.client.request({ path });
+        } catch (error) {
+          if (error instanceof NotFoundError) break;
+          throw error;
+        }
+        if ((config.webhooks ?? []).every((w) => w.clientConfig.caBundle === caBundle)) break;
+        for (const webhook of config.webhooks ?? []) webhook.clientConfig.caBundle = caBundle;
+        try {
+          await this.#options.client.request({ method: "PUT", path, body: config });
+          break;
+        } catch (error) {
+          if (!(error instanceof ConflictError)) throw error;
+        }
+      }
+    }
+  }
+
+  async #withNextCa(bundle: CertificateBundle, now: number): Promise<CertificateBundle> {
+    const next = await createCertificateAuthority({
+      commonName: `${this.#options.secretName}-ca`,
+      validForMs: this.#caValidity(),
+    });
+    return {
+      ...bundle,
+      nextCaCert: next.cert,
+      nextCaKey: next.key,
+      nextCaPublishedAt: now,
+      trustBundle: joinPem([bundle.caCert, next.cert]),
+    };
+  }
+
+  async #switched(bundle: CertificateBundle): Promise<CertificateBundle> {
+    if (!bundle.nextCaCert || !bundle.nextCaKey) throw new Error("no next CA to switch to");
+    const leaf: KeyPairPem = await (await authorityFromPem(bundle.nextCaCert, bundle.nextCaKey)).issue(
+      this.#leafRequest(),
+    );
+    return {
+      caCert: bundle.nextCaCert,
+      caKey: bundle.nextCaKey,
+      tlsCert: leaf.cert,
+      tlsKey: leaf.key,
+      // The previous CA stays trusted until the next rotation: replicas may still serve its certificate.
+      trustBundle: joinPem([bundle.caCert, bundle.nextCaCert]),
+    };
+  }
+
+  #leafRequest(): LeafRequest {
+    return {
+      commonName: this.#options.dnsNames[0] ?? this.#options.secretName,
+      usage: "server",
+      dnsNames: this.#options.dnsNames,
+      ipAddresses: this.#options.ipAddresses ?? [],
+      validForMs: this.#options.validForMs,
+    };
+  }
+
+  #caValidity(): number {
+    return this.#options.validForMs * 3;
+  }
+
+  #secretsPath(): string {
+    return `/api/v1/namespaces/${this.#options.namespace}/secrets`;
+  }
+
+  #toSecret(bundle: CertificateBundle): SecretObject {
+    const data: Record<string, string> = {
+      "ca.crt": bundle.caCert,
+      "ca.key": bundle.caKey,
+      "tls.crt": bundle.tlsCert,
+      "tls.key": bundle.tlsKey,
+      "ca-bundle.crt": bundle.trustBundle,
+    };
+    if (bundle.nextCaCert && bundle.nextCaKey) {
+      data["next-ca.crt"] = bundle.nextCaCert;
+      data["next-ca.key"] = bundle.nextCaKey;
+    }
+    return {
+      metadata: {
+        name: this.#options.secretName,
+        namespace: this.#options.namespace,
+        annotations:
+          bundle.nextCaPublishedAt !== undefined ? { [publishedAtAnnotation]: String(bundle.nextCaPublishedAt) } : {},
+      },
+      type: "kubernetes.io/tls",
+      data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString("base64")])),
+    };
+  }
+}
+
+function fromSecret(secret: SecretObject): CertificateBundle {
+  const field = (key: string) => {
+    const value = secret.data?.[key];
+    return value === undefined ? undefined : Buffer.from(value, "base64").toString("utf8");
+  };
+  const required = (key: string) => {
+    const value = field(key);
+    if (value === undefined) {
+      throw new Error(
+        `Secret ${secret.metadata.namespace}/${secret.metadata.name} has no "${key}": delete it and capstan will make a new one`,
+      );
+    }
+    return value;
+  };
+  const publishedAt = secret.metadata.annotations?.[publishedAtAnnotation];
+  const caCert = required("ca.crt");
+  return {
+    caCert,
+    caKey: required("ca.key"),
+    tlsCert: required("tls.crt"),
+    tlsKey: required("tls.key"),
+    trustBundle: field("ca-bundle.crt") ?? joinPem(pemCertificates(caCert)),
+    nextCaCert: field("next-ca.crt"),
+    nextCaKey: field("next-ca.key"),
+    nextCaPublishedAt: publishedAt === undefined ? undefined : Number(publishedAt),
+  };
+}
