@@ -1,0 +1,36 @@
+// The authoring model: bindings as plain data plus callbacks, with no I/O.
+export type { AdmissionRequest, AdmissionResponse, ValidateActionResponse } from "./admission-request.ts";
+export type {
+  Action,
+  Binding,
+  Filters,
+  FinalizeAction,
+  MutateAction,
+  ValidateAction,
+  WatchLogAction,
+} from "./binding.ts";
+export { describeBinding, emptyFilters } from "./binding.ts";
+export { Capability, type CapabilityCfg } from "./capability.ts";
+export { Event, Operation, operationsOf, WatchPhase, watchPhasesOf } from "./events.ts";
+export {
+  admissionSkipReason,
+  carriedNamespace,
+  shouldSkipAdmission,
+  shouldSkipWatch,
+  watchSkipReason,
+} from "./filters.ts";
+export { addFinalizer, FINALIZER } from "./finalizer.ts";
+export {
+  loadedModules,
+  Module,
+  type ModuleStarter,
+  PeprModule,
+  type PeprModuleOptions,
+  setModuleStarter,
+} from "./module.ts";
+export * from "./module-config.ts";
+export { type DeepPartial, PeprMutateRequest } from "./mutate-request.ts";
+export { sanitizeResourceName } from "./names.ts";
+export { DeferredStore, type PeprStore, type Schedule } from "./store.ts";
+export { PeprValidateRequest } from "./validate-request.ts";
+export type * from "./when-types.ts";

@@ -1,0 +1,79 @@
+export type OnError = "audit" | "ignore" | "reject";
+export const onErrorValues: readonly OnError[] = ["audit", "ignore", "reject"];
+
+interface IgnoreList {
+  namespaces?: string[];
+}
+
+/** The `pepr` (or `capstan`) block of a module's package.json (Pepr's `ModuleConfig`). */
+export interface ModuleConfig {
+  uuid: string;
+  description?: string;
+  /** Required: what a failing or overrunning callback does to the request. */
+  onError: OnError;
+  /** The webhooks' `timeoutSeconds`, 1–30. Default 10. */
+  webhookTimeout?: number;
+  alwaysIgnore?: IgnoreList;
+  admission?: { alwaysIgnore?: IgnoreList };
+  watch?: { alwaysIgnore?: IgnoreList };
+  customLabels?: { namespace?: Record<string, string> };
+  env?: Record<string, string>;
+  rbac?: unknown[];
+  rbacMode?: "admin" | "scoped";
+  logLevel?: string;
+  peprVersion?: string;
+  appVersion?: string;
+  includedFiles?: string[];
+  additionalWebhooks?: { failurePolicy: "Fail" | "Ignore"; namespace: string }[];
+  /** The namespace capstan runs in (always ignored by its webhooks). Default "pepr-system". */
+  namespace?: string;
+}
+
+/** The parts of package.json a module hands to `PeprModule`. */
+export interface PackageJSON {
+  description?: string;
+  pepr?: Partial<ModuleConfig>;
+  capstan?: Partial<ModuleConfig>;
+}
+
+export const DEFAULT_WEBHOOK_TIMEOUT_SECONDS = 10;
+export const DEFAULT_MODULE_NAMESPACE = "pepr-system";
+const rfc1123Label = /^[a-z0-9]([-a-z0-9]{0,34}[a-z0-9])?$/;
+
+/** Reads and checks the module config; throws with what to fix. */
+export function parseModuleConfig(pkg: PackageJSON): ModuleConfig {
+  const raw = pkg.capstan ?? pkg.pepr;
+  if (!raw || typeof raw !== "object") {
+    throw new Error('Module config missing: package.json needs a "pepr" (or "capstan") object with uuid and onError');
+  }
+  const config = { ...raw, description: pkg.description ?? raw.description } as ModuleConfig;
+  if (!onErrorValues.includes(config.onError)) {
+    throw new Error(`Invalid onError value "${String(config.onError)}": use one of ${onErrorValues.join(", ")}`);
+  }
+  if (typeof config.uuid !== "string" || !rfc1123Label.test(config.uuid)) {
+    throw new Error(
+      `Invalid module uuid "${String(config.uuid)}": use at most 36 lower-case letters, digits and "-", starting and ending with a letter or digit`,
+    );
+  }
+  const timeout = config.webhookTimeout ?? DEFAULT_WEBHOOK_TIMEOUT_SECONDS;
+  if (!Number.isInteger(timeout) || timeout < 1 || timeout > 30) {
+    throw new Error(
+      `Invalid webhookTimeout ${String(config.webhookTimeout)}: use a whole number of seconds from 1 to 30`,
+    );
+  }
+  return { ...config, webhookTimeout: timeout };
+}
+
+function firstNonEmpty(...lists: (string[] | undefined)[]): string[] {
+  return lists.find((list) => list && list.length > 0) ?? [];
+}
+
+/** Namespaces admission ignores: `alwaysIgnore` wins when non-empty, then `admission.alwaysIgnore`. */
+export function admissionIgnoredNamespaces(config: ModuleConfig): string[] {
+  return firstNonEmpty(config.alwaysIgnore?.namespaces, config.admission?.alwaysIgnore?.namespaces);
+}
+
+/** Namespaces watches ignore: `alwaysIgnore` wins when non-empty, then `watch.alwaysIgnore`. */
+export function watchIgnoredNamespaces(config: ModuleConfig): string[] {
+  return firstNonEmpty(config.alwaysIgnore?.namespaces, config.watch?.alwaysIgnore?.namespaces);
+}
