@@ -1,0 +1,240 @@
+import { EventEmitter } from "node:events";
+import type { ApiClient } from "../k8s/api-client.ts";
+import type { KubernetesObject } from "../k8s/kinds.ts";
+import { Log } from "../telemetry/logger.ts";
+import { Backoff } from "./backoff.ts";
+import { BoundedQueue } from "./bounded-queue.ts";
+import { ObjectCache } from "./cache.ts";
+import { informerMetrics } from "./metrics.ts";
+import { Reflector } from "./reflector.ts";
+import { stripManagedFields } from "./transform.ts";
+import type { InformerEvent, InformerHandler, InformerHealth, InformerOptions, InformerScope } from "./types.ts";
+
+type WorkItem<T extends KubernetesObject> =
+  | { readonly kind: "event"; readonly type: InformerEvent["type"]; readonly object: T }
+  | { readonly kind: "replace"; readonly items: T[] }
+  | { readonly kind: "replay"; readonly handler: InformerHandler<T>; readonly snapshot: T[] };
+
+/**
+ * A reflector filling a cache, and one delivery loop handing each change to every subscriber in
+ * order. The cache is updated by the delivery loop just before the change is delivered, so
+ * `get`/`list` never run ahead of what subscribers have been told, and a late subscriber's replay
+ * (ADDED for everything cached) is consistent with the events that follow it.
+ *
+ * Obtain informers through `sharedInformer()` so that every user of a scope shares one.
+ */
+export class Informer<T extends KubernetesObject = KubernetesObject> {
+  readonly scope: InformerScope;
+  /** Progress notifications: `list`, `connect`, `bookmark`, `relist`, `reconnect`, `backoff`, `handler_error`, `synced`. */
+  readonly events = new EventEmitter();
+  readonly #cache: ObjectCache<T>;
+  readonly #queue: BoundedQueue<WorkItem<T>>;
+  readonly #reflector: Reflector;
+  readonly #subscribers = new Set<InformerHandler<T>>();
+  readonly #abort = new AbortController();
+  readonly #synced: Promise<void>;
+  #markSynced!: () => void;
+  #isSynced = false;
+  #running: Promise<unknown> | undefined;
+  #onStop: (() => void) | undefined;
+
+  constructor(client: ApiClient, options: InformerOptions, onStop?: () => void) {
+    this.scope = {
+      kind: options.kind,
+      namespace: options.kind.namespaced ? options.namespace : undefined,
+      labelSelector: options.labelSelector,
+      fieldSelector: options.fieldSelector,
+    };
+    this.#onStop = onStop;
+    this.events.on("error", () => {});
+    this.#cache = new ObjectCache<T>(options.indexers);
+    this.#queue = new BoundedQueue(options.maxPendingEvents ?? 1000);
+    this.#synced = new Promise((resolve) => {
+      this.#markSynced = resolve;
+    });
+    const transform =
+      options.transform === null ? (o: KubernetesObject) => o : (options.transform ?? stripManagedFields);
+    this.#reflector = new Reflector(client, this.scope, {
+      pageSize: options.pageSize ?? 500,
+      idleTimeoutMs: options.idleTimeoutMs ?? 90_000,
+      minWatchTimeoutSeconds: options.minWatchTimeoutSeconds ?? 300,
+      requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
+      backoff: new Backoff(options.backoff),
+      transform,
+      sink: {
+        replace: (items) => this.#queue.push({ kind: "replace", items: items as T[] }),
+        event: (type, object) => this.#queue.push({ kind: "event", type, object: object as T }),
+      },
+      notify: (event, ...args) => this.#notify(event, ...args),
+    });
+  }
+
+  /** Starts listing and watching (idempotent). Returns at once; use `waitForSync` to wait for the cache. */
+  start(): void {
+    if (this.#abort.signal.aborted) {
+      throw new Error(`the ${this.#describe()} informer was stopped; get a new one from sharedInformer()`);
+    }
+    if (this.#running) return;
+    informerMetrics.track(this);
+    this.#running = Promise.all([this.#reflector.run(this.#abort.signal), this.#deliver()]);
+  }
+
+  /** Stops the informer for every subscriber and forgets it in the shared registry. */
+  async stop(): Promise<void> {
+    if (!this.#abort.signal.aborted) {
+      this.#abort.abort();
+      this.#queue.close();
+      informerMetrics.untrack(this);
+      this.#onStop?.();
+    }
+    await this.#running;
+  }
+
+  get stopped(): boolean {
+    return this.#abort.signal.aborted;
+  }
+
+  /**
+   * Adds a handler; it receives every later change in order. If the informer already has objects,
+   * the handler first gets an ADDED for each of them. Returns the unsubscribe function.
+   */
+  subscribe(handler: InformerHandler<T>): () => void {
+    this.#subscribers.add(handler);
+    if (this.#cache.size > 0 || this.#isSynced) {
+      this.#queue.pushFront({ kind: "replay", handler, snapshot: this.#cache.list() });
+    }
+    return () => {
+      this.#subscribers.delete(handler);
+    };
+  }
+
+  get subscriberCount(): number {
+    return this.#subscribers.size;
+  }
+
+  /** Resolves once the initial list is cached and delivered; rejects if the signal aborts first or the informer stops. */
+  async waitForSync(signal?: AbortSignal): Promise<void> {
+    if (this.#isSynced) return;
+    const aborted = AbortSignal.any([this.#abort.signal, ...(signal ? [signal] : [])]);
+    await new Promise<void>((resolve, reject) => {
+      const fail = () =>
+        reject(
+          new Error(
+            `stopped waiting for the ${this.#describe()} informer to sync: ${this.#health().lastError ?? "aborted"}`,
+          ),
+        );
+      if (aborted.aborted) return fail();
+      aborted.addEventListener("abort", fail, { once: true });
+      this.#synced.then(() => {
+        aborted.removeEventListener("abort", fail);
+        resolve();
+      });
+    });
+  }
+
+  get(namespace: string | undefined, name: string): T | undefined {
+    return this.#cache.get(this.scope.kind.namespaced ? namespace : undefined, name);
+  }
+
+  /** Cached objects, all or of one namespace. */
+  list(namespace?: string): T[] {
+    return this.#cache.list(namespace);
+  }
+
+  byIndex(indexName: string, value: string): T[] {
+    return this.#cache.byIndex(indexName, value);
+  }
+
+  health(): InformerHealth {
+    return this.#health();
+  }
+
+  #health(): InformerHealth {
+    const status = this.#reflector.status();
+    return {
+      kind: this.scope.kind.kind,
+      namespace: this.scope.namespace ?? "",
+      labelSelector: this.scope.labelSelector ?? "",
+      fieldSelector: this.scope.fieldSelector ?? "",
+      state: this.#abort.signal.aborted ? "stopped" : status.state,
+      synced: this.#isSynced,
+      lastEventAgeSeconds: status.lastSeenAt === undefined ? undefined : (Date.now() - status.lastSeenAt) / 1000,
+      reconnects: status.reconnects,
+      relists: status.relists,
+      backoffMs: status.backoffMs,
+      consecutiveFailures: status.consecutiveFailures,
+      lastError: status.lastError,
+      resourceVersion: status.resourceVersion,
+      cachedObjects: this.#cache.size,
+      pendingEvents: this.#queue.length,
+      subscribers: this.#subscribers.size,
+    };
+  }
+
+  async #deliver(): Promise<void> {
+    for (let item = await this.#queue.take(); item; item = await this.#queue.take()) {
+      if (item.kind === "replay") {
+        if (!this.#subscribers.has(item.handler)) continue;
+        for (const object of item.snapshot) await this.#call([item.handler], { type: "ADDED", object });
+        continue;
+      }
+      const targets = [...this.#subscribers];
+      if (item.kind === "event") {
+        const event = this.#cache.apply(item.type, item.object);
+        if (event) await this.#call(targets, event);
+        continue;
+      }
+      for (const event of this.#cache.replace(item.items)) await this.#call(targets, event);
+      if (!this.#isSynced) {
+        this.#isSynced = true;
+        this.#markSynced();
+        this.#notify("synced");
+      }
+    }
+  }
+
+  async #call(handlers: InformerHandler<T>[], event: InformerEvent<T>): Promise<void> {
+    const pending: Promise<void>[] = [];
+    for (const handler of handlers) {
+      try {
+        const result = handler(event);
+        if (result instanceof Promise) pending.push(result.catch((error) => this.#handlerFailed(error, event)));
+      } catch (error) {
+        this.#handlerFailed(error, event);
+      }
+    }
+    if (pending.length > 0) await Promise.all(pending);
+  }
+
+  #handlerFailed(error: unknown, event: InformerEvent<T>): void {
+    informerMetrics.handlerError(this.#health());
+    const meta = event.object.metadata;
+    Log.warn(
+      { err: error, kind: this.scope.kind.kind, namespace: meta?.namespace, name: meta?.name, type: event.type },
+      "informer handler failed",
+    );
+    this.events.emit("handler_error", error, event);
+  }
+
+  #notify(event: string, ...args: unknown[]): void {
+    if (event === "reconnect") informerMetrics.reconnect(this.#health());
+    if (event === "relist") informerMetrics.relist(this.#health());
+    if (event === "backoff") {
+      const error = args[1];
+      Log.debug({ kind: this.scope.kind.kind, delayMs: args[0], error: String(error) }, "informer backing off");
+    }
+    this.events.emit(event, ...args);
+  }
+
+  #describe(): string {
+    const { kind, namespace, labelSelector, fieldSelector } = this.scope;
+    return [
+      kind.kind,
+      namespace && `namespace=${namespace}`,
+      labelSelector && `labels=${labelSelector}`,
+      fieldSelector && `fields=${fieldSelector}`,
+    ]
+      .filter(Boolean)
+      .join(" ");
+  }
+}

@@ -1,0 +1,82 @@
+import { EventEmitter } from "node:events";
+import type { Informer } from "../../informer/informer.ts";
+import { sharedInformer } from "../../informer/registry.ts";
+import type { InformerScope } from "../../informer/types.ts";
+import type { ApiClient } from "../api-client.ts";
+import type { KubernetesObject } from "../kinds.ts";
+import type { WatchAction, WatchCfg } from "./types.ts";
+
+/** Informer notifications re-emitted on `Watcher.events`, under the names Pepr's watcher uses where one exists. */
+const forwarded: Readonly<Record<string, string>> = {
+  list: "list",
+  connect: "connect",
+  reconnect: "reconnect",
+  relist: "old_resource_version",
+  backoff: "reconnect_pending",
+  bookmark: "bookmark",
+  handler_error: "data_error",
+  synced: "synced",
+};
+
+/**
+ * `K8s(kind).Watch(cb)`: a subscription to the shared informer for the filter's scope, so any number
+ * of watches on one kind and selector cost one LIST+WATCH. Emits `data` for each delivered change.
+ */
+export class Watcher<K extends KubernetesObject> {
+  readonly events = new EventEmitter();
+  readonly #client: () => Promise<ApiClient>;
+  readonly #scope: InformerScope;
+  readonly #callback: WatchAction<K>;
+  readonly #cfg: WatchCfg;
+  readonly #abort = new AbortController();
+  #informer: Informer<K> | undefined;
+  #cleanup: (() => void)[] = [];
+
+  constructor(client: () => Promise<ApiClient>, scope: InformerScope, callback: WatchAction<K>, cfg: WatchCfg = {}) {
+    this.#client = client;
+    this.#scope = scope;
+    this.#callback = callback;
+    this.#cfg = cfg;
+    this.events.on("error", () => {});
+  }
+
+  /** Starts watching; the returned controller's `abort()` is the same as `close()`. */
+  async start(): Promise<AbortController> {
+    if (this.#informer) return this.#abort;
+    const informer = sharedInformer<K>(await this.#client(), {
+      ...this.#scope,
+      idleTimeoutMs: this.#cfg.lastSeenLimitSeconds === undefined ? undefined : this.#cfg.lastSeenLimitSeconds * 1000,
+      backoff: this.#cfg.resyncDelaySec === undefined ? undefined : { initialMs: this.#cfg.resyncDelaySec * 1000 },
+    });
+    this.#informer = informer;
+    for (const [from, to] of Object.entries(forwarded)) {
+      const relay = (...args: unknown[]) => this.events.emit(to, ...args);
+      informer.events.on(from, relay);
+      this.#cleanup.push(() => informer.events.off(from, relay));
+    }
+    this.#cleanup.push(
+      informer.subscribe((event) => {
+        this.events.emit("data", event.object, event.type);
+        return this.#callback(event.object, event.type);
+      }),
+    );
+    this.#abort.signal.addEventListener("abort", () => this.close(), { once: true });
+    informer.start();
+    return this.#abort;
+  }
+
+  /** Resolves once the initial list has been delivered to the callback. */
+  async waitForSync(signal?: AbortSignal): Promise<void> {
+    if (!this.#informer) throw new Error("call start() before waitForSync()");
+    await this.#informer.waitForSync(signal);
+  }
+
+  /** Stops this watch; the shared informer stops too when no one else subscribes to it. */
+  close(): void {
+    for (const undo of this.#cleanup.splice(0)) undo();
+    const informer = this.#informer;
+    if (informer && informer.subscriberCount === 0) void informer.stop();
+    if (!this.#abort.signal.aborted) this.#abort.abort();
+    this.events.emit("abort");
+  }
+}
