@@ -62,6 +62,7 @@ export class FakeClock implements Clock {
   /** Fires timers until none is left or `limitMs` of fake time has passed. */
   async runAll(limitMs = 24 * 3600_000): Promise<void> {
     const deadline = this.#now + limitMs;
+    await settle();
     for (let next = this.#earliest(); next && next.due <= deadline; next = this.#earliest()) {
       await this.advance(next.due - this.#now);
     }

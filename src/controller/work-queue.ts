@@ -41,6 +41,11 @@ export interface WorkQueueOptions<T> {
   readonly logger?: Logger;
   /** Starts paused (a standby replica fills the queue but does not run it). */
   readonly paused?: boolean;
+  /**
+   * How an add combines with a payload that has not run yet. Default: the newer payload replaces
+   * it (coalescing). A payload that already started running is never merged into.
+   */
+  readonly merge?: (pending: T, incoming: T) => T;
 }
 
 type EntryState = "ready" | "running" | "retrying" | "requeued";
@@ -49,6 +54,8 @@ interface Entry<T> {
   readonly key: string;
   readonly lane: string;
   payload: T;
+  /** The payload was handed to a callback; the next add starts a new one instead of merging. */
+  consumed: boolean;
   state: EntryState;
   /** An add arrived while running: run again afterwards. */
   dirty: boolean;
@@ -76,6 +83,7 @@ interface Lane {
 export class WorkQueue<T> {
   readonly name: string;
   readonly #process: ProcessItem<T>;
+  readonly #merge: (pending: T, incoming: T) => T;
   readonly #workers: number;
   readonly #retry: RetryPolicy;
   readonly #clock: Clock;
@@ -104,6 +112,7 @@ export class WorkQueue<T> {
     this.#random = options.random ?? Math.random;
     this.#log = (options.logger ?? Log).child({ queue: this.name });
     this.#paused = options.paused ?? false;
+    this.#merge = options.merge ?? ((_pending, incoming) => incoming);
     this.#unreport = reportQueue(() => this.#gauges());
   }
 
@@ -117,6 +126,7 @@ export class WorkQueue<T> {
         key,
         lane,
         payload,
+        consumed: false,
         state: "ready",
         dirty: false,
         failures: 0,
@@ -127,7 +137,8 @@ export class WorkQueue<T> {
       this.#makeReady(created);
       return;
     }
-    entry.payload = payload;
+    entry.payload = entry.consumed ? payload : this.#merge(entry.payload, payload);
+    entry.consumed = false;
     queueMetrics.coalesced.inc({ queue: this.name });
     if (entry.state === "running") entry.dirty = true;
     else if (entry.state === "requeued") this.#makeReady(entry);
@@ -144,6 +155,7 @@ export class WorkQueue<T> {
       key,
       lane,
       payload,
+      consumed: false,
       state: "requeued",
       dirty: false,
       failures: 0,
@@ -255,6 +267,8 @@ export class WorkQueue<T> {
   async #run(entry: Entry<T>, lane: Lane): Promise<void> {
     entry.state = "running";
     entry.dirty = false;
+    entry.consumed = true;
+    const payload = entry.payload;
     entry.startedAt = this.#clock.now();
     queueMetrics.queueSeconds.observe({ queue: this.name }, (entry.startedAt - entry.readySince) / 1000);
     let result: ProcessResult;
@@ -275,7 +289,7 @@ export class WorkQueue<T> {
     if (lane.keys.length > 0) this.#readyLanes.add(entry.lane);
     else this.#lanes.delete(entry.lane);
     if (this.#stopped) this.#entries.delete(entry.key);
-    else if (failure) this.#afterFailure(entry, failure.error);
+    else if (failure) this.#afterFailure(entry, payload, failure.error);
     else this.#afterSuccess(entry, result);
     this.#pump();
   }
@@ -288,7 +302,7 @@ export class WorkQueue<T> {
     else this.#entries.delete(entry.key);
   }
 
-  #afterFailure(entry: Entry<T>, error: unknown): void {
+  #afterFailure(entry: Entry<T>, failed: T, error: unknown): void {
     entry.failures++;
     queueMetrics.failures.inc({ queue: this.name });
     const policyDelay = this.#retry.delayMs(entry.failures, this.#random);
@@ -304,6 +318,9 @@ export class WorkQueue<T> {
       else this.#entries.delete(entry.key);
       return;
     }
+    // A retry runs what failed together with anything added meanwhile.
+    entry.payload = entry.dirty ? this.#merge(failed, entry.payload) : failed;
+    entry.consumed = false;
     const serverDelay = error instanceof ApiError && error.retryAfterSeconds ? error.retryAfterSeconds * 1000 : 0;
     const delayMs = Math.max(policyDelay, serverDelay);
     queueMetrics.retries.inc({ queue: this.name });

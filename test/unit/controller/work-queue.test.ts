@@ -72,6 +72,68 @@ describe("WorkQueue coalescing", () => {
   });
 });
 
+describe("WorkQueue merging", () => {
+  it("merges pending payloads with `merge` and never re-delivers what already ran", async () => {
+    const runs: number[][] = [];
+    const first = gate();
+    const { q } = queue<number[]>(
+      async ({ payload }) => {
+        runs.push(payload);
+        if (runs.length === 1) await first.promise;
+      },
+      { merge: (pending, incoming) => [...pending, ...incoming] },
+    );
+    q.add("k", [1]);
+    await settle();
+    q.add("k", [2]);
+    q.add("k", [3]);
+    first.open();
+    await q.idle();
+    await settle();
+    expect(runs).toEqual([[1], [2, 3]]);
+  });
+
+  it("retries what failed together with what arrived meanwhile, but drops it when not retrying", async () => {
+    const runs: number[][] = [];
+    const first = gate();
+    const merge = (pending: number[], incoming: number[]) => [...pending, ...incoming];
+    const failOnce = async ({ payload }: { payload: number[] }) => {
+      runs.push(payload);
+      if (runs.length === 1) {
+        await first.promise;
+        throw new Error("fails once");
+      }
+    };
+    const { q, clock } = queue<number[]>(failOnce, { merge });
+    q.add("k", [1]);
+    await settle();
+    q.add("k", [2]);
+    first.open();
+    await clock.runAll();
+    expect(runs).toEqual([[1], [1, 2]]);
+
+    runs.length = 0;
+    const second = gate();
+    const { q: noRetry } = queue<number[]>(
+      async ({ payload }) => {
+        runs.push(payload);
+        if (runs.length === 1) {
+          await second.promise;
+          throw new Error("fails once");
+        }
+      },
+      { merge, retry: new NoRetry() },
+    );
+    noRetry.add("k", [1]);
+    await settle();
+    noRetry.add("k", [2]);
+    second.open();
+    await noRetry.idle();
+    await settle();
+    expect(runs).toEqual([[1], [2]]);
+  });
+});
+
 describe("WorkQueue serialisation", () => {
   it("never runs two callbacks for one key at once, and never blocks an unrelated key behind a slow one", async () => {
     const slow = gate();
