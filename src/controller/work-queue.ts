@@ -181,6 +181,16 @@ export class WorkQueue<T> {
     return this.#entries.size;
   }
 
+  /** Seconds the longest-running callback has been running; 0 when none runs. */
+  get longestRunningSeconds(): number {
+    let longest = 0;
+    const now = this.#clock.now();
+    for (const entry of this.#entries.values()) {
+      if (entry.state === "running") longest = Math.max(longest, (now - entry.startedAt) / 1000);
+    }
+    return longest;
+  }
+
   has(key: string): boolean {
     return this.#entries.has(key);
   }
@@ -340,16 +350,11 @@ export class WorkQueue<T> {
   }
 
   #gauges() {
-    let longest = 0;
-    const now = this.#clock.now();
-    for (const entry of this.#entries.values()) {
-      if (entry.state === "running") longest = Math.max(longest, (now - entry.startedAt) / 1000);
-    }
     return {
       name: this.name,
       depth: this.#readyCount,
       waiting: this.#entries.size - this.#readyCount - this.#running,
-      longestRunningSeconds: longest,
+      longestRunningSeconds: this.longestRunningSeconds,
     };
   }
 }

@@ -1,0 +1,56 @@
+import type { InformerEvent } from "../../informer/index.ts";
+import type { ApiClient } from "../../k8s/api-client.ts";
+import type { KubernetesObject } from "../../k8s/kinds.ts";
+import type { ProcessResult, WorkQueue } from "../work-queue.ts";
+import type { QueuedObject } from "./reconcile-runner.ts";
+import { removeFinalizer } from "./remove-finalizer.ts";
+import { BindingRunner, type RunnerContext } from "./runner.ts";
+
+/**
+ * `.Finalize(cb)`: once an object carrying the module's finalizer has a deletionTimestamp, runs
+ * `cb` with the latest object and then removes the finalizer. Returning `false` keeps it; a throw
+ * is retried with backoff, never silently dropped. Objects already being deleted when the
+ * controller starts are finalized too (they arrive as ADDED).
+ */
+export class FinalizeRunner extends BindingRunner {
+  readonly #queue: WorkQueue<QueuedObject>;
+  readonly #client: ApiClient;
+  readonly #finalizer: string;
+
+  constructor(context: RunnerContext, queue: WorkQueue<QueuedObject>, client: ApiClient, finalizer: string) {
+    super(context, ["ADDED", "MODIFIED"]);
+    this.#queue = queue;
+    this.#client = client;
+    this.#finalizer = finalizer;
+  }
+
+  onEvent({ type, object }: InformerEvent): void {
+    if (!this.#pending(object) || this.skipReason(object, type)) return;
+    this.#queue.add(this.itemKey(object), { runner: this, object, phase: type }, this.laneKey(object));
+  }
+
+  async run(queued: KubernetesObject): Promise<ProcessResult> {
+    const callback = this.binding.finalizeCallback;
+    const object = this.latest(queued);
+    if (!callback || !object || !this.#pending(object)) return;
+    const reason = this.skipReason(object, "MODIFIED");
+    if (reason) return this.skipped(reason, object);
+    const keep = await this.timed(
+      () => callback(object, this.log),
+      (result) => (result === false ? "kept" : "ok"),
+    );
+    if (keep === false) {
+      this.log.info(
+        { name: object.metadata?.name, namespace: object.metadata?.namespace },
+        "Finalize returned false; keeping the finalizer",
+      );
+      return;
+    }
+    const removal = await removeFinalizer(this.#client, this.binding.kind, object, this.#finalizer);
+    this.log.debug({ name: object.metadata?.name, namespace: object.metadata?.namespace, removal }, "finalized");
+  }
+
+  #pending(object: KubernetesObject): boolean {
+    return Boolean(object.metadata?.deletionTimestamp) && (object.metadata?.finalizers ?? []).includes(this.#finalizer);
+  }
+}

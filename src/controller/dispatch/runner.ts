@@ -1,0 +1,98 @@
+import type { InformerEvent } from "../../informer/index.ts";
+import type { KubernetesObject } from "../../k8s/kinds.ts";
+import { type Binding, describeBinding } from "../../model/binding.ts";
+import { type WatchPhase, watchPhasesOf } from "../../model/events.ts";
+import { watchSkipReason } from "../../model/filters.ts";
+import type { Logger } from "../../telemetry/logger.ts";
+import { laneOf, type OrderingStrategy } from "../ordering.ts";
+import { callbackMetrics } from "./callback-metrics.ts";
+import type { ObjectSource } from "./object-source.ts";
+
+/** One change of one object, as a binding sees it. */
+export interface Change {
+  readonly object: KubernetesObject;
+  readonly phase: WatchPhase;
+}
+
+export interface RunnerContext {
+  readonly binding: Binding;
+  readonly capabilityNamespaces: readonly string[];
+  readonly ignoredNamespaces: readonly string[];
+  readonly source: ObjectSource;
+  readonly strategy: OrderingStrategy;
+  readonly logger: Logger;
+}
+
+export type Outcome = "ok" | "error" | "skipped" | "kept";
+
+/** What every Watch, Reconcile and Finalize runner shares: filters, keys and callback bookkeeping. */
+export abstract class BindingRunner {
+  readonly binding: Binding;
+  readonly source: ObjectSource;
+  protected readonly log: Logger;
+  readonly #context: RunnerContext;
+  readonly #phases: readonly WatchPhase[];
+
+  constructor(context: RunnerContext, phases?: readonly WatchPhase[]) {
+    this.#context = context;
+    this.binding = context.binding;
+    this.source = context.source;
+    this.#phases = phases ?? watchPhasesOf(context.binding.event);
+    this.log = context.logger.child({
+      capability: this.binding.capability,
+      binding: this.binding.name,
+      alias: this.binding.alias ?? "no alias provided",
+    });
+  }
+
+  /** Called by the informer for every change of the binding's scope. */
+  abstract onEvent(event: InformerEvent): void;
+
+  /** "" when the binding applies to `object` in `phase`, else why not. */
+  protected skipReason(object: KubernetesObject, phase: WatchPhase): string {
+    if (!this.#phases.includes(phase)) return `phase ${phase} not bound`;
+    return watchSkipReason(this.binding, object, this.#context.capabilityNamespaces, this.#context.ignoredNamespaces);
+  }
+
+  /** The coalescing key: one per binding and object. */
+  protected itemKey(object: KubernetesObject): string {
+    return `${describeBinding(this.binding)}|${object.metadata?.namespace ?? ""}/${object.metadata?.name ?? ""}`;
+  }
+
+  /** The serialisation lane from the ordering strategy; shared by every binding on the same object. */
+  protected laneKey(object: KubernetesObject): string {
+    const { kind } = this.binding;
+    return laneOf(this.#context.strategy, {
+      kind: `${kind.plural}.${kind.group}`,
+      namespace: object.metadata?.namespace,
+      name: object.metadata?.name ?? "",
+    });
+  }
+
+  /** The newest state of `object` in the informer cache (undefined once it is gone). */
+  protected latest(object: KubernetesObject): KubernetesObject | undefined {
+    return this.source.get(object.metadata?.namespace, object.metadata?.name ?? "");
+  }
+
+  /** Runs a callback with timing and outcome metrics; rethrows its error. */
+  protected async timed<R>(callback: () => Promise<R> | R, outcome: (result: R) => Outcome = () => "ok"): Promise<R> {
+    const labels = { capability: this.binding.capability, binding: this.binding.name, action: this.binding.action };
+    const stop = callbackMetrics.seconds.startTimer(labels);
+    try {
+      const result = await callback();
+      callbackMetrics.calls.inc({ ...labels, result: outcome(result) });
+      return result;
+    } catch (error) {
+      callbackMetrics.calls.inc({ ...labels, result: "error" });
+      throw error;
+    } finally {
+      stop();
+    }
+  }
+
+  protected skipped(reason: string, object: KubernetesObject): void {
+    const { capability, name, action } = this.binding;
+    callbackMetrics.calls.inc({ capability, binding: name, action, result: "skipped" });
+    this.log.debug({ name: object.metadata?.name, namespace: object.metadata?.namespace, reason }, "skipped");
+  }
+}
