@@ -59,6 +59,11 @@ export class FakeClock implements Clock {
     await settle();
   }
 
+  /** Moves time forward without firing timers, as if the event loop were blocked for `ms`. */
+  jump(ms: number): void {
+    this.#now += ms;
+  }
+
   /** Fires timers until none is left or `limitMs` of fake time has passed. */
   async runAll(limitMs = 24 * 3600_000): Promise<void> {
     const deadline = this.#now + limitMs;
