@@ -1,0 +1,64 @@
+import type { ApiClient } from "../k8s/api-client.ts";
+import { ConflictError, NotFoundError } from "../k8s/errors.ts";
+import { STORE_KIND, type StoreShardObject, storeKind } from "./crd.ts";
+
+export type PatchOperation =
+  | { readonly op: "add"; readonly path: string; readonly value: string }
+  | { readonly op: "remove"; readonly path: string }
+  | { readonly op: "test"; readonly path: string; readonly value: string };
+
+/** The label every shard of a store carries: the store's name. The replica watches by it. */
+export const STORE_LABEL = "capstan.dev/store";
+
+/** The three calls the store makes on its shard objects; an interface so tests can stand in for the API server. */
+export interface ShardApi {
+  /** Applies an RFC 6902 patch to a shard and returns the shard after it. Throws `NotFoundError` when the shard does not exist. */
+  patch(shard: string, operations: readonly PatchOperation[]): Promise<StoreShardObject>;
+  /** Creates an empty shard; an existing one is left as it is. */
+  create(shard: string): Promise<void>;
+  /** Reads a shard from the API server (not the replica); undefined when it does not exist. */
+  read(shard: string): Promise<StoreShardObject | undefined>;
+}
+
+const PATCH_TIMEOUT_MS = 15_000;
+
+/** `ShardApi` over the Kubernetes API. */
+export function clusterShardApi(client: ApiClient, namespace: string, storeName: string): ShardApi {
+  const collection = `/apis/${storeKind.apiVersion}/namespaces/${namespace}/${storeKind.plural}`;
+  return {
+    patch: (shard, operations) =>
+      client.request<StoreShardObject>({
+        method: "PATCH",
+        path: `${collection}/${shard}`,
+        body: operations,
+        contentType: "application/json-patch+json",
+        query: { fieldManager: "capstan-store" },
+        signal: AbortSignal.timeout(PATCH_TIMEOUT_MS),
+      }),
+    async create(shard) {
+      try {
+        await client.request({
+          method: "POST",
+          path: collection,
+          query: { fieldManager: "capstan-store" },
+          body: {
+            apiVersion: storeKind.apiVersion,
+            kind: STORE_KIND,
+            metadata: { name: shard, namespace, labels: { [STORE_LABEL]: storeName } },
+            data: {},
+          },
+        });
+      } catch (error) {
+        if (!(error instanceof ConflictError && error.reason === "AlreadyExists")) throw error;
+      }
+    },
+    async read(shard) {
+      try {
+        return await client.request<StoreShardObject>({ path: `${collection}/${shard}` });
+      } catch (error) {
+        if (error instanceof NotFoundError) return undefined;
+        throw error;
+      }
+    },
+  };
+}

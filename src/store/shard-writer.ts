@@ -1,0 +1,178 @@
+import type { Clock, TimerHandle } from "../controller/clock.ts";
+import { Backoff } from "../informer/backoff.ts";
+import { ApiError } from "../k8s/errors.ts";
+import type { StoreShardObject } from "./crd.ts";
+import { classifyFailure } from "./failures.ts";
+import { byteLength, entryPointer } from "./keys.ts";
+import type { PatchOperation, ShardApi } from "./shard-api.ts";
+
+export interface WriteWaiter {
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/** One pending change of one entry: a value to set, or null to remove it. */
+export interface PendingWrite {
+  readonly entry: string;
+  readonly value: string | null;
+  /** Increases with every write of this process; tells a write from a later one of the same entry. */
+  readonly seq: number;
+  readonly enqueuedAt: number;
+  readonly waiters: WriteWaiter[];
+}
+
+export interface ShardWriterHooks {
+  /** The API server stored these writes; `shard` is the object it returned. */
+  acked(writes: readonly PendingWrite[], shard: StoreShardObject): void;
+  /** The API server refused this single write for good. */
+  rejected(write: PendingWrite, error: unknown): void;
+  /** A request failed and will be retried after `delayMs`. */
+  retrying(error: unknown, delayMs: number): void;
+}
+
+export interface ShardWriterOptions {
+  readonly shard: string;
+  readonly api: ShardApi;
+  readonly clock: Clock;
+  readonly hooks: ShardWriterHooks;
+  readonly maxOperations?: number;
+  readonly maxBytes?: number;
+  readonly backoff?: { readonly initialMs?: number; readonly maxMs?: number };
+}
+
+/** The JSON-patch operations of one write. A removal adds the entry first, so removing an absent key cannot fail the patch. */
+export function operationsOf(write: Pick<PendingWrite, "entry" | "value">): PatchOperation[] {
+  const path = entryPointer(write.entry);
+  if (write.value !== null) return [{ op: "add", path, value: write.value }];
+  return [
+    { op: "add", path, value: "" },
+    { op: "remove", path },
+  ];
+}
+
+/**
+ * Sends the writes of one shard, one patch at a time so the server sees them in the order they
+ * were made. A write waits for nothing when the shard is idle (it goes out on the next turn of
+ * the event loop); while a patch is in flight, new writes coalesce into the next one. Failed
+ * patches are retried with backoff; a patch the server refuses is split until the refused write
+ * is found, and only that write is rejected.
+ */
+export class ShardWriter {
+  readonly shard: string;
+  readonly #options: ShardWriterOptions;
+  readonly #backoff: Backoff;
+  readonly #next = new Map<string, PendingWrite>();
+  readonly #batches: PendingWrite[][] = [];
+  readonly #idle: (() => void)[] = [];
+  #flushing = false;
+  #timer: TimerHandle | undefined;
+
+  constructor(options: ShardWriterOptions) {
+    this.shard = options.shard;
+    this.#options = options;
+    this.#backoff = new Backoff({
+      initialMs: options.backoff?.initialMs ?? 100,
+      maxMs: options.backoff?.maxMs ?? 10_000,
+    });
+  }
+
+  /** Writes not yet acknowledged (queued or in flight). */
+  get pending(): number {
+    return this.#next.size + this.#batches.reduce((sum, batch) => sum + batch.length, 0) + (this.#flushing ? 1 : 0);
+  }
+
+  /** Whether a write of this entry is queued (not yet sent). */
+  queued(entry: string): PendingWrite | undefined {
+    return this.#next.get(entry);
+  }
+
+  enqueue(write: PendingWrite): void {
+    const superseded = this.#next.get(write.entry);
+    if (superseded) {
+      // The later value wins; whoever waited for the earlier one is answered with it.
+      write.waiters.unshift(...superseded.waiters);
+      this.#next.delete(write.entry);
+    }
+    this.#next.set(write.entry, write);
+    if (!this.#flushing && !this.#timer) {
+      this.#timer = this.#options.clock.setTimeout(() => {
+        this.#timer = undefined;
+        void this.#flush();
+      }, 0);
+    }
+  }
+
+  /** Resolves when every write enqueued so far has been acknowledged or rejected. */
+  idle(): Promise<void> {
+    if (!this.#flushing && !this.#timer && this.#next.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  async #flush(): Promise<void> {
+    this.#flushing = true;
+    try {
+      for (let batch = this.#batches.shift() ?? this.#take(); batch; batch = this.#batches.shift() ?? this.#take()) {
+        await this.#send(batch);
+      }
+    } finally {
+      this.#flushing = false;
+      for (const resolve of this.#idle.splice(0)) resolve();
+    }
+  }
+
+  #take(): PendingWrite[] | undefined {
+    const maxOperations = this.#options.maxOperations ?? 500;
+    const maxBytes = this.#options.maxBytes ?? 1024 * 1024;
+    const batch: PendingWrite[] = [];
+    let bytes = 0;
+    for (const write of this.#next.values()) {
+      const size = byteLength(write.entry) + (write.value === null ? 0 : byteLength(write.value)) + 48;
+      if (batch.length > 0 && (batch.length >= maxOperations || bytes + size > maxBytes)) break;
+      batch.push(write);
+      bytes += size;
+    }
+    for (const write of batch) this.#next.delete(write.entry);
+    return batch.length > 0 ? batch : undefined;
+  }
+
+  async #send(batch: PendingWrite[]): Promise<void> {
+    const { api, hooks } = this.#options;
+    const operations = batch.flatMap(operationsOf);
+    for (;;) {
+      let failure: unknown;
+      try {
+        const shard = await api.patch(this.shard, operations);
+        this.#backoff.reset();
+        hooks.acked(batch, shard);
+        return;
+      } catch (error) {
+        failure = error;
+      }
+      let action = classifyFailure(failure);
+      if (action === "missing") {
+        try {
+          await api.create(this.shard);
+          continue;
+        } catch (error) {
+          failure = error;
+          action = classifyFailure(error) === "retry" ? "retry" : "reject";
+        }
+      }
+      if (action === "retry") {
+        const retryAfter = failure instanceof ApiError ? failure.retryAfterSeconds : undefined;
+        const delayMs = retryAfter ? this.#backoff.nextAfter(retryAfter) : this.#backoff.next();
+        hooks.retrying(failure, delayMs);
+        await new Promise<void>((resolve) => this.#options.clock.setTimeout(resolve, delayMs));
+        continue;
+      }
+      if (batch.length > 1) {
+        const half = Math.ceil(batch.length / 2);
+        this.#batches.unshift(batch.slice(0, half), batch.slice(half));
+        return;
+      }
+      const [write] = batch;
+      if (write) hooks.rejected(write, failure);
+      return;
+    }
+  }
+}

@@ -1,0 +1,74 @@
+import type { Clock, TimerHandle } from "../controller/clock.ts";
+import { Log } from "../telemetry/logger.ts";
+import type { StoreListener } from "./backend.ts";
+import { splitDataKey } from "./keys.ts";
+
+/**
+ * The data each capability sees, kept per prefix as entries change, and the subscribers told about
+ * it. Notifications are coalesced: many changes in one event-loop turn give one call per
+ * subscriber, with the prefix's full data (like Pepr's subscribe).
+ */
+export class StoreViews {
+  readonly #clock: Clock;
+  readonly #data = new Map<string, Map<string, string>>();
+  readonly #listeners = new Map<string, Set<StoreListener>>();
+  readonly #dirty = new Set<string>();
+  #timer: TimerHandle | undefined;
+
+  constructor(clock: Clock) {
+    this.#clock = clock;
+  }
+
+  get(prefix: string, key: string): string | null {
+    return this.#data.get(prefix)?.get(key) ?? null;
+  }
+
+  snapshot(prefix: string): Record<string, string> {
+    return Object.fromEntries(this.#data.get(prefix) ?? []);
+  }
+
+  /** Records an entry's visible value (undefined: absent). Entries that are not `<prefix>/<key>` are ignored. */
+  set(entry: string, value: string | undefined): void {
+    const parts = splitDataKey(entry);
+    if (!parts) return;
+    const data = this.#data.get(parts.prefix);
+    if (data?.get(parts.key) === value) return;
+    if (value === undefined) {
+      if (!data?.delete(parts.key)) return;
+    } else if (data) {
+      data.set(parts.key, value);
+    } else {
+      this.#data.set(parts.prefix, new Map([[parts.key, value]]));
+    }
+    if (this.#listeners.get(parts.prefix)?.size) this.#markDirty(parts.prefix);
+  }
+
+  listen(prefix: string, listener: StoreListener): () => void {
+    const listeners = this.#listeners.get(prefix) ?? new Set<StoreListener>();
+    this.#listeners.set(prefix, listeners);
+    listeners.add(listener);
+    return () => {
+      listeners.delete(listener);
+    };
+  }
+
+  #markDirty(prefix: string): void {
+    this.#dirty.add(prefix);
+    this.#timer ??= this.#clock.setTimeout(() => this.#notify(), 0);
+  }
+
+  #notify(): void {
+    this.#timer = undefined;
+    const prefixes = [...this.#dirty];
+    this.#dirty.clear();
+    for (const prefix of prefixes) {
+      for (const listener of this.#listeners.get(prefix) ?? []) {
+        try {
+          listener(this.snapshot(prefix));
+        } catch (error) {
+          Log.warn({ err: error, capability: prefix }, "a Store subscriber threw; it stays subscribed");
+        }
+      }
+    }
+  }
+}
