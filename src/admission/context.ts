@@ -1,0 +1,46 @@
+import type { AdmissionRequest, AdmissionResponse } from "../model/admission-request.ts";
+import type { Binding } from "../model/binding.ts";
+import { describeBinding } from "../model/binding.ts";
+import type { OnError } from "../model/module-config.ts";
+import type { Logger } from "../telemetry/logger.ts";
+import { bindingDecisions } from "./metrics.ts";
+
+/** A binding with the namespaces of the capability that registered it. */
+export interface BoundAction {
+  readonly binding: Binding;
+  readonly capabilityNamespaces: readonly string[];
+}
+
+/** What both pipelines need from the module and the server. */
+export interface PipelineContext {
+  readonly onError: OnError;
+  readonly ignoredNamespaces: readonly string[];
+  readonly logger: Logger;
+  /** `<uuid>.capstan.dev/`: each mutating capability leaves `<prefix><capability>: succeeded|warning`. */
+  readonly statusAnnotationPrefix: string;
+  readonly timeoutSeconds: number;
+  readonly beforeHook?: (request: AdmissionRequest) => void;
+  readonly afterHook?: (response: AdmissionResponse) => void;
+}
+
+export type BindingResult = "succeeded" | "allowed" | "denied" | "error" | "timeout";
+
+/** Counts one callback's outcome. */
+export function countBinding(binding: Binding, operation: string, result: BindingResult): void {
+  bindingDecisions.inc({ capability: binding.capability, binding: binding.name, operation, result });
+}
+
+/** The logger a callback receives: the request id, capability, binding and alias (Pepr's default alias text). */
+export function callbackLogger(context: PipelineContext, binding: Binding, requestId: string): Logger {
+  return context.logger.child({
+    requestId,
+    capability: binding.capability,
+    binding: binding.name,
+    alias: binding.alias ?? "no alias provided",
+  });
+}
+
+/** The message for a callback that overran: which binding, and how long it had. */
+export function overranMessage(binding: Binding, afterMs: number, timeoutSeconds: number): string {
+  return `${describeBinding(binding)} did not finish within its share of the ${timeoutSeconds}s webhook timeout (abandoned after ${Math.round(afterMs)} ms)`;
+}

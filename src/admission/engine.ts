@@ -1,0 +1,117 @@
+import type { AdmissionRequest, AdmissionResponse } from "../model/admission-request.ts";
+import type { Capability } from "../model/capability.ts";
+import type { PeprModuleOptions } from "../model/module.ts";
+import { admissionIgnoredNamespaces, type ModuleConfig } from "../model/module-config.ts";
+import { Log, type Logger } from "../telemetry/logger.ts";
+import type { BoundAction, PipelineContext } from "./context.ts";
+import { requestDecisions, requestDuration, type WebhookKind } from "./metrics.ts";
+import { mutateRequest } from "./mutate.ts";
+import { validateRequest } from "./validate.ts";
+
+/** The parts of a `PeprModule` admission needs. */
+export interface AdmissionModule {
+  readonly config: ModuleConfig;
+  readonly capabilities: readonly Capability[];
+  readonly options?: PeprModuleOptions;
+}
+
+export interface AdmissionEngineOptions {
+  readonly logger?: Logger;
+  /** Time kept back from `webhookTimeout` for answering. Default: 10% of it, at least 250 ms, at most 1 s. */
+  readonly marginMs?: number;
+}
+
+/** `<uuid>.capstan.dev/`: the prefix of the per-capability mutation status annotation. */
+export function statusAnnotationPrefix(uuid: string): string {
+  return `${uuid}.capstan.dev/`;
+}
+
+function kindKey(group: string, kind: string): string {
+  return `${group}/${kind}`;
+}
+
+/**
+ * A module's admission logic, independent of HTTP: the bindings indexed by kind, the error
+ * policy and the time budget. `review` decides one request.
+ */
+export class AdmissionEngine {
+  readonly context: PipelineContext;
+  readonly budgetMs: number;
+  readonly #mutate = new Map<string, BoundAction[]>();
+  readonly #validate = new Map<string, BoundAction[]>();
+  readonly module: AdmissionModule;
+
+  constructor(module: AdmissionModule, options: AdmissionEngineOptions = {}) {
+    this.module = module;
+    const timeoutSeconds = module.config.webhookTimeout ?? 10;
+    const timeoutMs = timeoutSeconds * 1000;
+    this.budgetMs = timeoutMs - (options.marginMs ?? Math.min(1000, Math.max(250, timeoutMs * 0.1)));
+    this.context = {
+      onError: module.config.onError,
+      ignoredNamespaces: admissionIgnoredNamespaces(module.config),
+      logger: options.logger ?? Log,
+      statusAnnotationPrefix: statusAnnotationPrefix(module.config.uuid),
+      timeoutSeconds,
+      beforeHook: module.options?.beforeHook,
+      afterHook: module.options?.afterHook,
+    };
+    for (const capability of module.capabilities) {
+      for (const binding of capability.bindings) {
+        const index = binding.isMutate ? this.#mutate : binding.isValidate ? this.#validate : undefined;
+        if (!index) continue;
+        const key = kindKey(binding.kind.group, binding.kind.kind);
+        const list = index.get(key) ?? [];
+        list.push({ binding, capabilityNamespaces: capability.namespaces });
+        index.set(key, list);
+      }
+    }
+  }
+
+  #hook(name: string, run: () => void): void {
+    try {
+      run();
+    } catch (error) {
+      this.context.logger.error({ err: error }, `${name} threw; the request is decided without it`);
+    }
+  }
+
+  /** Whether any binding needs this webhook. */
+  has(webhook: WebhookKind): boolean {
+    return (webhook === "mutate" ? this.#mutate : this.#validate).size > 0;
+  }
+
+  /** Decides one request; `receivedAt` (performance.now()) starts the time budget. */
+  async review(webhook: WebhookKind, request: AdmissionRequest, receivedAt: number): Promise<AdmissionResponse> {
+    const { context } = this;
+    this.#hook("beforeHook", () => context.beforeHook?.(request));
+    const index = webhook === "mutate" ? this.#mutate : this.#validate;
+    const actions = index.get(kindKey(request.kind.group, request.kind.kind)) ?? [];
+    const deadline = receivedAt + this.budgetMs;
+    const response =
+      actions.length === 0
+        ? { uid: request.uid, allowed: true }
+        : webhook === "mutate"
+          ? await mutateRequest(context, actions, request, deadline)
+          : await validateRequest(context, actions, request, deadline);
+    this.#hook("afterHook", () => context.afterHook?.(response));
+    const seconds = (performance.now() - receivedAt) / 1000;
+    requestDuration.observe({ webhook }, seconds);
+    requestDecisions.inc({ webhook, operation: request.operation, result: response.allowed ? "allowed" : "denied" });
+    context.logger.info(
+      {
+        requestId: request.uid,
+        webhook,
+        operation: request.operation,
+        kind: request.kind.kind,
+        namespace: request.namespace,
+        name: request.name,
+        allowed: response.allowed,
+        patched: response.patch !== undefined,
+        ...(response.status ? { status: response.status } : {}),
+        ms: Math.round(seconds * 10_000) / 10,
+      },
+      "admission decision",
+    );
+    return response;
+  }
+}

@@ -1,0 +1,39 @@
+import { Counter, Histogram } from "prom-client";
+import { registry } from "../telemetry/metrics.ts";
+
+// Admission metrics. Label values come from the module's own definitions (capability and binding
+// names), never from request content, so cardinality stays bounded.
+
+export type WebhookKind = "mutate" | "validate";
+
+/** Per-binding outcome: succeeded (mutate ran), allowed, denied, error (threw), timeout (abandoned). */
+export const bindingDecisions = new Counter({
+  name: "capstan_admission_binding_decisions_total",
+  help: "Admission callbacks run, by capability, binding, operation and result",
+  labelNames: ["capability", "binding", "operation", "result"] as const,
+  registers: [registry],
+});
+
+/** Per-request outcome: allowed, denied, or skipped (no binding matched). */
+export const requestDecisions = new Counter({
+  name: "capstan_admission_requests_total",
+  help: "Admission requests answered, by webhook, operation and result",
+  labelNames: ["webhook", "operation", "result"] as const,
+  registers: [registry],
+});
+
+export const requestDuration = new Histogram({
+  name: "capstan_admission_request_duration_seconds",
+  help: "Time from receiving an admission request to sending its answer",
+  labelNames: ["webhook"] as const,
+  buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  registers: [registry],
+});
+
+/** Requests refused before reaching a pipeline (bad path, method, body). */
+export const refusedRequests = new Counter({
+  name: "capstan_admission_refused_requests_total",
+  help: "HTTP requests to the webhook server refused as malformed or unauthorised, by reason",
+  labelNames: ["reason"] as const,
+  registers: [registry],
+});

@@ -1,0 +1,115 @@
+import type { KubernetesObject } from "../k8s/kinds.ts";
+import type { AdmissionRequest, AdmissionResponse, ValidateActionResponse } from "../model/admission-request.ts";
+import { describeBinding } from "../model/binding.ts";
+import { shouldSkipAdmission } from "../model/filters.ts";
+import { cloneJson } from "../model/json.ts";
+import { PeprValidateRequest } from "../model/validate-request.ts";
+import { type BoundAction, callbackLogger, countBinding, overranMessage, type PipelineContext } from "./context.ts";
+import { errorMessage, runWithDeadline } from "./deadline.ts";
+import { decodeSecretData, isSecretKind } from "./secret-data.ts";
+
+interface Verdict {
+  readonly allowed: boolean;
+  readonly code?: number;
+  readonly message?: string;
+  readonly warnings?: readonly string[];
+  readonly audit?: string;
+}
+
+function defaultDenyMessage(request: AdmissionRequest, object: KubernetesObject): string {
+  const name = object.metadata?.name ?? request.name;
+  const namespace = object.metadata?.namespace ?? request.namespace;
+  return `Validation failed for ${request.kind.kind}/${name}${namespace ? ` in ${namespace} namespace.` : ""}`;
+}
+
+function fromCallback(
+  answer: ValidateActionResponse | undefined,
+  request: AdmissionRequest,
+  object: KubernetesObject,
+): Verdict {
+  if (!answer || typeof answer !== "object") {
+    return {
+      allowed: false,
+      code: 500,
+      message: "Action failed with error: the Validate callback returned no answer (use Approve or Deny)",
+    };
+  }
+  if (answer.allowed) return { allowed: true, warnings: answer.warnings };
+  return {
+    allowed: false,
+    code: answer.statusCode || 400,
+    message: answer.statusMessage || defaultDenyMessage(request, object),
+    warnings: answer.warnings,
+  };
+}
+
+/**
+ * Runs the matching Validate callbacks concurrently, each bounded by the deadline, and joins their
+ * answers: allowed only if all allow; the first denial's code; denial messages joined with "; ".
+ * A throwing callback always denies (500); an overrunning one is decided by `onError`.
+ */
+export async function validateRequest(
+  context: PipelineContext,
+  actions: readonly BoundAction[],
+  request: AdmissionRequest,
+  deadline: number,
+): Promise<AdmissionResponse> {
+  const { uid, operation } = request;
+  const matched = actions.filter(
+    (action) => !shouldSkipAdmission(action.binding, request, action.capabilityNamespaces, context.ignoredNamespaces),
+  );
+  if (matched.length === 0) return { uid, allowed: true };
+
+  const source = (operation === "DELETE" ? request.oldObject : request.object) as KubernetesObject;
+  let object = source;
+  if (isSecretKind(request.kind)) {
+    object = cloneJson(source);
+    decodeSecretData(object);
+  }
+  const verdicts = await Promise.all(
+    matched.map(async ({ binding }): Promise<Verdict> => {
+      const logger = callbackLogger(context, binding, uid);
+      logger.debug(`Executing validation action with alias: ${binding.alias ?? "no alias provided"}`);
+      const wrapped = new PeprValidateRequest(request, object);
+      const outcome = await runWithDeadline(
+        () => binding.validateCallback?.(wrapped, logger),
+        deadline - performance.now(),
+      );
+      if (outcome.kind === "done") {
+        const verdict = fromCallback(outcome.value, request, object);
+        countBinding(binding, operation, verdict.allowed ? "allowed" : "denied");
+        return verdict;
+      }
+      if (outcome.kind === "failed") {
+        countBinding(binding, operation, "error");
+        logger.error(`validate ${describeBinding(binding)}: Action failed: ${errorMessage(outcome.error)}`);
+        return { allowed: false, code: 500, message: `Action failed with error: ${errorMessage(outcome.error)}` };
+      }
+      countBinding(binding, operation, "timeout");
+      const problem = overranMessage(binding, outcome.afterMs, context.timeoutSeconds);
+      logger.error({ onError: context.onError }, `validate: ${problem}`);
+      if (context.onError === "reject") return { allowed: false, code: 500, message: `capstan: ${problem}` };
+      return { allowed: true, warnings: [problem], audit: context.onError === "audit" ? problem : undefined };
+    }),
+  );
+
+  const response: AdmissionResponse = { uid, allowed: verdicts.every((verdict) => verdict.allowed) };
+  const denials = verdicts.filter((verdict) => !verdict.allowed);
+  if (denials.length > 0) {
+    response.status = {
+      code: denials[0]?.code ?? 400,
+      message: denials.map((verdict) => verdict.message).join("; "),
+    };
+  }
+  const warnings = verdicts.flatMap((verdict) => verdict.warnings ?? []);
+  if (warnings.length > 0) response.warnings = warnings;
+  const audits = verdicts
+    .map((verdict, i) => [matched[i]?.binding, verdict.audit] as const)
+    .filter(([, audit]) => audit);
+  if (audits.length > 0) {
+    response.auditAnnotations = Object.fromEntries(
+      audits.map(([binding, audit]) => [`${binding?.capability}.${binding?.name}`, audit as string]),
+    );
+  }
+  return response;
+}

@@ -1,0 +1,171 @@
+import type { Binding } from "../model/binding.ts";
+import { operationsOf } from "../model/events.ts";
+import { admissionIgnoredNamespaces, DEFAULT_MODULE_NAMESPACE } from "../model/module-config.ts";
+import { anyBindingCondition, bindingNamespaces } from "./cel.ts";
+import type { BoundAction } from "./context.ts";
+import type { AdmissionModule } from "./engine.ts";
+import type { WebhookKind } from "./metrics.ts";
+
+export interface LabelSelectorRequirement {
+  key: string;
+  operator: "In" | "NotIn" | "Exists" | "DoesNotExist";
+  values?: string[];
+}
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: LabelSelectorRequirement[];
+}
+
+/** Where the API server sends requests: a URL (dev mode) or an in-cluster Service. */
+export type WebhookEndpoint =
+  | { readonly url: string }
+  | { readonly service: { readonly name: string; readonly namespace: string; readonly port?: number } };
+
+export interface WebhookConfigOptions {
+  /** Configuration name. Default `capstan-<uuid>`. */
+  readonly name?: string;
+  readonly endpoint: WebhookEndpoint;
+  /** The secret path segment (`/mutate/<apiPath>`). */
+  readonly apiPath: string;
+  /** PEM CA that signed the serving certificate. */
+  readonly caBundle: string;
+  /** Extra namespaceSelector terms, ANDed (tests use this to confine a module to their namespaces). */
+  readonly namespaceSelector?: LabelSelector;
+  /** Extra namespaces never sent to the webhook. */
+  readonly ignoredNamespaces?: readonly string[];
+  /** Declare `NoneOnDryRun` instead of `None` when the module honours `IsDryRun` for its side effects. */
+  readonly sideEffects?: "None" | "NoneOnDryRun";
+}
+
+export interface WebhookConfigurations {
+  readonly mutating?: Record<string, unknown>;
+  readonly validating?: Record<string, unknown>;
+}
+
+const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
+
+function actionsOf(module: AdmissionModule, webhook: WebhookKind): BoundAction[] {
+  return module.capabilities.flatMap((capability) =>
+    capability.bindings
+      .filter((binding) => (webhook === "mutate" ? binding.isMutate : binding.isValidate))
+      .map((binding) => ({ binding, capabilityNamespaces: capability.namespaces })),
+  );
+}
+
+function rulesFor(actions: readonly BoundAction[]) {
+  const rules = new Map<
+    string,
+    { apiGroups: string[]; apiVersions: string[]; resources: string[]; scope: string; operations: Set<string> }
+  >();
+  for (const { binding } of actions) {
+    const { kind } = binding;
+    const key = `${kind.group}/${kind.version}/${kind.plural}`;
+    const rule = rules.get(key) ?? {
+      apiGroups: [kind.group],
+      apiVersions: [kind.version || "*"],
+      resources: kind.plural === "pods" && kind.group === "" ? ["pods", "pods/ephemeralcontainers"] : [kind.plural],
+      scope: kind.namespaced ? "Namespaced" : "Cluster",
+      operations: new Set<string>(),
+    };
+    for (const operation of operationsOf(binding.event)) rule.operations.add(operation);
+    rules.set(key, rule);
+  }
+  return [...rules.values()].map(({ operations, ...rule }) => ({ ...rule, operations: [...operations].sort() }));
+}
+
+/** Label requirements every binding shares, as an objectSelector (the API server then skips other objects). */
+export function sharedObjectSelector(bindings: readonly Binding[]): LabelSelector | undefined {
+  const [first, ...others] = bindings;
+  if (!first) return undefined;
+  const requirements: LabelSelectorRequirement[] = [];
+  for (const key of Object.keys(first.filters.labels)) {
+    if (!others.every((binding) => key in binding.filters.labels)) continue;
+    const values = new Set(bindings.map((binding) => binding.filters.labels[key] as string));
+    requirements.push(
+      values.has("") ? { key, operator: "Exists" } : { key, operator: "In", values: [...values].sort() },
+    );
+  }
+  return requirements.length > 0 ? { matchExpressions: requirements } : undefined;
+}
+
+function namespaceSelectorFor(
+  module: AdmissionModule,
+  actions: readonly BoundAction[],
+  options: WebhookConfigOptions,
+): LabelSelector {
+  const ignored = new Set([
+    "kube-system",
+    module.config.namespace ?? DEFAULT_MODULE_NAMESPACE,
+    ...admissionIgnoredNamespaces(module.config),
+    ...(options.ignoredNamespaces ?? []),
+  ]);
+  const expressions: LabelSelectorRequirement[] = [
+    { key: NAMESPACE_NAME_LABEL, operator: "NotIn", values: [...ignored].sort() },
+  ];
+  const limited = actions.map(({ binding, capabilityNamespaces }) =>
+    binding.kind.namespaced ? bindingNamespaces(binding, capabilityNamespaces) : [],
+  );
+  if (limited.every((namespaces) => namespaces.length > 0)) {
+    expressions.push({ key: NAMESPACE_NAME_LABEL, operator: "In", values: [...new Set(limited.flat())].sort() });
+  }
+  expressions.push(...(options.namespaceSelector?.matchExpressions ?? []));
+  return {
+    ...(options.namespaceSelector?.matchLabels ? { matchLabels: options.namespaceSelector.matchLabels } : {}),
+    matchExpressions: expressions,
+  };
+}
+
+function clientConfig(webhook: WebhookKind, options: WebhookConfigOptions) {
+  const path = `/${webhook}/${options.apiPath}`;
+  const caBundle = Buffer.from(options.caBundle).toString("base64");
+  if ("url" in options.endpoint) return { url: `${options.endpoint.url.replace(/\/+$/, "")}${path}`, caBundle };
+  const { service } = options.endpoint;
+  return { service: { name: service.name, namespace: service.namespace, port: service.port ?? 443, path }, caBundle };
+}
+
+function webhookFor(module: AdmissionModule, webhook: WebhookKind, options: WebhookConfigOptions, name: string) {
+  const actions = actionsOf(module, webhook);
+  if (actions.length === 0) return undefined;
+  const objectSelector = sharedObjectSelector(actions.map((action) => action.binding));
+  const entry: Record<string, unknown> = {
+    name: `${webhook}.${name}.capstan.dev`,
+    admissionReviewVersions: ["v1"],
+    clientConfig: clientConfig(webhook, options),
+    failurePolicy: module.config.onError === "reject" ? "Fail" : "Ignore",
+    matchPolicy: "Equivalent",
+    timeoutSeconds: module.config.webhookTimeout ?? 10,
+    sideEffects: options.sideEffects ?? "None",
+    rules: rulesFor(actions),
+    namespaceSelector: namespaceSelectorFor(module, actions, options),
+    ...(objectSelector ? { objectSelector } : {}),
+    matchConditions: [{ name: "capstan-bindings", expression: anyBindingCondition(actions) }],
+  };
+  if (webhook === "mutate") entry.reinvocationPolicy = "Never";
+  return entry;
+}
+
+/** The Mutating/ValidatingWebhookConfiguration objects for a module (either is absent when no binding needs it). */
+export function webhookConfigurations(module: AdmissionModule, options: WebhookConfigOptions): WebhookConfigurations {
+  const name = options.name ?? `capstan-${module.config.uuid}`;
+  const mutate = webhookFor(module, "mutate", options, name);
+  const validate = webhookFor(module, "validate", options, name);
+  const meta = { name, labels: { "capstan.dev/module": module.config.uuid } };
+  return {
+    ...(mutate && {
+      mutating: {
+        apiVersion: "admissionregistration.k8s.io/v1",
+        kind: "MutatingWebhookConfiguration",
+        metadata: meta,
+        webhooks: [mutate],
+      },
+    }),
+    ...(validate && {
+      validating: {
+        apiVersion: "admissionregistration.k8s.io/v1",
+        kind: "ValidatingWebhookConfiguration",
+        metadata: meta,
+        webhooks: [validate],
+      },
+    }),
+  };
+}
