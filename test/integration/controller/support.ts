@@ -1,0 +1,84 @@
+import { Controller, type ControllerOptions } from "../../../src/controller/dispatch/controller.ts";
+import type { ApiClient } from "../../../src/k8s/api-client.ts";
+import { ConflictError } from "../../../src/k8s/errors.ts";
+import type { GroupVersionKind } from "../../../src/k8s/kinds.ts";
+import type { Capability } from "../../../src/model/capability.ts";
+import { Log } from "../../../src/telemetry/logger.ts";
+import { eventually } from "../../support/cluster.ts";
+
+export const quiet = Log.child({}, { level: "silent" });
+
+/** A namespaced custom resource with a status subresource, shared by the controller tests. */
+export const widget: GroupVersionKind = {
+  group: "controller.capstan.dev",
+  version: "v1",
+  kind: "Widget",
+  plural: "widgets",
+  namespaced: true,
+};
+
+/** Creates the Widget CRD unless it exists, and waits until the API server serves it. */
+export async function ensureWidgetCrd(client: ApiClient): Promise<void> {
+  const name = `${widget.plural}.${widget.group}`;
+  try {
+    await client.request({
+      method: "POST",
+      path: "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+      body: {
+        apiVersion: "apiextensions.k8s.io/v1",
+        kind: "CustomResourceDefinition",
+        metadata: { name },
+        spec: {
+          group: widget.group,
+          scope: "Namespaced",
+          names: { kind: widget.kind, plural: widget.plural, singular: "widget", listKind: "WidgetList" },
+          versions: [
+            {
+              name: "v1",
+              served: true,
+              storage: true,
+              subresources: { status: {} },
+              schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
+            },
+          ],
+        },
+      },
+    });
+  } catch (error) {
+    if (!(error instanceof ConflictError)) throw error;
+  }
+  await eventually(
+    async () => {
+      await client.request({ path: `/apis/${widget.group}/v1/widgets` });
+      return true;
+    },
+    { what: "the Widget CRD to be served" },
+  );
+}
+
+export function widgetPath(namespace: string, name?: string, subresource?: string): string {
+  return `/apis/${widget.group}/v1/namespaces/${namespace}/widgets${name ? `/${name}` : ""}${subresource ? `/${subresource}` : ""}`;
+}
+
+export function createWidget(client: ApiClient, namespace: string, name: string, value = 0) {
+  return client.request({
+    method: "POST",
+    path: widgetPath(namespace),
+    body: { apiVersion: `${widget.group}/v1`, kind: widget.kind, metadata: { name }, spec: { value } },
+  });
+}
+
+/** Starts a controller for one capability, waits for its caches and makes it active. */
+export async function runController(
+  client: ApiClient,
+  capability: Capability,
+  options: Partial<ControllerOptions> = {},
+): Promise<Controller> {
+  const controller = new Controller({ client, capabilities: [capability], logger: quiet, ...options });
+  controller.start();
+  await controller.waitForSync(AbortSignal.timeout(30_000));
+  controller.activate();
+  return controller;
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
