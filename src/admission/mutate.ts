@@ -48,10 +48,10 @@ export async function mutateRequest(
     const wrapped = new PeprMutateRequest(request, working);
     const logger = callbackLogger(context, binding, uid);
     logger.debug(`Executing mutation action with alias: ${binding.alias ?? "no alias provided"}`);
-    const outcome = await runWithDeadline(
-      () => binding.mutateCallback?.(wrapped, logger),
-      deadline - performance.now(),
-    );
+    // Callbacks run one after another, so each gets an equal share of what is left; time one
+    // does not use passes on to the next.
+    const share = (deadline - performance.now()) / (matched.length - i);
+    const outcome = await runWithDeadline(() => binding.mutateCallback?.(wrapped, logger), share);
     if (outcome.kind === "done") {
       countBinding(binding, operation, "succeeded");
       if (!statuses.has(binding.capability)) statuses.set(binding.capability, "succeeded");

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
 import { pino } from "pino";
+import { Agent, request as undiciRequest } from "undici";
 import { type DevAdmission, startDevAdmission } from "../../../src/admission/dev.ts";
 import type { ApiClient } from "../../../src/k8s/api-client.ts";
 import * as a from "../../../src/k8s/models.ts";
@@ -143,4 +144,46 @@ export function configMap(
   data?: Record<string, string>,
 ) {
   return { apiVersion: "v1", kind: "ConfigMap", metadata: { name, ...extra }, ...(data ? { data } : {}) };
+}
+
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Record<string, unknown>;
+}
+
+/** A JSON request to the API server that also returns the response headers (for `Warning`). */
+export async function requestWithHeaders(
+  client: ApiClient,
+  request: { method: "POST" | "PUT" | "PATCH" | "DELETE"; path: string; body?: unknown; query?: string },
+): Promise<RawResponse> {
+  const agent = new Agent({ connect: { ...client.connection.tls } });
+  try {
+    const response = await undiciRequest(`${client.url(request.path)}${request.query ? `?${request.query}` : ""}`, {
+      method: request.method,
+      dispatcher: agent,
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json",
+        ...(await client.connection.headers()),
+      },
+      body: request.body === undefined ? undefined : JSON.stringify(request.body),
+    });
+    return {
+      status: response.statusCode,
+      headers: response.headers,
+      body: (await response.body.json()) as Record<string, unknown>,
+    };
+  } finally {
+    await agent.close();
+  }
+}
+
+/** The texts of `Warning` headers (`299 - "text"`). */
+export function warningTexts(headers: RawResponse["headers"]): string[] {
+  const raw = headers.warning;
+  const values = Array.isArray(raw) ? raw : raw ? [raw] : [];
+  return values.flatMap((value) =>
+    [...value.matchAll(/\d{3} \S+ "((?:[^"\\]|\\.)*)"/g)].map((match) => match[1] as string),
+  );
 }
