@@ -1,0 +1,134 @@
+import type { ValueReader } from "./chart-values.ts";
+import type { KubeObject, ManifestInput } from "./manifest-input.ts";
+import type { ModuleNeeds } from "./module-description.ts";
+import type { ResourceNames } from "./resource-names.ts";
+import {
+  type DeployedRole,
+  HEALTH_PATH,
+  MODULE_CHUNKS_MOUNT,
+  MODULE_WORK_MOUNT,
+  READY_PATH,
+  ROLE_FLAG,
+  RUNTIME_ENTRY,
+  RuntimeEnv,
+  SERVE_PORT,
+  servingScheme,
+} from "./runtime-contract.ts";
+import { apiPathFor } from "./webhooks.ts";
+
+export interface DeploymentContext {
+  readonly input: ManifestInput;
+  readonly needs: ModuleNeeds;
+  readonly names: ResourceNames;
+  readonly labels: Record<string, string>;
+  readonly selector: Record<string, string>;
+  readonly chunkSecrets: readonly string[];
+  readonly values: ValueReader;
+}
+
+/** The one role that creates and rotates the webhook certificates: the controller when deployed. */
+function managesCertificates(role: DeployedRole, needs: ModuleNeeds): boolean {
+  if (!needs.admission) return false;
+  return needs.controller ? role === "controller" : role === "admission";
+}
+
+function runtimeEnv(
+  role: DeployedRole,
+  context: DeploymentContext,
+): { name: string; value?: string; valueFrom?: unknown }[] {
+  const { input, needs, names } = context;
+  const literal = (name: string, value: string) => ({ name, value });
+  return [
+    literal(RuntimeEnv.role, role),
+    literal(RuntimeEnv.uuid, input.module.config.uuid),
+    literal(RuntimeEnv.namespace, input.namespace),
+    { name: RuntimeEnv.podName, valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+    literal(RuntimeEnv.moduleDir, MODULE_CHUNKS_MOUNT),
+    literal(RuntimeEnv.moduleWorkDir, MODULE_WORK_MOUNT),
+    literal(RuntimeEnv.moduleSha256, input.code.sha256),
+    ...(input.map ? [literal(RuntimeEnv.moduleMapSha256, input.map.sha256)] : []),
+    literal(RuntimeEnv.leaseName, names.lease),
+    ...(needs.admission
+      ? [
+          literal(RuntimeEnv.apiPath, apiPathFor(input.module.config.uuid)),
+          literal(RuntimeEnv.tlsSecret, names.tlsSecret),
+          literal(RuntimeEnv.webhookService, names.service("admission")),
+          literal(RuntimeEnv.mutatingWebhooks, needs.mutating ? names.webhookConfiguration : ""),
+          literal(RuntimeEnv.validatingWebhooks, needs.validating ? names.webhookConfiguration : ""),
+        ]
+      : []),
+    literal(RuntimeEnv.manageCertificates, String(managesCertificates(role, needs))),
+    { name: RuntimeEnv.logLevel, value: context.values.value("logLevel") as string },
+  ];
+}
+
+function probe(role: DeployedRole, path: string, periodSeconds: number, failureThreshold: unknown) {
+  return {
+    httpGet: { path, port: SERVE_PORT, scheme: servingScheme[role] },
+    periodSeconds,
+    timeoutSeconds: 2,
+    failureThreshold,
+  };
+}
+
+/** The Deployment of one role; its command, env and mounts are the runtime contract. */
+export function deploymentFor(role: DeployedRole, context: DeploymentContext): KubeObject {
+  const { input, names, values } = context;
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: {
+      name: names.deployment(role),
+      namespace: input.namespace,
+      labels: context.labels,
+      annotations: { "capstan.dev/description": input.module.description },
+    },
+    spec: {
+      replicas: values.value(`${role}.replicas`),
+      revisionHistoryLimit: 5,
+      selector: { matchLabels: context.selector },
+      strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      template: {
+        metadata: { labels: context.labels, annotations: values.value(`${role}.podAnnotations`) },
+        spec: {
+          serviceAccountName: names.serviceAccount,
+          enableServiceLinks: false,
+          terminationGracePeriodSeconds: values.value(`${role}.terminationGracePeriodSeconds`),
+          securityContext: values.value("podSecurityContext"),
+          imagePullSecrets: values.value("imagePullSecrets"),
+          affinity: values.value(`${role}.affinity`),
+          nodeSelector: values.value(`${role}.nodeSelector`),
+          tolerations: values.value(`${role}.tolerations`),
+          containers: [
+            {
+              name: role,
+              image: `${values.inline("image.repository")}:${values.inline("image.tag")}`,
+              imagePullPolicy: values.value("image.pullPolicy"),
+              command: ["node", "--enable-source-maps", RUNTIME_ENTRY, ROLE_FLAG, role],
+              env: [...runtimeEnv(role, context), ...values.splice("env")],
+              ports: [{ name: servingScheme[role].toLowerCase(), containerPort: SERVE_PORT, protocol: "TCP" }],
+              startupProbe: probe(role, HEALTH_PATH, 2, values.value(`${role}.startupFailureThreshold`)),
+              readinessProbe: probe(role, READY_PATH, 5, 3),
+              livenessProbe: probe(role, HEALTH_PATH, 10, 3),
+              resources: values.value(`${role}.resources`),
+              securityContext: values.value("containerSecurityContext"),
+              volumeMounts: [
+                { name: "module-chunks", mountPath: MODULE_CHUNKS_MOUNT, readOnly: true },
+                { name: "module-work", mountPath: MODULE_WORK_MOUNT },
+                { name: "tmp", mountPath: "/tmp" },
+              ],
+            },
+          ],
+          volumes: [
+            {
+              name: "module-chunks",
+              projected: { sources: context.chunkSecrets.map((name) => ({ secret: { name } })) },
+            },
+            { name: "module-work", emptyDir: { sizeLimit: "256Mi" } },
+            { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
+          ],
+        },
+      },
+    },
+  };
+}

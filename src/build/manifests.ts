@@ -1,0 +1,148 @@
+import { storeCrd } from "../store/crd.ts";
+import { declareValues, moduleLabels, rolesOf } from "./chart-defaults.ts";
+import type { ValueCatalog, ValueReader } from "./chart-values.ts";
+import { deploymentFor } from "./deployment.ts";
+import type { KubeObject, ManifestInput } from "./manifest-input.ts";
+import type { ChunkedPayload } from "./module-chunks.ts";
+import { moduleNeeds } from "./module-description.ts";
+import { deriveRbac } from "./rbac.ts";
+import { resourceNames } from "./resource-names.ts";
+import { type DeployedRole, Labels, MODULE_SHA_LABEL, SERVE_PORT } from "./runtime-contract.ts";
+import { moduleWebhooks } from "./webhooks.ts";
+
+export interface ModuleManifests {
+  readonly catalog: ValueCatalog;
+  /** Objects in apply order, read through `reader` (defaults for the static YAML, markers for Helm). */
+  objects(reader: ValueReader): KubeObject[];
+}
+
+function chunkSecrets(input: ManifestInput, payloads: readonly ChunkedPayload[]) {
+  const names = resourceNames(input.module.config.uuid);
+  return payloads
+    .flatMap((payload) => payload.chunks)
+    .map((chunk, index) => ({ name: names.moduleSecret(input.code.sha256, index), chunk }));
+}
+
+/** The module's Kubernetes objects; each part exists only when a binding needs it. */
+export function moduleManifests(input: ManifestInput): ModuleManifests {
+  const { module, namespace } = input;
+  const names = resourceNames(module.config.uuid);
+  const needs = moduleNeeds(module);
+  const labels = moduleLabels(input, names.prefix);
+  const selectorOf = (role: DeployedRole) => ({
+    [Labels.instance]: names.prefix,
+    [Labels.component]: role,
+  });
+  const catalog = declareValues(input, selectorOf);
+  const secrets = chunkSecrets(input, input.map ? [input.code, input.map] : [input.code]);
+  const rbac = deriveRbac(module, needs, names, input.rbacMode);
+  const meta = (name: string, namespaced = true) => ({ name, ...(namespaced ? { namespace } : {}), labels });
+  const subject = { kind: "ServiceAccount", name: names.serviceAccount, namespace };
+
+  const objects = (reader: ValueReader): KubeObject[] => {
+    const result: KubeObject[] = [
+      {
+        apiVersion: "v1",
+        kind: "Namespace",
+        metadata: {
+          name: namespace,
+          labels: reader.value("namespace.labels"),
+          annotations: reader.value("namespace.annotations"),
+        },
+      } as KubeObject,
+    ];
+    if (needs.store) result.push(structuredClone(storeCrd) as unknown as KubeObject);
+    result.push(
+      { apiVersion: "v1", kind: "ServiceAccount", metadata: meta(names.serviceAccount) },
+      {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "ClusterRole",
+        metadata: meta(names.clusterRole, false),
+        rules: rbac.clusterRules,
+      },
+      {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "ClusterRoleBinding",
+        metadata: meta(names.clusterRole, false),
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: names.clusterRole },
+        subjects: [subject],
+      },
+      {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "Role",
+        metadata: meta(names.role),
+        rules: rbac.namespaceRules,
+      },
+      {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "RoleBinding",
+        metadata: meta(names.role),
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: names.role },
+        subjects: [subject],
+      },
+    );
+    for (const { name, chunk } of secrets) {
+      result.push({
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { ...meta(name), labels: { ...labels, [MODULE_SHA_LABEL]: input.code.sha256.slice(0, 63) } },
+        type: "Opaque",
+        immutable: true,
+        data: { [chunk.key]: chunk.data.toString("base64") },
+      });
+    }
+    const roles = rolesOf(needs);
+    for (const role of roles) {
+      const roleLabels = { ...labels, [Labels.component]: role };
+      const selector = selectorOf(role);
+      result.push({
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: { ...meta(names.service(role)), labels: roleLabels },
+        spec: {
+          selector,
+          ports:
+            role === "admission"
+              ? [{ name: "https", port: 443, targetPort: SERVE_PORT, protocol: "TCP" }]
+              : [{ name: "http", port: SERVE_PORT, targetPort: SERVE_PORT, protocol: "TCP" }],
+        },
+      });
+      const context = {
+        input,
+        needs,
+        names,
+        labels: roleLabels,
+        selector,
+        values: reader,
+        chunkSecrets: secrets.map((secret) => secret.name),
+      };
+      result.push(deploymentFor(role, context));
+      if (role === "admission") {
+        result.push({
+          apiVersion: "policy/v1",
+          kind: "PodDisruptionBudget",
+          metadata: { ...meta(`${names.deployment(role)}`), labels: roleLabels },
+          spec: {
+            minAvailable: reader.value("admission.podDisruptionBudget.minAvailable"),
+            selector: { matchLabels: selector },
+          },
+        });
+      }
+    }
+    const webhooks = moduleWebhooks(module, {
+      namespace,
+      name: names.webhookConfiguration,
+      serviceName: names.service("admission"),
+    });
+    for (const config of [webhooks.mutating, webhooks.validating]) {
+      if (!config) continue;
+      const metadata = config.metadata as Record<string, unknown>;
+      result.push({
+        ...config,
+        metadata: { ...metadata, labels: { ...labels, ...(metadata.labels as object) } },
+      } as KubeObject);
+    }
+    return result;
+  };
+  return { catalog, objects };
+}

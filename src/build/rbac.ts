@@ -1,0 +1,124 @@
+import { STORE_GROUP, STORE_PLURAL } from "../store/crd.ts";
+import type { ModuleDescription, ModuleNeeds } from "./module-description.ts";
+import type { ResourceNames } from "./resource-names.ts";
+
+export interface PolicyRule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+  resourceNames?: string[];
+}
+
+export type RbacMode = "scoped" | "admin";
+
+export interface ModuleRbac {
+  /** Cluster-wide: watched kinds, finalizer patches, Events, the module's own webhook configurations, declared rules. */
+  readonly clusterRules: PolicyRule[];
+  /** In the module's namespace only: Leases, the Store, the TLS Secret. */
+  readonly namespaceRules: PolicyRule[];
+}
+
+const READ = ["get", "list", "watch"];
+
+/** Checks the module's declared `rbac` rules and returns them as policy rules. */
+export function declaredRules(rules: readonly unknown[] | undefined): PolicyRule[] {
+  return (rules ?? []).map((raw, index) => {
+    const rule = raw as Partial<PolicyRule> | null;
+    const lists = ["apiGroups", "resources", "verbs"] as const;
+    for (const field of lists) {
+      const value = rule?.[field];
+      if (!Array.isArray(value) || value.some((item) => typeof item !== "string")) {
+        throw new Error(`package.json capstan.rbac[${index}].${field} must be a list of strings`);
+      }
+    }
+    const checked = rule as PolicyRule;
+    return {
+      apiGroups: [...checked.apiGroups],
+      resources: [...checked.resources],
+      verbs: [...checked.verbs],
+      ...(checked.resourceNames ? { resourceNames: [...checked.resourceNames] } : {}),
+    };
+  });
+}
+
+/** Merges rules with the same groups, resources and names, and sorts everything for stable output. */
+export function mergeRules(rules: readonly PolicyRule[]): PolicyRule[] {
+  const merged = new Map<string, PolicyRule>();
+  for (const rule of rules) {
+    const apiGroups = [...new Set(rule.apiGroups)].sort();
+    const resources = [...new Set(rule.resources)].sort();
+    const resourceNames = rule.resourceNames ? [...new Set(rule.resourceNames)].sort() : undefined;
+    const key = JSON.stringify([apiGroups, resources, resourceNames]);
+    const existing = merged.get(key);
+    const verbs = [...new Set([...(existing?.verbs ?? []), ...rule.verbs])].sort();
+    merged.set(key, { apiGroups, resources, verbs, ...(resourceNames ? { resourceNames } : {}) });
+  }
+  return [...merged.values()].sort((a, b) =>
+    JSON.stringify([a.apiGroups, a.resources]).localeCompare(JSON.stringify([b.apiGroups, b.resources])),
+  );
+}
+
+/**
+ * Least-privilege rules derived from the bindings (the default), or one wildcard rule in admin mode.
+ * Watched kinds get get/list/watch cluster-wide (an informer lists then watches); Finalize kinds also
+ * get patch (to remove the finalizer). Everything capstan itself touches is named or namespaced.
+ */
+export function deriveRbac(
+  module: ModuleDescription,
+  needs: ModuleNeeds,
+  names: ResourceNames,
+  mode: RbacMode,
+): ModuleRbac {
+  const namespaceRules: PolicyRule[] = [
+    {
+      apiGroups: ["coordination.k8s.io"],
+      resources: ["leases"],
+      verbs: ["create", "get", "list", "watch", "update", "patch"],
+    },
+  ];
+  if (needs.store) {
+    namespaceRules.push({
+      apiGroups: [STORE_GROUP],
+      resources: [STORE_PLURAL],
+      verbs: ["create", "get", "list", "watch", "update", "patch"],
+    });
+  }
+  const clusterRules: PolicyRule[] = [
+    { apiGroups: [""], resources: ["events"], verbs: ["create", "patch"] },
+    { apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["create", "patch"] },
+  ];
+  if (needs.admission) {
+    // `create` cannot be limited to a name, so it stays in the module's namespace.
+    namespaceRules.push({ apiGroups: [""], resources: ["secrets"], verbs: ["create"] });
+    namespaceRules.push({
+      apiGroups: [""],
+      resources: ["secrets"],
+      resourceNames: [names.tlsSecret],
+      verbs: ["get", "list", "watch", "update", "patch"],
+    });
+    const ownWebhooks = (kind: string) => ({
+      apiGroups: ["admissionregistration.k8s.io"],
+      resources: [kind],
+      resourceNames: [names.webhookConfiguration],
+      verbs: ["get", "list", "watch", "update", "patch"],
+    });
+    if (needs.mutating) clusterRules.push(ownWebhooks("mutatingwebhookconfigurations"));
+    if (needs.validating) clusterRules.push(ownWebhooks("validatingwebhookconfigurations"));
+  }
+  for (const capability of module.capabilities) {
+    for (const binding of capability.bindings) {
+      if (!binding.isWatch) continue;
+      const verbs = binding.isFinalize ? [...READ, "patch"] : READ;
+      clusterRules.push({ apiGroups: [binding.kind.group], resources: [binding.kind.plural], verbs });
+    }
+  }
+  if (mode === "admin") {
+    clusterRules.splice(0, clusterRules.length, { apiGroups: ["*"], resources: ["*"], verbs: ["*"] });
+  } else {
+    clusterRules.push(...declaredRules(module.config.rbac));
+  }
+  return { clusterRules: mergeRules(clusterRules), namespaceRules: mergeRules(namespaceRules) };
+}
+
+export const ADMIN_RBAC_WARNING =
+  "--rbac-mode admin grants the module every verb on every resource in the cluster. Use it for demos only; the default (scoped) derives least-privilege rules from the bindings.";

@@ -1,0 +1,76 @@
+// The contract between the manifests `capstan build` writes and the runtime entry the Deployments run
+// (`src/runtime/main.ts`). Both sides import these names; docs/deploy.md describes them.
+
+/** The two roles a Deployment runs. `dev` runs both in one local process and is not deployed. */
+export type DeployedRole = "admission" | "controller";
+export const deployedRoles: readonly DeployedRole[] = ["admission", "controller"];
+
+/** Where the runtime image installs capstan; the module's bundle resolves `capstan` from `/app/node_modules`. */
+export const APP_DIR = "/app";
+/** The Deployment command: `node <RUNTIME_ENTRY> --role <role>`. */
+export const RUNTIME_ENTRY = "/app/node_modules/capstan/dist/runtime/main.js";
+export const ROLE_FLAG = "--role";
+
+/** Environment variables every Deployment sets. */
+export const RuntimeEnv = {
+  /** Folder holding the module chunk files (every chunk Secret projected into one volume). */
+  moduleDir: "CAPSTAN_MODULE_DIR",
+  /** Hex SHA-256 of the uncompressed module bundle; start-up refuses code that does not match. */
+  moduleSha256: "CAPSTAN_MODULE_SHA256",
+  /** Hex SHA-256 of the module's source map (shipped beside the code when present). */
+  moduleMapSha256: "CAPSTAN_MODULE_MAP_SHA256",
+  /** Writable folder under /app where the runtime writes the reassembled bundle before importing it. */
+  moduleWorkDir: "CAPSTAN_MODULE_WORK_DIR",
+  /** The namespace the module runs in (also the Downward API's namespace). */
+  namespace: "CAPSTAN_NAMESPACE",
+  uuid: "CAPSTAN_UUID",
+  role: "CAPSTAN_ROLE",
+  /** "true" on the one role that creates, rotates and publishes the webhook certificates. */
+  manageCertificates: "CAPSTAN_MANAGE_CERTIFICATES",
+  /** Name of the Secret holding the webhook CA and serving certificate. */
+  tlsSecret: "CAPSTAN_TLS_SECRET",
+  /** Name of the Service the webhooks call (the serving certificate's DNS names derive from it). */
+  webhookService: "CAPSTAN_WEBHOOK_SERVICE",
+  /** Comma-separated names of the module's Mutating/ValidatingWebhookConfigurations (for caBundle updates). */
+  mutatingWebhooks: "CAPSTAN_MUTATING_WEBHOOKS",
+  validatingWebhooks: "CAPSTAN_VALIDATING_WEBHOOKS",
+  /** The secret-ish path segment of the webhook URLs (`/mutate/<apiPath>`), the same in every build of a module. */
+  apiPath: "CAPSTAN_API_PATH",
+  /** The Lease the controller replicas elect a leader with. */
+  leaseName: "CAPSTAN_LEASE_NAME",
+  /** Name of the Pod (Downward API), the leader-election identity. */
+  podName: "CAPSTAN_POD_NAME",
+  logLevel: "LOG_LEVEL",
+} as const;
+
+/** Mount points inside the container. */
+export const MODULE_CHUNKS_MOUNT = "/app/module-chunks";
+export const MODULE_WORK_MOUNT = "/app/module";
+
+/** Both roles listen on this port: admission over HTTPS (webhooks, health, metrics), the controller over HTTP. */
+export const SERVE_PORT = 3000;
+export const servingScheme: Readonly<Record<DeployedRole, "HTTPS" | "HTTP">> = {
+  admission: "HTTPS",
+  controller: "HTTP",
+};
+export const HEALTH_PATH = "/healthz";
+export const READY_PATH = "/readyz";
+export const METRICS_PATH = "/metrics";
+/** Webhook URL paths on the admission Service; the runtime serves the same. */
+export const MUTATE_PATH = "/mutate";
+export const VALIDATE_PATH = "/validate";
+
+/** Labels on every object capstan generates; `app.kubernetes.io/component` carries the role. */
+export const Labels = {
+  name: "app.kubernetes.io/name",
+  instance: "app.kubernetes.io/instance",
+  component: "app.kubernetes.io/component",
+  managedBy: "app.kubernetes.io/managed-by",
+  uuid: "capstan.dev/uuid",
+} as const;
+/** On module chunk Secrets: the code hash (first 63 hex digits), so `capstan deploy` can prune old builds. */
+export const MODULE_SHA_LABEL = "capstan.dev/module-sha256";
+export const DESCRIPTION_ANNOTATION = "capstan.dev/description";
+
+/** The server-side-apply field manager of `capstan deploy` and the runtime. */
+export const FIELD_MANAGER = "capstan";
