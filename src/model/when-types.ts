@@ -20,22 +20,24 @@ export interface CommonActionChain<T extends KindClass> extends MutateActionChai
   Mutate(action: MutateAction<T>): MutateActionChain<T>;
 }
 
+/**
+ * Filters and actions after an event. Pepr's types fix an order (namespaces, then names, then the
+ * rest); capstan accepts filters in any order, which every Pepr chain still satisfies.
+ */
 export interface BindingFilter<T extends KindClass> extends CommonActionChain<T> {
+  InNamespace(...namespaces: string[]): BindingFilter<T>;
+  InNamespaceRegex(...namespaces: RegExp[]): BindingFilter<T>;
+  WithName(name: string): BindingFilter<T>;
+  WithNameRegex(regexName: RegExp): BindingFilter<T>;
   WithLabel(key: string, value?: string): BindingFilter<T>;
   WithAnnotation(key: string, value?: string): BindingFilter<T>;
   WithDeletionTimestamp(): BindingFilter<T>;
   Alias(alias: string): BindingFilter<T>;
 }
 
-export interface BindingWithName<T extends KindClass> extends BindingFilter<T> {
-  WithName(name: string): BindingFilter<T>;
-  WithNameRegex(regexName: RegExp): BindingFilter<T>;
-}
-
-export interface BindingAll<T extends KindClass> extends BindingWithName<T> {
-  InNamespace(...namespaces: string[]): BindingWithName<T>;
-  InNamespaceRegex(...namespaces: RegExp[]): BindingWithName<T>;
-}
+/** Pepr's stage names, kept for authors who import them. */
+export type BindingWithName<T extends KindClass> = BindingFilter<T>;
+export type BindingAll<T extends KindClass> = BindingFilter<T>;
 
 export interface WhenSelector<T extends KindClass> {
   IsCreatedOrUpdated(): BindingAll<T>;
