@@ -1,5 +1,9 @@
 import { Command, CommanderError } from "commander";
+import { buildCommand } from "./commands/build.ts";
 import { clusterCommand } from "./commands/cluster.ts";
+import { deployCommand } from "./commands/deploy.ts";
+import { initCommand } from "./commands/init.ts";
+import { uuidCommand } from "./commands/uuid.ts";
 
 /** Runs the CLI and returns the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -9,6 +13,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     .exitOverride()
     .showHelpAfterError();
   program.addCommand(clusterCommand());
+  program.addCommand(initCommand());
+  program.addCommand(buildCommand());
+  program.addCommand(deployCommand());
+  program.addCommand(uuidCommand());
   try {
     await program.parseAsync([...argv]);
     return typeof process.exitCode === "number" ? process.exitCode : 0;

@@ -1,0 +1,50 @@
+import { Command, Option } from "commander";
+import { buildModule } from "../../build/build-module.ts";
+import { ADMIN_RBAC_WARNING, type RbacMode } from "../../build/rbac.ts";
+
+interface BuildFlags {
+  entryPoint?: string;
+  output: string;
+  rbacMode: RbacMode;
+  image?: string;
+  antiAffinity?: boolean;
+  typecheck: boolean;
+}
+
+function kib(bytes: number): string {
+  return `${(bytes / 1024).toFixed(0)} KiB`;
+}
+
+export function buildCommand(): Command {
+  return new Command("build")
+    .description("typecheck, bundle and describe the module, then write dist/: static YAML and a Helm chart")
+    .option("-e, --entry-point <file>", "module entry (default: capstan.ts, else pepr.ts)")
+    .option("-o, --output <dir>", "output folder", "dist")
+    .addOption(
+      new Option("-M, --rbac-mode <mode>", "scoped: least privilege from the bindings; admin: everything (demos only)")
+        .choices(["scoped", "admin"])
+        .default("scoped"),
+    )
+    .option("-i, --image <image>", "runtime image <repository>[:<tag>] (tag default: the installed capstan version)")
+    .option("--anti-affinity", "require admission replicas on different nodes")
+    .option("--no-typecheck", "skip the TypeScript check")
+    .action(async (flags: BuildFlags) => {
+      if (flags.rbacMode === "admin") process.stderr.write(`capstan: warning: ${ADMIN_RBAC_WARNING}\n`);
+      const started = Date.now();
+      const report = await buildModule({
+        moduleDir: process.cwd(),
+        outDir: flags.output,
+        rbacMode: flags.rbacMode,
+        antiAffinity: flags.antiAffinity === true,
+        typecheck: flags.typecheck,
+        ...(flags.entryPoint ? { entry: flags.entryPoint } : {}),
+        ...(flags.image ? { image: flags.image } : {}),
+        onProgress: (step) => process.stderr.write(`capstan: ${step}…\n`),
+      });
+      const bindings = report.description.capabilities.reduce((sum, capability) => sum + capability.bindings.length, 0);
+      process.stderr.write(
+        `capstan: ${report.description.capabilities.length} capabilities, ${bindings} bindings; bundle ${kib(report.bundleBytes)} (${kib(report.zippedBytes)} gzipped) in ${report.chunkSecrets} Secret(s)\n` +
+          `capstan: wrote ${report.objects} objects to ${report.manifestFile} and the chart ${report.chartDir} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+      );
+    });
+}

@@ -1,0 +1,72 @@
+import { Command } from "commander";
+import { DESCRIPTION_ANNOTATION, Labels } from "../../build/runtime-contract.ts";
+import { ApiClient } from "../../k8s/api-client.ts";
+
+interface DeploymentItem {
+  metadata: { name: string; namespace: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+}
+
+export interface DeployedModule {
+  readonly uuid: string;
+  readonly namespace: string;
+  readonly roles: string[];
+  readonly description: string;
+}
+
+/** The modules deployed in the cluster, from their Deployments' `capstan.dev/uuid` label. */
+export async function deployedModules(client: ApiClient, uuid?: string): Promise<DeployedModule[]> {
+  const selector = uuid ? `${Labels.uuid}=${uuid}` : Labels.uuid;
+  const list = await client.request<{ items: DeploymentItem[] }>({
+    path: "/apis/apps/v1/deployments",
+    query: { labelSelector: selector },
+  });
+  const modules = new Map<string, DeployedModule>();
+  for (const { metadata } of list.items) {
+    const id = metadata.labels?.[Labels.uuid] ?? "";
+    const key = `${metadata.namespace}/${id}`;
+    const module = modules.get(key) ?? {
+      uuid: id,
+      namespace: metadata.namespace,
+      roles: [],
+      description: metadata.annotations?.[DESCRIPTION_ANNOTATION] ?? "",
+    };
+    module.roles.push(metadata.labels?.[Labels.component] ?? metadata.name);
+    modules.set(key, module);
+  }
+  return [...modules.values()].sort((a, b) => a.uuid.localeCompare(b.uuid));
+}
+
+export function formatModules(modules: readonly DeployedModule[]): string {
+  const rows = [
+    ["UUID", "NAMESPACE", "ROLES", "DESCRIPTION"],
+    ...modules.map((m) => [m.uuid, m.namespace, m.roles.sort().join(","), m.description]),
+  ];
+  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? "").length))) ?? [];
+  return rows
+    .map((row) =>
+      row
+        .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
+}
+
+export function uuidCommand(): Command {
+  return new Command("uuid")
+    .description("list the capstan modules deployed in the cluster (uuid, namespace, roles, description)")
+    .argument("[uuid]", "show only this module")
+    .option("--kubeconfig <file>", "kubeconfig (default: $KUBECONFIG, ~/.kube/config, in-cluster)")
+    .action(async (uuid: string | undefined, flags: { kubeconfig?: string }) => {
+      const client = await ApiClient.fromKubeconfig(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {});
+      const modules = await deployedModules(client, uuid);
+      if (modules.length === 0) {
+        process.stderr.write(
+          uuid ? `capstan: no module ${uuid} is deployed\n` : "capstan: no capstan module is deployed\n",
+        );
+        if (uuid) process.exitCode = 1;
+        return;
+      }
+      process.stdout.write(`${formatModules(modules)}\n`);
+    });
+}
