@@ -1,0 +1,108 @@
+import { describe, expect, it } from "vitest";
+import { sharedObjectSelector, webhookConfigurations } from "../../../src/admission/webhook-config.ts";
+import * as a from "../../../src/k8s/models.ts";
+import { Capability } from "../../../src/model/capability.ts";
+import { PeprModule } from "../../../src/model/module.ts";
+
+function moduleWith(onError: "reject" | "ignore", build: (cap: Capability) => void) {
+  const cap = new Capability({ name: "c", description: "d", namespaces: ["team-a"] });
+  build(cap);
+  return new PeprModule(
+    { pepr: { uuid: "u1", onError, webhookTimeout: 7, alwaysIgnore: { namespaces: ["skip"] } } },
+    [cap],
+    {
+      deferStart: true,
+    },
+  );
+}
+
+describe("webhook configurations", () => {
+  it("generate rules, selectors, policy and client config from the bindings", () => {
+    const module = moduleWith("reject", (cap) => {
+      cap
+        .When(a.Pod)
+        .IsCreated()
+        .WithLabel("app")
+        .Mutate(() => {});
+      cap
+        .When(a.Pod)
+        .IsUpdated()
+        .WithLabel("app", "web")
+        .Mutate(() => {});
+    });
+    const { mutating, validating } = webhookConfigurations(module, {
+      endpoint: { url: "https://127.0.0.1:9443/" },
+      apiPath: "secret",
+      caBundle: "PEM",
+    });
+    expect(validating).toBeUndefined();
+    expect(mutating?.metadata).toEqual({ name: "capstan-u1", labels: { "capstan.dev/module": "u1" } });
+    const [webhook] = mutating?.webhooks as Record<string, unknown>[];
+    expect(webhook).toMatchObject({
+      name: "mutate.capstan-u1.capstan.dev",
+      failurePolicy: "Fail",
+      timeoutSeconds: 7,
+      sideEffects: "None",
+      reinvocationPolicy: "Never",
+      clientConfig: { url: "https://127.0.0.1:9443/mutate/secret", caBundle: Buffer.from("PEM").toString("base64") },
+      rules: [
+        {
+          apiGroups: [""],
+          apiVersions: ["v1"],
+          resources: ["pods", "pods/ephemeralcontainers"],
+          scope: "Namespaced",
+          operations: ["CREATE", "UPDATE"],
+        },
+      ],
+      namespaceSelector: {
+        matchExpressions: [
+          { key: "kubernetes.io/metadata.name", operator: "NotIn", values: ["kube-system", "pepr-system", "skip"] },
+          { key: "kubernetes.io/metadata.name", operator: "In", values: ["team-a"] },
+        ],
+      },
+      objectSelector: { matchExpressions: [{ key: "app", operator: "Exists" }] },
+    });
+  });
+
+  it("use Ignore for audit/ignore, a Service endpoint, and no namespace In for cluster-wide bindings", () => {
+    const cap = new Capability({ name: "c", description: "d" });
+    cap
+      .When(a.Namespace)
+      .IsCreated()
+      .Validate(() => ({ allowed: true }));
+    const module = new PeprModule({ pepr: { uuid: "u2", onError: "ignore" } }, [cap], { deferStart: true });
+    const { validating } = webhookConfigurations(module, {
+      endpoint: { service: { name: "capstan-u2", namespace: "capstan-system" } },
+      apiPath: "p",
+      caBundle: "PEM",
+      sideEffects: "NoneOnDryRun",
+    });
+    const [webhook] = validating?.webhooks as Record<string, unknown>[];
+    expect(webhook).toMatchObject({
+      failurePolicy: "Ignore",
+      sideEffects: "NoneOnDryRun",
+      clientConfig: { service: { name: "capstan-u2", namespace: "capstan-system", port: 443, path: "/validate/p" } },
+      rules: [{ resources: ["namespaces"], scope: "Cluster" }],
+    });
+    expect((webhook?.namespaceSelector as { matchExpressions: unknown[] }).matchExpressions).toHaveLength(1);
+    expect(webhook?.objectSelector).toBeUndefined();
+  });
+
+  it("share only label requirements every binding has", () => {
+    const cap = new Capability({ name: "c", description: "d" });
+    cap
+      .When(a.Pod)
+      .IsCreated()
+      .WithLabel("team", "x")
+      .WithLabel("only-here")
+      .Mutate(() => {});
+    cap
+      .When(a.Pod)
+      .IsCreated()
+      .WithLabel("team", "y")
+      .Mutate(() => {});
+    expect(sharedObjectSelector(cap.bindings)).toEqual({
+      matchExpressions: [{ key: "team", operator: "In", values: ["x", "y"] }],
+    });
+  });
+});
