@@ -45,6 +45,7 @@ export type WatchLogAction<T extends KindClass, K extends KubernetesObject = Ins
 export type FinalizeAction<T extends KindClass, K extends KubernetesObject = InstanceType<T>> = (
   update: K,
   logger?: Logger,
+  // biome-ignore lint/suspicious/noConfusingVoidType: Pepr's signature: a Finalize callback may return nothing
 ) => Promise<boolean | void> | boolean | void;
 
 // Stored callbacks are erased to the base object type; the builder keeps authors' types.
@@ -54,6 +55,7 @@ export type StoredValidate = (
   logger?: Logger,
 ) => Promise<ValidateActionResponse> | ValidateActionResponse;
 export type StoredWatch = (update: KubernetesObject, phase: WatchPhase, logger?: Logger) => Promise<void> | void;
+// biome-ignore lint/suspicious/noConfusingVoidType: Pepr's signature: a Finalize callback may return nothing
 export type StoredFinalize = (update: KubernetesObject, logger?: Logger) => Promise<boolean | void> | boolean | void;
 
 /**

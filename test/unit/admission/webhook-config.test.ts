@@ -37,7 +37,7 @@ describe("webhook configurations", () => {
     });
     expect(validating).toBeUndefined();
     expect(mutating?.metadata).toEqual({ name: "capstan-u1", labels: { "capstan.dev/module": "u1" } });
-    const [webhook] = mutating?.webhooks as Record<string, unknown>[];
+    const [webhook] = (mutating?.webhooks ?? []) as Record<string, unknown>[];
     expect(webhook).toMatchObject({
       name: "mutate.capstan-u1.capstan.dev",
       failurePolicy: "Fail",
@@ -77,14 +77,16 @@ describe("webhook configurations", () => {
       caBundle: "PEM",
       sideEffects: "NoneOnDryRun",
     });
-    const [webhook] = validating?.webhooks as Record<string, unknown>[];
+    const [webhook] = (validating?.webhooks ?? []) as Record<string, unknown>[];
     expect(webhook).toMatchObject({
       failurePolicy: "Ignore",
       sideEffects: "NoneOnDryRun",
       clientConfig: { service: { name: "capstan-u2", namespace: "capstan-system", port: 443, path: "/validate/p" } },
       rules: [{ resources: ["namespaces"], scope: "Cluster" }],
     });
-    expect((webhook?.namespaceSelector as { matchExpressions: unknown[] }).matchExpressions).toHaveLength(1);
+    expect((webhook?.namespaceSelector as { matchExpressions: unknown[] } | undefined)?.matchExpressions).toHaveLength(
+      1,
+    );
     expect(webhook?.objectSelector).toBeUndefined();
   });
 
