@@ -1,4 +1,10 @@
-import { type InformerEvent, type InformerOptions, scopeKey, sharedInformer } from "../../informer/index.ts";
+import {
+  type InformerEvent,
+  type InformerOptions,
+  type InformerScope,
+  scopeKey,
+  sharedInformer,
+} from "../../informer/index.ts";
 import type { ApiClient } from "../../k8s/api-client.ts";
 import type { Binding } from "../../model/binding.ts";
 import { FINALIZER } from "../../model/finalizer.ts";
@@ -37,6 +43,8 @@ export interface ControllerOptions {
   readonly finalizer?: string;
   /** Where objects come from. Default: the shared informer of each scope. */
   readonly sources?: SourceFactory;
+  /** Informer settings (idle timeout, backoff, page size) for informers this controller creates. */
+  readonly informer?: Omit<InformerOptions, keyof InformerScope>;
   readonly clock?: Clock;
   readonly logger?: Logger;
 }
@@ -78,7 +86,9 @@ export class Controller {
       ...(clock ? { clock } : {}),
       process: ({ payload }) => payload.runner.run(payload.changes),
     });
-    const sourceFor = options.sources ?? ((scope: InformerOptions) => sharedInformer(options.client, scope));
+    const sourceFor =
+      options.sources ??
+      ((scope: InformerOptions) => sharedInformer(options.client, { ...options.informer, ...scope }));
     const finalizer = options.finalizer ?? FINALIZER;
     for (const capability of options.capabilities) {
       for (const binding of capability.bindings) {
