@@ -1,0 +1,141 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { applyAll, parseManifests } from "../../../src/build/deploy/apply.ts";
+import type { KubeObject } from "../../../src/build/manifest-input.ts";
+import type { ApiClient } from "../../../src/k8s/api-client.ts";
+import { adminClient, freshNamespace } from "../../support/cluster.ts";
+import {
+  capstanFromCheckout,
+  capstanInstalled,
+  editPackageJson,
+  helmBinary,
+  installCapstan,
+  packCapstan,
+  run,
+} from "./module-fixture.ts";
+
+const key = (object: KubeObject) => `${object.kind}/${object.metadata.namespace ?? ""}/${object.metadata.name}`;
+const byKey = (objects: readonly KubeObject[]) => new Map(objects.map((object) => [key(object), object]));
+
+/** Every `.Values.a.b` path the templates read. */
+function valuePathsRead(chartDir: string): Set<string> {
+  const paths = new Set<string>();
+  for (const file of readdirSync(join(chartDir, "templates"))) {
+    for (const match of readFileSync(join(chartDir, "templates", file), "utf8").matchAll(
+      /\.Values\.([A-Za-z0-9_.]+)/g,
+    )) {
+      paths.add(match[1] as string);
+    }
+  }
+  return paths;
+}
+
+/** Every leaf path of values.schema.json. */
+function schemaLeaves(schema: { properties?: Record<string, unknown> }, prefix = ""): string[] {
+  return Object.entries(schema.properties ?? {}).flatMap(([name, child]) => {
+    const node = child as { type?: string; properties?: Record<string, unknown>; additionalProperties?: unknown };
+    const path = `${prefix}${name}`;
+    return node.type === "object" && node.additionalProperties === false ? schemaLeaves(node, `${path}.`) : [path];
+  });
+}
+
+describe("capstan init → build → dry-run apply", () => {
+  let work: string;
+  let moduleDir: string;
+  let client: ApiClient;
+  let namespace: string;
+  let objects: KubeObject[];
+  let uuid: string;
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), "capstan-init-"));
+    client = await adminClient();
+    namespace = await freshNamespace(client, "build-e2e");
+    uuid = `e2e-${namespace.slice(-8)}`;
+    capstanFromCheckout(
+      ["init", "--yes", "--skip-install", "--name", "hello-module", "--description", "e2e", "--uuid", uuid],
+      work,
+    );
+    moduleDir = join(work, "hello-module");
+    installCapstan(moduleDir, packCapstan(work));
+    editPackageJson(moduleDir, (pkg) => {
+      (pkg.capstan as Record<string, unknown>).namespace = namespace;
+    });
+    const output = capstanInstalled(moduleDir, ["build"]);
+    expect(output).toBe("");
+    objects = parseManifests(readFileSync(join(moduleDir, "dist", `capstan-module-${uuid}.yaml`), "utf8"));
+  }, 600_000);
+
+  afterAll(async () => {
+    await client?.request({ method: "DELETE", path: `/api/v1/namespaces/${namespace}` }).catch(() => {});
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it("writes the objects the sample capability needs, and only those", () => {
+    const kinds = objects.map((object) => object.kind);
+    expect(kinds).toEqual([
+      "Namespace",
+      "ServiceAccount",
+      "ClusterRole",
+      "ClusterRoleBinding",
+      "Role",
+      "RoleBinding",
+      "Secret",
+      "Secret",
+      "Service",
+      "Deployment",
+      "PodDisruptionBudget",
+      "Service",
+      "Deployment",
+      "MutatingWebhookConfiguration",
+      "ValidatingWebhookConfiguration",
+    ]);
+    for (const object of objects)
+      if (object.kind !== "Namespace" && object.metadata.namespace) expect(object.metadata.namespace).toBe(namespace);
+  });
+
+  it("every generated object passes a server-side dry-run apply on the real control plane", async () => {
+    const validated: string[] = [];
+    await applyAll(client, objects, { dryRun: true, onApplied: (object) => validated.push(key(object)) });
+    expect(validated).toHaveLength(objects.length);
+  });
+
+  it("capstan deploy --dry-run validates the same objects through the CLI", () => {
+    const kubeconfig = process.env.CAPSTAN_TEST_KUBECONFIG ?? "";
+    if (!kubeconfig) return;
+    capstanInstalled(moduleDir, ["deploy", "--dry-run", "--kubeconfig", kubeconfig]);
+  });
+
+  it("the Helm chart renders to the same objects as the static YAML, and its schema matches what it reads", () => {
+    const helm = helmBinary();
+    const chartDir = join(moduleDir, "dist", `${uuid}-chart`);
+    const rendered = parseManifests(run(helm, ["template", "release", chartDir], moduleDir));
+    const expected = byKey(objects);
+    expect([...byKey(rendered).keys()].sort()).toEqual([...expected.keys()].sort());
+    for (const object of rendered) expect(object).toEqual(expected.get(key(object)));
+
+    const schema = JSON.parse(readFileSync(join(chartDir, "values.schema.json"), "utf8"));
+    expect([...valuePathsRead(chartDir)].sort()).toEqual(schemaLeaves(schema).sort());
+
+    const overridden = parseManifests(
+      run(
+        helm,
+        ["template", "release", chartDir, "--set", "admission.replicas=3", "--set", "controller.nodeSelector.disk=ssd"],
+        moduleDir,
+      ),
+    );
+    const deployments = overridden.filter((object) => object.kind === "Deployment") as {
+      spec: { replicas: number; template: { spec: { nodeSelector: object } } };
+    }[];
+    expect(deployments.map((deployment) => deployment.spec.replicas)).toEqual([3, 2]);
+    expect(deployments[1]?.spec.template.spec.nodeSelector).toEqual({ disk: "ssd" });
+    expect(() => run(helm, ["template", "release", chartDir, "--set", "admission.replica=3"], moduleDir)).toThrow(
+      /additional properties|admission/i,
+    );
+    expect(() => run(helm, ["template", "release", chartDir, "--set", "admission.replicas=many"], moduleDir)).toThrow(
+      /integer|replicas/i,
+    );
+  });
+});
