@@ -9,6 +9,7 @@ import { informerMetrics } from "./metrics.ts";
 import { Reflector } from "./reflector.ts";
 import { stripManagedFields } from "./transform.ts";
 import type { InformerEvent, InformerHandler, InformerHealth, InformerOptions, InformerScope } from "./types.ts";
+import { watchClientFor } from "./watch-client.ts";
 
 type WorkItem<T extends KubernetesObject> =
   | { readonly kind: "event"; readonly type: InformerEvent["type"]; readonly object: T }
@@ -54,7 +55,7 @@ export class Informer<T extends KubernetesObject = KubernetesObject> {
     });
     const transform =
       options.transform === null ? (o: KubernetesObject) => o : (options.transform ?? stripManagedFields);
-    this.#reflector = new Reflector(client, this.scope, {
+    this.#reflector = new Reflector(watchClientFor(client), this.scope, {
       pageSize: options.pageSize ?? 500,
       idleTimeoutMs: options.idleTimeoutMs ?? 90_000,
       minWatchTimeoutSeconds: options.minWatchTimeoutSeconds ?? 300,

@@ -29,6 +29,8 @@ export interface ApiClientOptions {
   /** Fail a non-streaming request whose body stalls for this long. Default 60 s. */
   readonly bodyTimeoutMs?: number;
   readonly connections?: number;
+  /** Negotiate HTTP/2 when the server offers it (default true). */
+  readonly http2?: boolean;
 }
 
 /**
@@ -40,9 +42,12 @@ export class ApiClient {
   readonly connection: Connection;
   readonly #dispatcher: Dispatcher;
   readonly #bodyTimeoutMs: number;
+  readonly #options: ApiClientOptions;
+  readonly #derived: ApiClient[] = [];
 
   constructor(connection: Connection, options: ApiClientOptions = {}) {
     this.connection = connection;
+    this.#options = options;
     this.#bodyTimeoutMs = options.bodyTimeoutMs ?? 60_000;
     this.#dispatcher = new Agent({
       connect: { ...connection.tls },
@@ -50,6 +55,7 @@ export class ApiClient {
       headersTimeout: options.headersTimeoutMs ?? 30_000,
       bodyTimeout: 0,
       keepAliveTimeout: 30_000,
+      allowH2: options.http2 ?? true,
     });
   }
 
@@ -91,8 +97,20 @@ export class ApiClient {
     return `${prefix}${path}${search ? `?${search}` : ""}`;
   }
 
+  /**
+   * A client for the same server and credentials with its own connection pool and some options
+   * changed (for example HTTP/1.1 for long-lived watches, one TCP connection each, so a dead
+   * connection is dropped with the watch instead of stalling every stream of an HTTP/2 session).
+   * It is closed with this client.
+   */
+  derive(options: ApiClientOptions): ApiClient {
+    const derived = new ApiClient(this.connection, { ...this.#options, ...options });
+    this.#derived.push(derived);
+    return derived;
+  }
+
   async close(): Promise<void> {
-    await this.#dispatcher.close();
+    await Promise.all([this.#dispatcher.close(), ...this.#derived.map((d) => d.close())]);
   }
 
   async #send(request: ApiRequest, bodyTimeout: number): Promise<Dispatcher.ResponseData> {
