@@ -9,6 +9,7 @@ import type { StoreBackend, StoreListener, UpdateFunction } from "./backend.ts";
 import { type StoreShardObject, storeKind } from "./crd.ts";
 import { classifyFailure, failureReason, redactedMessage, StoreWriteError } from "./failures.ts";
 import { dataKey, entryPointer, shardIndex, shardName, validateValue } from "./keys.ts";
+import { Limiter } from "./limiter.ts";
 import { logValues, storeMetrics } from "./metrics.ts";
 import { StoreReplica } from "./replica.ts";
 import { clusterShardApi, type PatchOperation, type ShardApi, STORE_LABEL } from "./shard-api.ts";
@@ -16,7 +17,7 @@ import { operationsOf, type PendingWrite, ShardWriter } from "./shard-writer.ts"
 import { StoreViews } from "./views.ts";
 
 /** What feeds the replica: the shared informer of the store's shards (or a stand-in in tests). */
-export type StoreFeed = Pick<Informer<StoreShardObject>, "subscribe" | "start" | "waitForSync" | "stop">;
+export type StoreFeed = Pick<Informer<StoreShardObject>, "subscribe" | "start" | "waitForSync" | "stop" | "list">;
 
 export const DEFAULT_SHARDS = 32;
 const UPDATE_MAX_ATTEMPTS = 200;
@@ -30,6 +31,8 @@ export interface ClusterStoreOptions {
   /** Fixed for the life of a store: every replica must use the same number. Default 32 (~45 MB). */
   readonly shards?: number;
   readonly clock?: Clock;
+  /** Patches in flight at once across all shards. Default 4. */
+  readonly maxInFlight?: number;
   readonly api?: ShardApi;
   readonly feed?: StoreFeed;
 }
@@ -50,6 +53,9 @@ export class ClusterStore implements StoreBackend {
   readonly #views: StoreViews;
   readonly #overlay = new Map<string, PendingWrite>();
   readonly #writers = new Map<string, ShardWriter>();
+  readonly #limiter: Limiter;
+  /** The last `update` of each entry in this process: updates of one key queue here instead of conflicting with each other. */
+  readonly #updates = new Map<string, Promise<unknown>>();
   readonly #log: Logger;
   readonly #ready: Promise<void>;
   #markReady!: () => void;
@@ -74,6 +80,7 @@ export class ClusterStore implements StoreBackend {
         labelSelector: `${STORE_LABEL}=${options.name}`,
       });
     this.#views = new StoreViews(this.clock);
+    this.#limiter = new Limiter(options.maxInFlight ?? 4);
     this.#log = Log.child({ component: "store", store: options.name, namespace: options.namespace });
     this.#ready = new Promise((resolve) => {
       this.#markReady = resolve;
@@ -93,6 +100,8 @@ export class ClusterStore implements StoreBackend {
     this.#feed.start();
     void this.#feed.waitForSync().then(
       () => {
+        // A shared informer that synced earlier replays its cache to us later; take the cache now.
+        for (const shard of this.#feed.list()) this.#applyShard(shard);
         this.#isReady = true;
         this.#markReady();
         this.#log.info({ entries: this.#replica.size }, "store replica synced");
@@ -145,8 +154,19 @@ export class ClusterStore implements StoreBackend {
     });
   }
 
-  async update(prefix: string, key: string, fn: UpdateFunction): Promise<string | null> {
+  update(prefix: string, key: string, fn: UpdateFunction): Promise<string | null> {
     const entry = dataKey(prefix, key);
+    const previous = this.#updates.get(entry) ?? Promise.resolve();
+    const result = previous.catch(() => {}).then(() => this.#update(entry, key, fn));
+    const settled = result.catch(() => {});
+    this.#updates.set(entry, settled);
+    void settled.then(() => {
+      if (this.#updates.get(entry) === settled) this.#updates.delete(entry);
+    });
+    return result;
+  }
+
+  async #update(entry: string, key: string, fn: UpdateFunction): Promise<string | null> {
     const shard = this.#shardOf(entry);
     if (this.#overlay.has(entry)) await this.#writerFor(entry).idle();
     let current = this.#replica.get(entry) ?? null;
@@ -224,6 +244,7 @@ export class ClusterStore implements StoreBackend {
         shard,
         api: this.#api,
         clock: this.clock,
+        limiter: this.#limiter,
         hooks: {
           acked: (writes, object) => this.#acked(writes, object),
           rejected: (write, error) => this.#rejected(write, error),

@@ -58,6 +58,9 @@ export const storeCrd = {
                 description: "Store entries: '<capability>/<key>' to string value.",
                 additionalProperties: { type: "string" },
                 default: {},
+                // One managed field for the whole map: per-key field tracking would double each
+                // shard's size in managedFields and make every patch cost O(keys) in the API server.
+                "x-kubernetes-map-type": "atomic",
               },
             },
           },

@@ -25,7 +25,8 @@ export function validateKey(operation: string, key: unknown): asserts key is str
   if (typeof key !== "string" || key === "") {
     throw new StoreInputError(`Store.${operation}: the key must be a non-empty string, got ${describe(key)}`);
   }
-  const bytes = utf8.encode(key).length;
+  // A UTF-16 code unit is at most 3 UTF-8 bytes: short strings need no encoding to be within bounds.
+  const bytes = key.length * 3 <= MAX_KEY_BYTES ? key.length : byteLength(key);
   if (bytes > MAX_KEY_BYTES) {
     throw new StoreInputError(
       `Store.${operation}: the key "${key.slice(0, 40)}…" is ${bytes} bytes; keys may be at most ${MAX_KEY_BYTES} bytes`,
@@ -39,7 +40,7 @@ export function validateValue(operation: string, key: string, value: unknown): a
       `Store.${operation}("${key}"): the value must be a string, got ${describe(value)}; store other data with JSON.stringify`,
     );
   }
-  const bytes = utf8.encode(value).length;
+  const bytes = value.length * 3 <= MAX_VALUE_BYTES ? value.length : byteLength(value);
   if (bytes > MAX_VALUE_BYTES) {
     throw new StoreInputError(
       `Store.${operation}("${key}"): the value is ${bytes} bytes; values may be at most ${MAX_VALUE_BYTES} bytes (spread large data over several keys)`,

@@ -4,6 +4,7 @@ import { ApiError } from "../k8s/errors.ts";
 import type { StoreShardObject } from "./crd.ts";
 import { classifyFailure } from "./failures.ts";
 import { byteLength, entryPointer } from "./keys.ts";
+import type { Limiter } from "./limiter.ts";
 import type { PatchOperation, ShardApi } from "./shard-api.ts";
 
 export interface WriteWaiter {
@@ -35,6 +36,8 @@ export interface ShardWriterOptions {
   readonly api: ShardApi;
   readonly clock: Clock;
   readonly hooks: ShardWriterHooks;
+  /** Shared by the store's writers: bounds the patches in flight, so writes coalesce when the server is the bottleneck. */
+  readonly limiter: Limiter;
   readonly maxOperations?: number;
   readonly maxBytes?: number;
   readonly backoff?: { readonly initialMs?: number; readonly maxMs?: number };
@@ -52,8 +55,9 @@ export function operationsOf(write: Pick<PendingWrite, "entry" | "value">): Patc
 
 /**
  * Sends the writes of one shard, one patch at a time so the server sees them in the order they
- * were made. A write waits for nothing when the shard is idle (it goes out on the next turn of
- * the event loop); while a patch is in flight, new writes coalesce into the next one. Failed
+ * were made. A write waits for nothing when the store is idle (it goes out on the next turn of
+ * the event loop); while a patch of the shard is in flight, or the store has its maximum of
+ * patches in flight, new writes coalesce into the next patch. Failed
  * patches are retried with backoff; a patch the server refuses is split until the refused write
  * is found, and only that write is rejected.
  */
@@ -111,8 +115,15 @@ export class ShardWriter {
   async #flush(): Promise<void> {
     this.#flushing = true;
     try {
-      for (let batch = this.#batches.shift() ?? this.#take(); batch; batch = this.#batches.shift() ?? this.#take()) {
-        await this.#send(batch);
+      for (;;) {
+        const release = await this.#options.limiter.acquire();
+        try {
+          const batch = this.#batches.shift() ?? this.#take();
+          if (!batch) break;
+          await this.#send(batch);
+        } finally {
+          release();
+        }
       }
     } finally {
       this.#flushing = false;

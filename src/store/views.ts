@@ -5,8 +5,10 @@ import { splitDataKey } from "./keys.ts";
 
 /**
  * The data each capability sees, kept per prefix as entries change, and the subscribers told about
- * it. Notifications are coalesced: many changes in one event-loop turn give one call per
- * subscriber, with the prefix's full data (like Pepr's subscribe).
+ * it. Subscribers get the prefix's full data (like Pepr's subscribe), so notifying costs O(keys):
+ * changes in one event-loop turn give one call, and under a stream of changes calls are spaced by
+ * a few times what the last round of calls cost, which keeps subscribers of big stores from
+ * eating the process while small stores notify at once.
  */
 export class StoreViews {
   readonly #clock: Clock;
@@ -14,6 +16,7 @@ export class StoreViews {
   readonly #listeners = new Map<string, Set<StoreListener>>();
   readonly #dirty = new Set<string>();
   #timer: TimerHandle | undefined;
+  #quietUntil = 0;
 
   constructor(clock: Clock) {
     this.#clock = clock;
@@ -54,21 +57,25 @@ export class StoreViews {
 
   #markDirty(prefix: string): void {
     this.#dirty.add(prefix);
-    this.#timer ??= this.#clock.setTimeout(() => this.#notify(), 0);
+    this.#timer ??= this.#clock.setTimeout(() => this.#notify(), Math.max(0, this.#quietUntil - this.#clock.now()));
   }
 
   #notify(): void {
     this.#timer = undefined;
+    const started = performance.now();
     const prefixes = [...this.#dirty];
     this.#dirty.clear();
     for (const prefix of prefixes) {
+      // One frozen snapshot per change, shared by the prefix's subscribers.
+      const data = Object.freeze(this.snapshot(prefix));
       for (const listener of this.#listeners.get(prefix) ?? []) {
         try {
-          listener(this.snapshot(prefix));
+          listener(data);
         } catch (error) {
           Log.warn({ err: error, capability: prefix }, "a Store subscriber threw; it stays subscribed");
         }
       }
     }
+    this.#quietUntil = this.#clock.now() + Math.min(1000, 4 * (performance.now() - started));
   }
 }

@@ -1,0 +1,67 @@
+// Store latency bench: N processes write K distinct keys each at once (or at a steady rate) and
+// measure setItem -> visible on the other replicas. Run against a running cluster:
+//   node bench/store/latency.ts [--processes 3] [--keys 1000] [--rounds 1] [--spread-ms 0] [--kubeconfig PATH]
+// --spread-ms N writes 10 keys every N ms per process instead of all at once.
+import { randomBytes } from "node:crypto";
+import { parseArgs } from "node:util";
+import { ApiClient } from "../../src/k8s/api-client.ts";
+import { installStoreCrd } from "../../src/store/install.ts";
+import { percentile, StoreProcess } from "../../test/integration/store/store-processes.ts";
+
+const { values } = parseArgs({
+  options: {
+    processes: { type: "string", default: "3" },
+    keys: { type: "string", default: "1000" },
+    rounds: { type: "string", default: "1" },
+    "spread-ms": { type: "string", default: "0" },
+    kubeconfig: { type: "string", default: `${process.env.HOME}/.local/state/capstan/cluster/kubeconfig` },
+  },
+});
+const processes = Number(values.processes);
+const keys = Number(values.keys);
+const rounds = Number(values.rounds);
+const spreadMs = Number(values["spread-ms"]);
+const kubeconfig = values.kubeconfig;
+
+const client = await ApiClient.fromKubeconfig({ kubeconfig });
+await installStoreCrd(client);
+const namespace = `store-bench-${randomBytes(3).toString("hex")}`;
+await client.request({ method: "POST", path: "/api/v1/namespaces", body: { metadata: { name: namespace } } });
+const writers = await Promise.all(
+  Array.from({ length: processes }, () => StoreProcess.start({ kubeconfig, namespace, name: "bench" })),
+);
+try {
+  for (let round = 1; round <= rounds; round++) {
+    const started = Date.now();
+    const replies = await Promise.all(
+      writers.map((w, i) =>
+        w.ask({
+          do: "write",
+          prefix: `r${round}w${i}`,
+          count: keys,
+          spreadMs,
+          others: writers.map((_, j) => `r${round}w${j}`).filter((_, j) => j !== i),
+        }),
+      ),
+    );
+    const elapsed = Date.now() - started;
+    const latencies = replies.flatMap((r) => ("latenciesMs" in r ? r.latenciesMs : []));
+    console.log(
+      JSON.stringify({
+        round,
+        processes,
+        keysPerProcess: keys,
+        totalMs: elapsed,
+        samples: latencies.length,
+        p50Ms: percentile(latencies, 50),
+        p90Ms: percentile(latencies, 90),
+        p99Ms: percentile(latencies, 99),
+        maxMs: Math.max(...latencies),
+      }),
+    );
+  }
+} finally {
+  await Promise.all(writers.map((w) => w.stop()));
+  await client.request({ method: "DELETE", path: `/api/v1/namespaces/${namespace}` });
+  await client.close();
+}
