@@ -132,7 +132,7 @@ describe("capstan init → build → dry-run apply", () => {
         moduleDir,
       ),
     );
-    const deployments = overridden.filter((object) => object.kind === "Deployment") as {
+    const deployments = overridden.filter((object) => object.kind === "Deployment") as unknown as {
       spec: { replicas: number; template: { spec: { nodeSelector: object } } };
     }[];
     expect(deployments.map((deployment) => deployment.spec.replicas)).toEqual([3, 2]);
