@@ -1,3 +1,4 @@
+import type { KubernetesObject } from "../k8s/kinds.ts";
 import type { AdmissionRequest, AdmissionResponse } from "../model/admission-request.ts";
 import type { Binding } from "../model/binding.ts";
 import { describeBinding } from "../model/binding.ts";
@@ -43,4 +44,9 @@ export function callbackLogger(context: PipelineContext, binding: Binding, reque
 /** The message for a callback that overran: which binding, and how long it had. */
 export function overranMessage(binding: Binding, afterMs: number, timeoutSeconds: number): string {
   return `${describeBinding(binding)} did not finish within its share of the ${timeoutSeconds}s webhook timeout (abandoned after ${Math.round(afterMs)} ms)`;
+}
+
+/** The object a request is about: `object`, or `oldObject` for DELETE. */
+export function reviewedObject(request: AdmissionRequest): KubernetesObject {
+  return (request.operation === "DELETE" ? request.oldObject : request.object) as KubernetesObject;
 }

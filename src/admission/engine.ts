@@ -1,5 +1,6 @@
 import type { AdmissionRequest, AdmissionResponse } from "../model/admission-request.ts";
 import type { Capability } from "../model/capability.ts";
+import { shouldSkipAdmission } from "../model/filters.ts";
 import type { PeprModuleOptions } from "../model/module.ts";
 import { admissionIgnoredNamespaces, type ModuleConfig } from "../model/module-config.ts";
 import { Log, type Logger } from "../telemetry/logger.ts";
@@ -85,14 +86,14 @@ export class AdmissionEngine {
     const { context } = this;
     this.#hook("beforeHook", () => context.beforeHook?.(request));
     const index = webhook === "mutate" ? this.#mutate : this.#validate;
-    const actions = index.get(kindKey(request.kind.group, request.kind.kind)) ?? [];
-    const deadline = receivedAt + this.budgetMs;
+    const matched = (index.get(kindKey(request.kind.group, request.kind.kind)) ?? []).filter(
+      (action) => !shouldSkipAdmission(action.binding, request, action.capabilityNamespaces, context.ignoredNamespaces),
+    );
+    const pipeline = webhook === "mutate" ? mutateRequest : validateRequest;
     const response =
-      actions.length === 0
+      matched.length === 0
         ? { uid: request.uid, allowed: true }
-        : webhook === "mutate"
-          ? await mutateRequest(context, actions, request, deadline)
-          : await validateRequest(context, actions, request, deadline);
+        : await pipeline(context, matched, request, receivedAt + this.budgetMs);
     this.#hook("afterHook", () => context.afterHook?.(response));
     const seconds = (performance.now() - receivedAt) / 1000;
     requestDuration.observe({ webhook }, seconds);

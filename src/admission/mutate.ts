@@ -1,10 +1,16 @@
 import type { KubernetesObject } from "../k8s/kinds.ts";
 import type { AdmissionRequest, AdmissionResponse } from "../model/admission-request.ts";
 import { describeBinding } from "../model/binding.ts";
-import { shouldSkipAdmission } from "../model/filters.ts";
 import { cloneJson } from "../model/json.ts";
 import { PeprMutateRequest } from "../model/mutate-request.ts";
-import { type BoundAction, callbackLogger, countBinding, overranMessage, type PipelineContext } from "./context.ts";
+import {
+  type BoundAction,
+  callbackLogger,
+  countBinding,
+  overranMessage,
+  type PipelineContext,
+  reviewedObject,
+} from "./context.ts";
 import { errorMessage, runWithDeadline } from "./deadline.ts";
 import { diffJson } from "./json-patch.ts";
 import { decodeSecretData, encodeSecretData, isSecretKind } from "./secret-data.ts";
@@ -19,17 +25,13 @@ type CapabilityStatus = "succeeded" | "warning";
  */
 export async function mutateRequest(
   context: PipelineContext,
-  actions: readonly BoundAction[],
+  matched: readonly BoundAction[],
   request: AdmissionRequest,
   deadline: number,
 ): Promise<AdmissionResponse> {
   const { uid, operation } = request;
-  const matched = actions.filter(
-    (action) => !shouldSkipAdmission(action.binding, request, action.capabilityNamespaces, context.ignoredNamespaces),
-  );
-  if (matched.length === 0) return { uid, allowed: true };
 
-  const original = (operation === "DELETE" ? request.oldObject : request.object) as KubernetesObject;
+  const original = reviewedObject(request);
   const secret = isSecretKind(request.kind);
   let skipped: Set<string> = new Set();
   const freshCopy = (): KubernetesObject => {

@@ -1,10 +1,16 @@
 import type { KubernetesObject } from "../k8s/kinds.ts";
 import type { AdmissionRequest, AdmissionResponse, ValidateActionResponse } from "../model/admission-request.ts";
 import { describeBinding } from "../model/binding.ts";
-import { shouldSkipAdmission } from "../model/filters.ts";
 import { cloneJson } from "../model/json.ts";
 import { PeprValidateRequest } from "../model/validate-request.ts";
-import { type BoundAction, callbackLogger, countBinding, overranMessage, type PipelineContext } from "./context.ts";
+import {
+  type BoundAction,
+  callbackLogger,
+  countBinding,
+  overranMessage,
+  type PipelineContext,
+  reviewedObject,
+} from "./context.ts";
 import { errorMessage, runWithDeadline } from "./deadline.ts";
 import { decodeSecretData, isSecretKind } from "./secret-data.ts";
 
@@ -50,17 +56,13 @@ function fromCallback(
  */
 export async function validateRequest(
   context: PipelineContext,
-  actions: readonly BoundAction[],
+  matched: readonly BoundAction[],
   request: AdmissionRequest,
   deadline: number,
 ): Promise<AdmissionResponse> {
   const { uid, operation } = request;
-  const matched = actions.filter(
-    (action) => !shouldSkipAdmission(action.binding, request, action.capabilityNamespaces, context.ignoredNamespaces),
-  );
-  if (matched.length === 0) return { uid, allowed: true };
 
-  const source = (operation === "DELETE" ? request.oldObject : request.object) as KubernetesObject;
+  const source = reviewedObject(request);
   let object = source;
   if (isSecretKind(request.kind)) {
     object = cloneJson(source);
