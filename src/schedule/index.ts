@@ -1,0 +1,6 @@
+export { type LeaderSignal, Leadership } from "./leadership.ts";
+export type { ScheduleStore } from "./runner.ts";
+export { Scheduler, type SchedulerOptions } from "./scheduler.ts";
+export type { ScheduleState } from "./state.ts";
+export type { CatchUpPolicy, CronSchedule, IntervalSchedule, ScheduleDefinition, ScheduleUnit } from "./types.ts";
+export { intervalMs, MIN_INTERVAL_MS, validateSchedule } from "./validate.ts";
