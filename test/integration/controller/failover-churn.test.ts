@@ -1,12 +1,12 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { ApiClient } from "../../../src/k8s/api-client.ts";
 import { adminClient, eventually, freshNamespace } from "../../support/cluster.ts";
 import { configMapPath } from "../informer/helpers.ts";
-import { sleep } from "./support.ts";
+import { readJsonLines, sleep, spawnFixture } from "./support.ts";
 
 interface Line {
   readonly pid: number;
@@ -35,27 +35,16 @@ describe("controller failover under churn", () => {
   const renewDeadlineMs = 3000;
   const retryPeriodMs = 1000;
   const logFile = join(mkdtempSync(join(tmpdir(), "capstan-churn-")), "replicas.jsonl");
-  const fixture = join(import.meta.dirname, "fixtures", "controller-replica.ts");
-  const lines = (): Line[] => {
-    try {
-      return readFileSync(logFile, "utf8")
-        .split("\n")
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as Line);
-    } catch {
-      return [];
-    }
-  };
-  const spawnReplica = () => {
-    const child = spawn(
-      process.execPath,
-      [fixture, inject("kubeconfig"), ns, logFile, `${leaseDurationMs}`, `${renewDeadlineMs}`, `${retryPeriodMs}`],
-      { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, LOG_LEVEL: "error" } },
-    );
-    if (child.pid === undefined) throw new Error("could not start a controller replica");
-    children.set(child.pid, child);
-    return child.pid;
-  };
+  const lines = () => readJsonLines<Line>(logFile);
+  const spawnReplica = () =>
+    spawnFixture(children, "controller-replica.ts", [
+      inject("kubeconfig"),
+      ns,
+      logFile,
+      `${leaseDurationMs}`,
+      `${renewDeadlineMs}`,
+      `${retryPeriodMs}`,
+    ]);
 
   it("takes over after kill -9 five times, loses no change, and never reconciles one object in two replicas at once", async () => {
     const objects = Array.from({ length: 20 }, (_, i) => `obj-${i}`);

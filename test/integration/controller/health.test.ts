@@ -70,9 +70,7 @@ describe("controller readiness", () => {
       await eventually(async () => (reconciles > reconcilesBeforeHeal ? true : undefined), {
         what: "reconciles after healing",
       });
-      console.log(
-        `[health] threshold ${staleAfterSeconds} s: not ready after ${detectedMs} ms of black hole; ready again ${recoveredMs} ms after healing`,
-      );
+      console.log(`[health] ready again ${recoveredMs} ms after healing`);
     } finally {
       clearInterval(churn);
       await controller.stop();

@@ -1,5 +1,5 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -8,6 +8,7 @@ import type { Lease } from "../../../src/controller/lease-record.ts";
 import type { ApiClient } from "../../../src/k8s/api-client.ts";
 import { Log } from "../../../src/telemetry/logger.ts";
 import { adminClient, eventually, freshNamespace } from "../../support/cluster.ts";
+import { readJsonLines, spawnFixture } from "./support.ts";
 
 const quiet = Log.child({}, { level: "silent" });
 const fast = { leaseDurationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 500 };
@@ -105,38 +106,18 @@ describe("failover between controller processes", () => {
   const retryPeriodMs = Number(process.env.CAPSTAN_FAILOVER_RETRY_MS ?? 1000);
   const children = new Map<number, ChildProcess>();
   const logFile = join(mkdtempSync(join(tmpdir(), "capstan-failover-")), "leadership.jsonl");
-  const fixture = join(import.meta.dirname, "fixtures", "elector.ts");
 
-  function spawnReplica(): number {
-    const child = spawn(
-      process.execPath,
-      [
-        fixture,
-        inject("kubeconfig"),
-        namespace,
-        "failover",
-        logFile,
-        `${leaseDurationMs}`,
-        `${renewDeadlineMs}`,
-        `${retryPeriodMs}`,
-      ],
-      { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, LOG_LEVEL: "warn" } },
-    );
-    if (child.pid === undefined) throw new Error("could not start the replica process");
-    children.set(child.pid, child);
-    return child.pid;
-  }
-
-  function lines(): LogLine[] {
-    try {
-      return readFileSync(logFile, "utf8")
-        .split("\n")
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as LogLine);
-    } catch {
-      return [];
-    }
-  }
+  const spawnReplica = () =>
+    spawnFixture(children, "elector.ts", [
+      inject("kubeconfig"),
+      namespace,
+      "failover",
+      logFile,
+      `${leaseDurationMs}`,
+      `${renewDeadlineMs}`,
+      `${retryPeriodMs}`,
+    ]);
+  const lines = () => readJsonLines<LogLine>(logFile);
 
   afterAll(() => {
     for (const child of children.values()) child.kill("SIGKILL");

@@ -1,3 +1,6 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { Controller, type ControllerOptions } from "../../../src/controller/dispatch/controller.ts";
 import type { ApiClient } from "../../../src/k8s/api-client.ts";
 import { ConflictError } from "../../../src/k8s/errors.ts";
@@ -82,3 +85,28 @@ export async function runController(
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Parsed JSON lines of a file several fixture processes append to; [] before the first line. */
+export function readJsonLines<T>(file: string): T[] {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return [];
+  }
+  return text
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as T);
+}
+
+/** Runs `fixtures/<script>` in a new Node process (the one running the tests), tracked in `children` by pid. */
+export function spawnFixture(children: Map<number, ChildProcess>, script: string, args: readonly string[]): number {
+  const child = spawn(process.execPath, [join(import.meta.dirname, "fixtures", script), ...args], {
+    stdio: ["ignore", "ignore", "inherit"],
+    env: { ...process.env, LOG_LEVEL: "error" },
+  });
+  if (child.pid === undefined) throw new Error(`could not start ${script}`);
+  children.set(child.pid, child);
+  return child.pid;
+}
