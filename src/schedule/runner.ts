@@ -150,7 +150,8 @@ export class ScheduleRunner {
 
   #series(state: ScheduleState): SlotSeries {
     const s = this.#o.schedule;
-    if (s.cron !== undefined) return cronSeries(s.cron, s.timeZone, s.startTime?.getTime());
+    // No slot before the schedule first existed (or its startTime): a new schedule does not "catch up" on the past.
+    if (s.cron !== undefined) return cronSeries(s.cron, s.timeZone, s.startTime?.getTime() ?? Date.parse(state.anchor));
     const period = intervalMs(s.every, s.unit);
     return s.startTime
       ? intervalSeries(s.startTime.getTime(), period, 0)
