@@ -38,7 +38,10 @@ function harness(capability: Capability, options: { ignoredNamespaces?: string[]
     sources: (scope) => {
       const key = scopeKey(scope);
       let source = sources.get(key);
-      if (!source) sources.set(key, (source = new MemorySource(scope.kind)));
+      if (!source) {
+        source = new MemorySource(scope.kind);
+        sources.set(key, source);
+      }
       return source;
     },
   });
