@@ -4,7 +4,7 @@ import type { Binding } from "../model/binding.ts";
 import { describeBinding } from "../model/binding.ts";
 import type { OnError } from "../model/module-config.ts";
 import type { Logger } from "../telemetry/logger.ts";
-import { bindingDecisions } from "./metrics.ts";
+import { bindingDecisions, peprMutateTimeouts, peprValidateTimeouts } from "./metrics.ts";
 
 /** A binding with the namespaces of the capability that registered it. */
 export interface BoundAction {
@@ -29,6 +29,7 @@ export type BindingResult = "succeeded" | "allowed" | "denied" | "error" | "time
 /** Counts one callback's outcome. */
 export function countBinding(binding: Binding, operation: string, result: BindingResult): void {
   bindingDecisions.inc({ capability: binding.capability, binding: binding.name, operation, result });
+  if (result === "timeout") (binding.isMutate ? peprMutateTimeouts : peprValidateTimeouts).inc();
 }
 
 /** The logger a callback receives: the request id, capability, binding and alias (Pepr's default alias text). */

@@ -5,7 +5,7 @@ import type { PeprModuleOptions } from "../model/module.ts";
 import { admissionIgnoredNamespaces, type ModuleConfig } from "../model/module-config.ts";
 import { Log, type Logger } from "../telemetry/logger.ts";
 import type { BoundAction, PipelineContext } from "./context.ts";
-import { requestDecisions, requestDuration, type WebhookKind } from "./metrics.ts";
+import { peprMutate, peprValidate, requestDecisions, requestDuration, type WebhookKind } from "./metrics.ts";
 import { mutateRequest } from "./mutate.ts";
 import { validateRequest } from "./validate.ts";
 
@@ -97,6 +97,7 @@ export class AdmissionEngine {
     this.#hook("afterHook", () => context.afterHook?.(response));
     const seconds = (performance.now() - receivedAt) / 1000;
     requestDuration.observe({ webhook }, seconds);
+    (webhook === "mutate" ? peprMutate : peprValidate).observe(seconds * 1000);
     requestDecisions.inc({ webhook, operation: request.operation, result: response.allowed ? "allowed" : "denied" });
     context.logger.info(
       {

@@ -1,4 +1,4 @@
-import { Counter, Histogram } from "prom-client";
+import { Counter, Histogram, Summary } from "prom-client";
 import { registry } from "../telemetry/metrics.ts";
 
 // Admission metrics. Label values come from the module's own definitions (capability and binding
@@ -35,5 +35,39 @@ export const refusedRequests = new Counter({
   name: "capstan_admission_refused_requests_total",
   help: "HTTP requests to the webhook server refused as malformed or unauthorised, by reason",
   labelNames: ["reason"] as const,
+  registers: [registry],
+});
+
+// Pepr's metric names (pepr-api §5), kept so dashboards and alerts written for Pepr keep working.
+// Unlike Pepr, the timeout counters count callbacks actually abandoned at the deadline.
+
+export const peprMutate = new Summary({
+  name: "pepr_mutate",
+  help: "Mutation operation summary (milliseconds; Pepr's name)",
+  registers: [registry],
+});
+export const peprValidate = new Summary({
+  name: "pepr_validate",
+  help: "Validation operation summary (milliseconds; Pepr's name)",
+  registers: [registry],
+});
+export const peprErrors = new Counter({
+  name: "pepr_errors",
+  help: "Admission requests capstan failed to decide (HTTP 500; Pepr's name)",
+  registers: [registry],
+});
+export const peprAlerts = new Counter({
+  name: "pepr_alerts",
+  help: "Requests with a wrong webhook path secret (HTTP 401; Pepr's name)",
+  registers: [registry],
+});
+export const peprMutateTimeouts = new Counter({
+  name: "pepr_mutate_timeouts",
+  help: "Mutate callbacks abandoned at the deadline (Pepr's name)",
+  registers: [registry],
+});
+export const peprValidateTimeouts = new Counter({
+  name: "pepr_validate_timeouts",
+  help: "Validate callbacks abandoned at the deadline (Pepr's name)",
   registers: [registry],
 });

@@ -7,7 +7,7 @@ import { registry } from "../telemetry/metrics.ts";
 import { readBody } from "./body.ts";
 import type { AdmissionEngine } from "./engine.ts";
 import { sendJson, sendStatus, sendText } from "./http-reply.ts";
-import { refusedRequests, type WebhookKind } from "./metrics.ts";
+import { peprAlerts, peprErrors, refusedRequests, type WebhookKind } from "./metrics.ts";
 import { admissionReviewJson, readAdmissionReview } from "./review.ts";
 
 export interface AdmissionServerOptions {
@@ -96,6 +96,7 @@ export async function startAdmissionServer(options: AdmissionServerOptions): Pro
       const response = await engine.review(webhook, review.request, receivedAt);
       sendJson(res, 200, admissionReviewJson(review.apiVersion, response), draining ? { connection: "close" } : {});
     } catch (error) {
+      peprErrors.inc();
       logger.error({ err: error, requestId: review.request.uid }, `${webhook} failed inside capstan`);
       sendStatus(res, 500, `capstan could not decide the request: ${(error as Error).message}`);
     }
@@ -125,6 +126,7 @@ export async function startAdmissionServer(options: AdmissionServerOptions): Pro
     if ((route === "mutate" || route === "validate") && rest.length === 0) {
       if (!secretMatches(given ?? "", secret)) {
         req.resume();
+        peprAlerts.inc();
         return refuse(res, 401, "path", `unknown ${route} path: the path segment must be the module's API path secret`);
       }
       return admit(route, req, res, receivedAt);

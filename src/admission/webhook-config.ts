@@ -123,48 +123,68 @@ function clientConfig(webhook: WebhookKind, options: WebhookConfigOptions) {
   return { service: { name: service.name, namespace: service.namespace, port: service.port ?? 443, path }, caBundle };
 }
 
-function webhookFor(module: AdmissionModule, webhook: WebhookKind, options: WebhookConfigOptions, name: string) {
+function webhooksFor(module: AdmissionModule, webhook: WebhookKind, options: WebhookConfigOptions, name: string) {
   const actions = actionsOf(module, webhook);
-  if (actions.length === 0) return undefined;
+  if (actions.length === 0) return [];
   const objectSelector = sharedObjectSelector(actions.map((action) => action.binding));
-  const entry: Record<string, unknown> = {
-    name: `${webhook}.${name}.capstan.dev`,
+  const additional = module.config.additionalWebhooks ?? [];
+  const common: Record<string, unknown> = {
     admissionReviewVersions: ["v1"],
     clientConfig: clientConfig(webhook, options),
-    failurePolicy: module.config.onError === "reject" ? "Fail" : "Ignore",
     matchPolicy: "Equivalent",
     timeoutSeconds: module.config.webhookTimeout ?? 10,
     sideEffects: options.sideEffects ?? "None",
     rules: rulesFor(actions),
-    namespaceSelector: namespaceSelectorFor(module, actions, options),
     ...(objectSelector ? { objectSelector } : {}),
     matchConditions: [{ name: "capstan-bindings", expression: anyBindingCondition(actions) }],
+    ...(webhook === "mutate" ? { reinvocationPolicy: "Never" } : {}),
   };
-  if (webhook === "mutate") entry.reinvocationPolicy = "Never";
-  return entry;
+  const main = {
+    name: `${webhook}.${name}.capstan.dev`,
+    ...common,
+    failurePolicy: module.config.onError === "reject" ? "Fail" : "Ignore",
+    namespaceSelector: namespaceSelectorFor(module, actions, {
+      ...options,
+      ignoredNamespaces: [...(options.ignoredNamespaces ?? []), ...additional.map((extra) => extra.namespace)],
+    }),
+  };
+  // Pepr's additionalWebhooks: one more entry per namespace, with its own failurePolicy.
+  const extras = additional.map((extra) => ({
+    name: `${webhook}.${name}-${extra.namespace}.capstan.dev`,
+    ...common,
+    failurePolicy: extra.failurePolicy,
+    namespaceSelector: {
+      ...(options.namespaceSelector?.matchLabels ? { matchLabels: options.namespaceSelector.matchLabels } : {}),
+      matchExpressions: [
+        { key: NAMESPACE_NAME_LABEL, operator: "In", values: [extra.namespace] },
+        ...(options.namespaceSelector?.matchExpressions ?? []),
+      ],
+    },
+  }));
+  return [main, ...extras];
 }
 
 /** The Mutating/ValidatingWebhookConfiguration objects for a module (either is absent when no binding needs it). */
 export function webhookConfigurations(module: AdmissionModule, options: WebhookConfigOptions): WebhookConfigurations {
   const name = options.name ?? `capstan-${module.config.uuid}`;
-  const mutate = webhookFor(module, "mutate", options, name);
-  const validate = webhookFor(module, "validate", options, name);
+  const mutate = webhooksFor(module, "mutate", options, name);
+  const validate = webhooksFor(module, "validate", options, name);
   const meta = { name, labels: { "capstan.dev/module": module.config.uuid } };
   return {
-    ...(mutate && {
+    ...(mutate.length > 0 && {
       mutating: {
         apiVersion: "admissionregistration.k8s.io/v1",
         kind: "MutatingWebhookConfiguration",
         metadata: meta,
-        webhooks: [mutate],
+        webhooks: mutate,
       },
     }),
-    ...(validate && {
+    ...(validate.length > 0 && {
       validating: {
         apiVersion: "admissionregistration.k8s.io/v1",
         kind: "ValidatingWebhookConfiguration",
         metadata: meta,
-        webhooks: [validate],
+        webhooks: validate,
       },
     }),
   };

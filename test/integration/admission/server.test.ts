@@ -119,6 +119,8 @@ describe("the webhook server", () => {
       /capstan_admission_binding_decisions_total\{capability="srv",binding="0-mutate-configmap",operation="CREATE",result="succeeded"\} \d+/,
     );
     expect(metrics).toMatch(/capstan_admission_refused_requests_total\{reason="path"\} \d+/);
+    expect(metrics).toMatch(/^pepr_alerts [1-9]/m);
+    expect(metrics).toMatch(/^pepr_mutate_count [1-9]/m);
   });
 
   it("drains: a request in flight when close() is called still gets its answer", async () => {

@@ -108,3 +108,39 @@ describe("webhook configurations", () => {
     });
   });
 });
+
+describe("additionalWebhooks", () => {
+  it("adds one entry per namespace with its own failurePolicy, and keeps that namespace out of the main entry", () => {
+    const cap = new Capability({ name: "c", description: "d" });
+    cap
+      .When(a.ConfigMap)
+      .IsCreated()
+      .Validate(() => ({ allowed: true }));
+    const module = new PeprModule(
+      {
+        pepr: { uuid: "u3", onError: "ignore", additionalWebhooks: [{ namespace: "critical", failurePolicy: "Fail" }] },
+      },
+      [cap],
+      { deferStart: true },
+    );
+    const { validating } = webhookConfigurations(module, {
+      endpoint: { url: "https://h" },
+      apiPath: "p",
+      caBundle: "PEM",
+    });
+    const [main, extra] = (validating?.webhooks ?? []) as Record<string, unknown>[];
+    expect(main).toMatchObject({
+      failurePolicy: "Ignore",
+      namespaceSelector: {
+        matchExpressions: [{ operator: "NotIn", values: ["critical", "kube-system", "pepr-system"] }],
+      },
+    });
+    expect(extra).toMatchObject({
+      name: "validate.capstan-u3-critical.capstan.dev",
+      failurePolicy: "Fail",
+      namespaceSelector: {
+        matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: ["critical"] }],
+      },
+    });
+  });
+});
