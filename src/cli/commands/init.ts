@@ -16,6 +16,8 @@ interface InitOptions {
   yes?: boolean;
   install: boolean;
   dir?: string;
+  /** The dependency spec for capstan, e.g. `file:../capstan-0.1.0.tgz` (default: ^<this version>). */
+  capstan?: string;
 }
 
 const uuidPattern = /^[a-z0-9]([-a-z0-9]{0,34}[a-z0-9])?$/;
@@ -77,7 +79,7 @@ export async function initModule(options: InitOptions): Promise<string> {
   if (problems.length > 0) throw new Error(problems.join("\n"));
   const dir = resolve(options.dir ?? ".", answers.name);
   if (existsSync(dir)) throw new Error(`${dir} already exists: pick another --name or remove it`);
-  for (const file of moduleFiles({ ...answers, uuid, capstanVersion: capstanVersionRange() })) {
+  for (const file of moduleFiles({ ...answers, uuid, capstanVersion: options.capstan ?? capstanVersionRange() })) {
     const target = join(dir, file.path);
     await mkdir(dirname(target), { recursive: true });
     await writeFile(target, file.content);
@@ -108,6 +110,7 @@ export function initCommand(): Command {
     .option("-y, --yes", "do not prompt: take the flags and defaults")
     .option("--skip-install", "do not run npm install")
     .option("--dir <path>", "parent folder (default: the current folder)")
+    .option("--capstan <spec>", "capstan dependency spec, e.g. file:../capstan-0.1.0.tgz (default: ^<this version>)")
     .action(async (opts: Omit<InitOptions, "install"> & { skipInstall?: boolean }) => {
       await initModule({ ...opts, install: !opts.skipInstall });
     });
