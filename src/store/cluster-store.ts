@@ -5,7 +5,7 @@ import { sharedInformer } from "../informer/registry.ts";
 import type { ApiClient } from "../k8s/api-client.ts";
 import { InvalidError } from "../k8s/errors.ts";
 import { Log, type Logger } from "../telemetry/logger.ts";
-import type { StoreBackend, StoreListener, UpdateFunction } from "./backend.ts";
+import type { StoreBackend, UpdateFunction } from "./backend.ts";
 import { type StoreShardObject, storeKind } from "./crd.ts";
 import { classifyFailure, failureReason, redactedMessage, StoreWriteError } from "./failures.ts";
 import { dataKey, entryPointer, shardIndex, shardName, validateValue } from "./keys.ts";
@@ -14,7 +14,7 @@ import { logValues, storeMetrics } from "./metrics.ts";
 import { StoreReplica } from "./replica.ts";
 import { clusterShardApi, type PatchOperation, type ShardApi, STORE_LABEL } from "./shard-api.ts";
 import { operationsOf, type PendingWrite, ShardWriter } from "./shard-writer.ts";
-import { StoreViews } from "./views.ts";
+import { ViewBackedStore } from "./views.ts";
 
 /** What feeds the replica: the shared informer of the store's shards (or a stand-in in tests). */
 export type StoreFeed = Pick<Informer<StoreShardObject>, "subscribe" | "start" | "waitForSync" | "stop" | "list">;
@@ -42,15 +42,13 @@ export interface ClusterStoreOptions {
  * watch, and per-shard writers that send JSON patches of per-key operations. Reads are local and
  * synchronous; this process sees its own writes at once (an overlay until they are acknowledged).
  */
-export class ClusterStore implements StoreBackend {
-  readonly clock: Clock;
+export class ClusterStore extends ViewBackedStore implements StoreBackend {
   readonly name: string;
   readonly namespace: string;
   readonly shardCount: number;
   readonly #api: ShardApi;
   readonly #feed: StoreFeed;
   readonly #replica = new StoreReplica();
-  readonly #views: StoreViews;
   readonly #overlay = new Map<string, PendingWrite>();
   readonly #writers = new Map<string, ShardWriter>();
   readonly #limiter: Limiter;
@@ -64,7 +62,7 @@ export class ClusterStore implements StoreBackend {
   #unsubscribe: (() => void) | undefined;
 
   constructor(options: ClusterStoreOptions) {
-    this.clock = options.clock ?? systemClock;
+    super(options.clock ?? systemClock);
     this.name = options.name;
     this.namespace = options.namespace;
     this.shardCount = options.shards ?? DEFAULT_SHARDS;
@@ -79,7 +77,6 @@ export class ClusterStore implements StoreBackend {
         namespace: options.namespace,
         labelSelector: `${STORE_LABEL}=${options.name}`,
       });
-    this.#views = new StoreViews(this.clock);
     this.#limiter = new Limiter(options.maxInFlight ?? 4);
     this.#log = Log.child({ component: "store", store: options.name, namespace: options.namespace });
     this.#ready = new Promise((resolve) => {
@@ -118,18 +115,6 @@ export class ClusterStore implements StoreBackend {
     return this.#ready;
   }
 
-  get(prefix: string, key: string): string | null {
-    return this.#views.get(prefix, key);
-  }
-
-  snapshot(prefix: string): Record<string, string> {
-    return this.#views.snapshot(prefix);
-  }
-
-  listen(prefix: string, listener: StoreListener): () => void {
-    return this.#views.listen(prefix, listener);
-  }
-
   /** Writes not yet acknowledged by the API server. */
   get pendingWrites(): number {
     let pending = 0;
@@ -149,7 +134,7 @@ export class ClusterStore implements StoreBackend {
       };
       if (logValues()) this.#log.debug({ key: entry, storedValue: value }, "store write queued");
       this.#overlay.set(entry, write);
-      this.#views.set(entry, value ?? undefined);
+      this.views.set(entry, value ?? undefined);
       this.#writerFor(entry).enqueue(write);
     });
   }
@@ -265,7 +250,7 @@ export class ClusterStore implements StoreBackend {
 
   #refresh(entry: string): void {
     const local = this.#overlay.get(entry);
-    this.#views.set(entry, local ? (local.value ?? undefined) : this.#replica.get(entry));
+    this.views.set(entry, local ? (local.value ?? undefined) : this.#replica.get(entry));
   }
 
   #settle(write: PendingWrite): void {

@@ -79,3 +79,26 @@ export class StoreViews {
     this.#quietUntil = this.#clock.now() + Math.min(1000, 4 * (performance.now() - started));
   }
 }
+
+/** The read side every backend shares: the per-capability views and their subscribers. */
+export abstract class ViewBackedStore {
+  readonly clock: Clock;
+  protected readonly views: StoreViews;
+
+  constructor(clock: Clock) {
+    this.clock = clock;
+    this.views = new StoreViews(clock);
+  }
+
+  get(prefix: string, key: string): string | null {
+    return this.views.get(prefix, key);
+  }
+
+  snapshot(prefix: string): Record<string, string> {
+    return this.views.snapshot(prefix);
+  }
+
+  listen(prefix: string, listener: StoreListener): () => void {
+    return this.views.listen(prefix, listener);
+  }
+}
