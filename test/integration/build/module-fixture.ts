@@ -1,7 +1,13 @@
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseManifests } from "../../../src/build/deploy/apply.ts";
+import { objectPath } from "../../../src/build/deploy/object-paths.ts";
+import type { KubeObject } from "../../../src/build/manifest-input.ts";
+import type { ApiClient } from "../../../src/k8s/api-client.ts";
+import { adminClient, freshNamespace } from "../../support/cluster.ts";
 
 // Installs capstan into a scratch module the way a user gets it: the checkout compiled with the
 // build tsconfig, packed with `npm pack`, and unpacked into node_modules/capstan. Its own
@@ -87,4 +93,57 @@ export function editPackageJson(moduleDir: string, edit: (pkg: Record<string, un
 /** The helm binary, built from the Go module proxy on first use (scripts/build-helm.sh). */
 export function helmBinary(): string {
   return run("bash", [join(repoRoot, "scripts/build-helm.sh")], repoRoot).trim();
+}
+
+export interface ScratchModule {
+  readonly work: string;
+  readonly moduleDir: string;
+  readonly namespace: string;
+  readonly uuid: string;
+  readonly client: ApiClient;
+  /** The objects of dist/capstan-module-<uuid>.yaml. */
+  readonly objects: KubeObject[];
+  /** What `capstan build` printed on stdout. */
+  readonly buildOutput: string;
+}
+
+export interface ScratchOptions {
+  readonly description?: string;
+  readonly buildArgs?: readonly string[];
+  /** Runs after init and install, before the build (add dependencies, edit sources). */
+  readonly beforeBuild?: (moduleDir: string) => void;
+}
+
+/**
+ * `capstan init` (from the checkout) in a temp folder, capstan installed from the packed tarball, the
+ * module's namespace set to a fresh test namespace, then `capstan build` with the installed CLI.
+ */
+export async function scratchModule(prefix: string, options: ScratchOptions = {}): Promise<ScratchModule> {
+  const work = mkdtempSync(join(tmpdir(), `capstan-${prefix}-`));
+  const client = await adminClient();
+  const namespace = await freshNamespace(client, `build-${prefix}`);
+  const uuid = `${prefix}-${namespace.slice(-8)}`;
+  const name = `${prefix}-module`;
+  const init = ["init", "--yes", "--skip-install", "--name", name, "--uuid", uuid];
+  capstanFromCheckout(options.description ? [...init, "--description", options.description] : init, work);
+  const moduleDir = join(work, name);
+  installCapstan(moduleDir, packCapstan(work));
+  editPackageJson(moduleDir, (pkg) => {
+    (pkg.capstan as Record<string, unknown>).namespace = namespace;
+  });
+  options.beforeBuild?.(moduleDir);
+  const buildOutput = capstanInstalled(moduleDir, ["build", ...(options.buildArgs ?? [])]);
+  const objects = parseManifests(readFileSync(join(moduleDir, "dist", `capstan-module-${uuid}.yaml`), "utf8"));
+  return { work, moduleDir, namespace, uuid, client, objects, buildOutput };
+}
+
+/** Deletes the module's cluster-scoped objects, its namespace and its temp folder. */
+export async function removeScratchModule(module: ScratchModule | undefined): Promise<void> {
+  if (!module) return;
+  for (const object of module.objects) {
+    if (object.metadata.namespace || object.kind === "Namespace") continue;
+    await module.client.request({ method: "DELETE", path: objectPath(object) }).catch(() => {});
+  }
+  await module.client.request({ method: "DELETE", path: `/api/v1/namespaces/${module.namespace}` }).catch(() => {});
+  rmSync(module.work, { recursive: true, force: true });
 }
