@@ -50,8 +50,9 @@ function diffObject(
   }
   for (const key in after) {
     const next = after[key];
-    if (next === undefined) continue;
     const previous = before[key];
+    // Most members are unchanged: skip them before building any path string.
+    if (next === previous || next === undefined) continue;
     const child = `${path}/${pointerSegment(key)}`;
     if (previous === undefined) ops.push({ op: "add", path: child, value: next });
     else if (!diffInto(previous, next, child, ops)) ops.push({ op: "replace", path: child, value: next });
@@ -61,6 +62,7 @@ function diffObject(
 function diffArray(before: unknown[], after: unknown[], path: string, ops: PatchOperation[]) {
   const shared = Math.min(before.length, after.length);
   for (let i = 0; i < shared; i++) {
+    if (before[i] === after[i]) continue;
     if (!diffInto(before[i], after[i], `${path}/${i}`, ops))
       ops.push({ op: "replace", path: `${path}/${i}`, value: after[i] });
   }
