@@ -1,5 +1,8 @@
 import { defineConfig } from "vitest/config";
 
+// Engines log every decision at info; tests keep warnings and errors unless LOG_LEVEL says otherwise.
+const env = { LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" };
+
 export default defineConfig({
   test: {
     projects: [
@@ -7,6 +10,7 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
+          env,
         },
       },
       {
@@ -14,6 +18,7 @@ export default defineConfig({
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
           globalSetup: ["test/support/control-plane-setup.ts"],
+          env,
           testTimeout: 120_000,
           hookTimeout: 300_000,
         },

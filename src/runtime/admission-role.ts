@@ -1,0 +1,80 @@
+import { AdmissionEngine, type AdmissionModule } from "../admission/engine.ts";
+import { applyWebhookConfigurations } from "../admission/registration.ts";
+import { type AdmissionServer, startAdmissionServer } from "../admission/server.ts";
+import { type WebhookEndpoint, webhookConfigurations } from "../admission/webhook-config.ts";
+import type { ApiClient } from "../k8s/api-client.ts";
+import { Log } from "../telemetry/logger.ts";
+import type { WebhookCredentials } from "./webhook-credentials.ts";
+
+export interface AdmissionRoleOptions {
+  readonly module: AdmissionModule;
+  readonly client: ApiClient;
+  readonly credentials: WebhookCredentials;
+  /** Where the API server reaches this process (a Service in a cluster, a URL in dev mode); a function gets the bound port. */
+  readonly endpoint: WebhookEndpoint | ((port: number) => WebhookEndpoint);
+  readonly port: number;
+  readonly host?: string;
+  /** Webhook configuration name. Default `capstan-<uuid>`. */
+  readonly configurationName?: string;
+  /** Extra namespaceSelector terms (tests and dev confine a module to their namespaces). */
+  readonly namespaceSelector?: Parameters<typeof webhookConfigurations>[1]["namespaceSelector"];
+  readonly isReady?: () => boolean;
+}
+
+export interface AdmissionRole {
+  readonly server: AdmissionServer;
+  readonly engine: AdmissionEngine;
+  readonly configurationName: string;
+  close(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Serves a module's Mutate and Validate bindings: starts the HTTPS server with the current
+ * credentials, applies the webhook configurations pointing at it, and on every credential change
+ * swaps the server's certificate in place and re-applies the configurations' caBundle.
+ */
+export async function startAdmissionRole(options: AdmissionRoleOptions): Promise<AdmissionRole> {
+  const engine = new AdmissionEngine(options.module);
+  const first = options.credentials.current();
+  const server = await startAdmissionServer({
+    engine,
+    tls: { cert: first.tlsCert, key: first.tlsKey },
+    apiPath: first.apiPath,
+    port: options.port,
+    host: options.host,
+    isReady: options.isReady,
+  });
+  const configurationName = options.configurationName ?? `capstan-${options.module.config.uuid}`;
+  const endpoint = typeof options.endpoint === "function" ? options.endpoint(server.port) : options.endpoint;
+  const register = (caBundle: string, apiPath: string) =>
+    applyWebhookConfigurations(
+      options.client,
+      webhookConfigurations(options.module, {
+        name: configurationName,
+        endpoint,
+        apiPath,
+        caBundle,
+        namespaceSelector: options.namespaceSelector,
+      }),
+    );
+  await register(first.trustBundle, first.apiPath);
+  const unsubscribe = options.credentials.onChange((next) => {
+    server.server.setSecureContext({ cert: next.tlsCert, key: next.tlsKey });
+    Log.info({ configuration: configurationName }, "webhook serving certificate replaced");
+    register(next.trustBundle, next.apiPath).catch((error: unknown) =>
+      Log.error(
+        { err: error, configuration: configurationName },
+        "could not update the webhook configurations' caBundle",
+      ),
+    );
+  });
+  return {
+    server,
+    engine,
+    configurationName,
+    async close(graceMs) {
+      unsubscribe();
+      await server.close(graceMs);
+    },
+  };
+}

@@ -1,0 +1,112 @@
+import { randomBytes } from "node:crypto";
+import { sharedInformer } from "../informer/index.ts";
+import type { ApiClient } from "../k8s/api-client.ts";
+import { kindOf } from "../k8s/kinds.ts";
+import { Secret } from "../k8s/models.ts";
+import { Log } from "../telemetry/logger.ts";
+import { createCertificateAuthority } from "../tls/certificates.ts";
+import { joinPem } from "../tls/rotation-plan.ts";
+import { fromSecret, type SecretObject, WebhookCertificates, type WebhookSecret } from "./webhook-certificates.ts";
+
+/** The serving certificate, trust bundle and API path a webhook server uses, and news of their changes. */
+export interface WebhookCredentials {
+  current(): WebhookSecret;
+  /** Called after each change (rotation); returns an unsubscribe function. */
+  onChange(listener: (credentials: WebhookSecret) => void): () => void;
+  stop(): Promise<void>;
+}
+
+/** In-memory credentials for `capstan dev` and tests: a fresh CA and a certificate for 127.0.0.1. */
+export async function localCredentials(hosts: readonly string[] = ["127.0.0.1"]): Promise<WebhookCredentials> {
+  const ca = await createCertificateAuthority({ commonName: "capstan-dev-ca" });
+  const ipAddresses = hosts.filter((h) => /^[\d.]+$|:/.test(h));
+  const dnsNames = hosts.filter((h) => !ipAddresses.includes(h));
+  const leaf = await ca.issue({ commonName: hosts[0] ?? "localhost", usage: "server", dnsNames, ipAddresses });
+  const credentials: WebhookSecret = {
+    apiPath: randomBytes(32).toString("hex"),
+    caCert: ca.cert,
+    caKey: ca.key,
+    tlsCert: leaf.cert,
+    tlsKey: leaf.key,
+    trustBundle: joinPem([ca.cert]),
+  };
+  return { current: () => credentials, onChange: () => () => {}, stop: async () => {} };
+}
+
+export interface SecretCredentialsOptions {
+  readonly client: ApiClient;
+  readonly namespace: string;
+  readonly secretName: string;
+  readonly dnsNames: readonly string[];
+  readonly ipAddresses?: readonly string[];
+  readonly mutatingWebhookConfigurations?: readonly string[];
+  readonly validatingWebhookConfigurations?: readonly string[];
+  /** Serving certificate lifetime. Default 90 days. */
+  readonly validForMs?: number;
+  /** Default a third of the lifetime. */
+  readonly renewBeforeMs?: number;
+  /** Default 2 minutes, longer than the API server takes to see a changed webhook configuration. */
+  readonly propagationMs?: number;
+}
+
+const day = 24 * 60 * 60 * 1000;
+const maxTimerMs = 2 ** 31 - 1;
+
+/**
+ * Credentials kept in a Secret shared by every replica: created on first start, followed through
+ * a watch, and rotated by whichever replica gets there first when a rotation step is due.
+ */
+export async function secretCredentials(options: SecretCredentialsOptions): Promise<WebhookCredentials> {
+  const validForMs = options.validForMs ?? 90 * day;
+  const certificates = new WebhookCertificates({
+    ...options,
+    validForMs,
+    renewBeforeMs: options.renewBeforeMs ?? validForMs / 3,
+    propagationMs: options.propagationMs ?? 120_000,
+  });
+  let credentials = await certificates.ensure();
+  const listeners = new Set<(credentials: WebhookSecret) => void>();
+  const informer = sharedInformer<SecretObject & { apiVersion?: string; kind?: string }>(options.client, {
+    kind: kindOf(Secret),
+    namespace: options.namespace,
+    fieldSelector: `metadata.name=${options.secretName}`,
+  });
+  const unsubscribe = informer.subscribe((event) => {
+    if (event.type === "DELETED") return;
+    const next = fromSecret(event.object);
+    if (next.tlsCert === credentials.tlsCert && next.trustBundle === credentials.trustBundle) return;
+    credentials = next;
+    for (const listener of listeners) listener(next);
+  });
+  informer.start();
+  await informer.waitForSync();
+
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const scheduleRotation = async () => {
+    if (stopped) return;
+    let delay = 60_000;
+    try {
+      const step = await certificates.rotateIfDue();
+      delay = step.kind === "none" ? Math.max(1_000, step.nextCheckAt - Date.now()) : 1_000;
+    } catch (error) {
+      Log.warn({ err: error, secret: options.secretName }, "webhook certificate rotation failed; retrying in a minute");
+    }
+    if (!stopped) timer = setTimeout(scheduleRotation, Math.min(delay, maxTimerMs));
+  };
+  await scheduleRotation();
+
+  return {
+    current: () => credentials,
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      unsubscribe();
+      if (informer.health().subscribers === 0) await informer.stop();
+    },
+  };
+}
