@@ -34,7 +34,10 @@ export const RuntimeEnv = {
   /** Comma-separated names of the module's Mutating/ValidatingWebhookConfigurations (for caBundle updates). */
   mutatingWebhooks: "CAPSTAN_MUTATING_WEBHOOKS",
   validatingWebhooks: "CAPSTAN_VALIDATING_WEBHOOKS",
-  /** The secret-ish path segment of the webhook URLs (`/mutate/<apiPath>`), the same in every build of a module. */
+  /**
+   * The path segment of the webhook URLs (`/mutate/<apiPath>`) the shipped webhook configurations call;
+   * the same in every build of a module. The deployed admission role must serve this one.
+   */
   apiPath: "CAPSTAN_API_PATH",
   /** The Lease the controller replicas elect a leader with. */
   leaseName: "CAPSTAN_LEASE_NAME",
@@ -72,5 +75,12 @@ export const Labels = {
 export const MODULE_SHA_LABEL = "capstan.dev/module-sha256";
 export const DESCRIPTION_ANNOTATION = "capstan.dev/description";
 
-/** The server-side-apply field manager of `capstan deploy` and the runtime. */
+/** The server-side-apply field manager of `capstan deploy` (and `capstan dev`). */
 export const FIELD_MANAGER = "capstan";
+/**
+ * The field manager the deployed runtime must use when it writes `caBundle` (and anything else) into
+ * its webhook configurations. It must differ from `FIELD_MANAGER`: a later `capstan deploy` applies the
+ * configurations without `caBundle`, and server-side apply removes fields its own manager set before
+ * and no longer sends.
+ */
+export const RUNTIME_FIELD_MANAGER = "capstan-runtime";
