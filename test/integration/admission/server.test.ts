@@ -111,6 +111,12 @@ describe("the webhook server", () => {
     expect(lines.filter((line) => line.msg.startsWith("refused webhook request")).length).toBeGreaterThanOrEqual(8);
   });
 
+  it("keeps idle connections longer than the API server's 90 s idle timeout, and bounds headers and requests", () => {
+    expect(server.server.keepAliveTimeout).toBeGreaterThan(90_000);
+    expect(server.server.headersTimeout).toBe(32_000);
+    expect(server.server.requestTimeout).toBeGreaterThan(30_000);
+  });
+
   it("serves /healthz, /readyz and /metrics without waiting for anything", async () => {
     expect((await send("/healthz", undefined, "GET")).text).toBe("ok");
     expect((await send("/readyz", undefined, "GET")).status).toBe(200);

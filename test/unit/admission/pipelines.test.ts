@@ -169,6 +169,29 @@ describe("the mutate pipeline", () => {
   });
 });
 
+describe("module hooks", () => {
+  it("run before and after each request, and a throwing hook does not decide the request", async () => {
+    const seen: string[] = [];
+    const cap = new Capability({ name: "cap", description: "d" });
+    cap
+      .When(a.ConfigMap)
+      .IsCreated()
+      .Validate((req) => req.Approve());
+    const module = new PeprModule({ pepr: { uuid: "u", onError: "reject" } }, [cap], {
+      deferStart: true,
+      beforeHook: (req) => {
+        seen.push(`before ${req.uid}`);
+        throw new Error("hook bug");
+      },
+      afterHook: (res) => seen.push(`after ${res.uid} ${res.allowed}`),
+    });
+    const engine = new AdmissionEngine(module, { logger });
+    const response = await engine.review("validate", request("ConfigMap", cm()), performance.now());
+    expect(response.allowed).toBe(true);
+    expect(seen).toEqual(["before uid-1", "after uid-1 true"]);
+  });
+});
+
 describe("the validate pipeline", () => {
   it("joins denials (first code, messages with '; ') and warnings", async () => {
     const engine = engineFor("reject", (cap) => {
