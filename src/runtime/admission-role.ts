@@ -10,6 +10,8 @@ export interface AdmissionRoleOptions {
   readonly module: AdmissionModule;
   readonly client: ApiClient;
   readonly credentials: WebhookCredentials;
+  /** The secret path segment of the webhook routes (`/mutate/<apiPath>`). */
+  readonly apiPath: string;
   /** Where the API server reaches this process (a Service in a cluster, a URL in dev mode); a function gets the bound port. */
   readonly endpoint: WebhookEndpoint | ((port: number) => WebhookEndpoint);
   readonly port: number;
@@ -39,29 +41,29 @@ export async function startAdmissionRole(options: AdmissionRoleOptions): Promise
   const server = await startAdmissionServer({
     engine,
     tls: { cert: first.tlsCert, key: first.tlsKey },
-    apiPath: first.apiPath,
+    apiPath: options.apiPath,
     port: options.port,
     host: options.host,
     isReady: options.isReady,
   });
   const configurationName = options.configurationName ?? `capstan-${options.module.config.uuid}`;
   const endpoint = typeof options.endpoint === "function" ? options.endpoint(server.port) : options.endpoint;
-  const register = (caBundle: string, apiPath: string) =>
+  const register = (caBundle: string) =>
     applyWebhookConfigurations(
       options.client,
       webhookConfigurations(options.module, {
         name: configurationName,
         endpoint,
-        apiPath,
+        apiPath: options.apiPath,
         caBundle,
         namespaceSelector: options.namespaceSelector,
       }),
     );
-  await register(first.trustBundle, first.apiPath);
+  await register(first.trustBundle);
   const unsubscribe = options.credentials.onChange((next) => {
     server.server.setSecureContext({ cert: next.tlsCert, key: next.tlsKey });
     Log.info({ configuration: configurationName }, "webhook serving certificate replaced");
-    register(next.trustBundle, next.apiPath).catch((error: unknown) =>
+    register(next.trustBundle).catch((error: unknown) =>
       Log.error(
         { err: error, configuration: configurationName },
         "could not update the webhook configurations' caBundle",

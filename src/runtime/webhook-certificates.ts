@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import type { ApiClient } from "../k8s/api-client.ts";
 import { ConflictError, NotFoundError } from "../k8s/errors.ts";
 import {
@@ -29,11 +28,6 @@ export interface WebhookCertificateOptions extends RotationPolicy {
   readonly validatingWebhookConfigurations?: readonly string[];
 }
 
-/** The certificates plus the secret URL path segment the webhook routes are served under. */
-export interface WebhookSecret extends CertificateBundle {
-  readonly apiPath: string;
-}
-
 export interface SecretObject {
   metadata: { name: string; namespace: string; resourceVersion?: string; annotations?: Record<string, string> };
   type?: string;
@@ -55,8 +49,8 @@ export class WebhookCertificates {
     this.#options = options;
   }
 
-  /** Returns the stored certificates and API path, creating them if none exist yet (safe when replicas race). */
-  async ensure(): Promise<WebhookSecret> {
+  /** Returns the stored certificates, creating them if none exist yet (safe when replicas race). */
+  async ensure(): Promise<CertificateBundle> {
     const existing = await this.read();
     if (existing) return existing.bundle;
     const ca = await createCertificateAuthority({
@@ -64,8 +58,7 @@ export class WebhookCertificates {
       validForMs: this.#caValidity(),
     });
     const leaf = await ca.issue(this.#leafRequest());
-    const bundle: WebhookSecret = {
-      apiPath: randomBytes(32).toString("hex"),
+    const bundle: CertificateBundle = {
       caCert: ca.cert,
       caKey: ca.key,
       tlsCert: leaf.cert,
@@ -88,7 +81,7 @@ export class WebhookCertificates {
     return bundle;
   }
 
-  async read(): Promise<{ bundle: WebhookSecret; resourceVersion: string } | undefined> {
+  async read(): Promise<{ bundle: CertificateBundle; resourceVersion: string } | undefined> {
     try {
       const secret = await this.#options.client.request<SecretObject>({
         path: `${this.#secretsPath()}/${this.#options.secretName}`,
@@ -166,7 +159,7 @@ export class WebhookCertificates {
     }
   }
 
-  async #withNextCa(bundle: WebhookSecret, now: number): Promise<WebhookSecret> {
+  async #withNextCa(bundle: CertificateBundle, now: number): Promise<CertificateBundle> {
     const next = await createCertificateAuthority({
       commonName: `${this.#options.secretName}-ca`,
       validForMs: this.#caValidity(),
@@ -180,13 +173,12 @@ export class WebhookCertificates {
     };
   }
 
-  async #switched(bundle: WebhookSecret): Promise<WebhookSecret> {
+  async #switched(bundle: CertificateBundle): Promise<CertificateBundle> {
     if (!bundle.nextCaCert || !bundle.nextCaKey) throw new Error("no next CA to switch to");
     const leaf: KeyPairPem = await (await authorityFromPem(bundle.nextCaCert, bundle.nextCaKey)).issue(
       this.#leafRequest(),
     );
     return {
-      apiPath: bundle.apiPath,
       caCert: bundle.nextCaCert,
       caKey: bundle.nextCaKey,
       tlsCert: leaf.cert,
@@ -214,9 +206,8 @@ export class WebhookCertificates {
     return `/api/v1/namespaces/${this.#options.namespace}/secrets`;
   }
 
-  #toSecret(bundle: WebhookSecret): SecretObject {
+  #toSecret(bundle: CertificateBundle): SecretObject {
     const data: Record<string, string> = {
-      "api-path": bundle.apiPath,
       "ca.crt": bundle.caCert,
       "ca.key": bundle.caKey,
       "tls.crt": bundle.tlsCert,
@@ -241,7 +232,7 @@ export class WebhookCertificates {
 }
 
 /** Reads a webhook Secret's data (as stored by `WebhookCertificates`). */
-export function fromSecret(secret: SecretObject): WebhookSecret {
+export function fromSecret(secret: SecretObject): CertificateBundle {
   const field = (key: string) => {
     const value = secret.data?.[key];
     return value === undefined ? undefined : Buffer.from(value, "base64").toString("utf8");
@@ -258,7 +249,6 @@ export function fromSecret(secret: SecretObject): WebhookSecret {
   const publishedAt = secret.metadata.annotations?.[publishedAtAnnotation];
   const caCert = required("ca.crt");
   return {
-    apiPath: required("api-path"),
     caCert,
     caKey: required("ca.key"),
     tlsCert: required("tls.crt"),

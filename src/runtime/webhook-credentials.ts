@@ -1,18 +1,17 @@
-import { randomBytes } from "node:crypto";
 import { sharedInformer } from "../informer/index.ts";
 import type { ApiClient } from "../k8s/api-client.ts";
 import { kindOf } from "../k8s/kinds.ts";
 import { Secret } from "../k8s/models.ts";
 import { Log } from "../telemetry/logger.ts";
 import { createCertificateAuthority } from "../tls/certificates.ts";
-import { joinPem } from "../tls/rotation-plan.ts";
-import { fromSecret, type SecretObject, WebhookCertificates, type WebhookSecret } from "./webhook-certificates.ts";
+import { type CertificateBundle, joinPem } from "../tls/rotation-plan.ts";
+import { fromSecret, type SecretObject, WebhookCertificates } from "./webhook-certificates.ts";
 
-/** The serving certificate, trust bundle and API path a webhook server uses, and news of their changes. */
+/** The serving certificate and trust bundle a webhook server uses, and news of their changes. */
 export interface WebhookCredentials {
-  current(): WebhookSecret;
+  current(): CertificateBundle;
   /** Called after each change (rotation); returns an unsubscribe function. */
-  onChange(listener: (credentials: WebhookSecret) => void): () => void;
+  onChange(listener: (credentials: CertificateBundle) => void): () => void;
   stop(): Promise<void>;
 }
 
@@ -22,8 +21,7 @@ export async function localCredentials(hosts: readonly string[] = ["127.0.0.1"])
   const ipAddresses = hosts.filter((h) => /^[\d.]+$|:/.test(h));
   const dnsNames = hosts.filter((h) => !ipAddresses.includes(h));
   const leaf = await ca.issue({ commonName: hosts[0] ?? "localhost", usage: "server", dnsNames, ipAddresses });
-  const credentials: WebhookSecret = {
-    apiPath: randomBytes(32).toString("hex"),
+  const credentials: CertificateBundle = {
     caCert: ca.cert,
     caKey: ca.key,
     tlsCert: leaf.cert,
@@ -65,7 +63,7 @@ export async function secretCredentials(options: SecretCredentialsOptions): Prom
     propagationMs: options.propagationMs ?? 120_000,
   });
   let credentials = await certificates.ensure();
-  const listeners = new Set<(credentials: WebhookSecret) => void>();
+  const listeners = new Set<(credentials: CertificateBundle) => void>();
   const informer = sharedInformer<SecretObject & { apiVersion?: string; kind?: string }>(options.client, {
     kind: kindOf(Secret),
     namespace: options.namespace,

@@ -63,6 +63,7 @@ describe("webhook certificate rotation", () => {
       module,
       client,
       credentials,
+      apiPath: "rotation-test-path",
       endpoint: (port) => ({ url: `https://127.0.0.1:${port}` }),
       port: 0,
       host: "127.0.0.1",
