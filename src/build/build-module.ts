@@ -11,7 +11,7 @@ import { DEFAULT_IMAGE_REPOSITORY, DEFAULT_NAMESPACE, type ManifestInput } from 
 import { moduleManifests } from "./manifests.ts";
 import { chunkPayload } from "./module-chunks.ts";
 import type { ModuleDescription } from "./module-description.ts";
-import { defaultEntry, installedCapstanVersion, readModulePackage } from "./module-package.ts";
+import { defaultEntry, installedCapstanVersion, moduleConfigOf, readModulePackage } from "./module-package.ts";
 import type { RbacMode } from "./rbac.ts";
 
 export interface BuildOptions {
@@ -78,6 +78,7 @@ export async function buildModule(options: BuildOptions): Promise<BuildReport> {
   const moduleDir = resolve(options.moduleDir);
   const progress = options.onProgress ?? (() => {});
   const pkg = readModulePackage(moduleDir);
+  moduleConfigOf(moduleDir);
   const entry = options.entry ?? defaultEntry(moduleDir);
   if (!existsSync(join(moduleDir, entry))) throw new Error(`Entry point ${join(moduleDir, entry)} does not exist`);
   const outDir = resolve(moduleDir, options.outDir ?? "dist");
