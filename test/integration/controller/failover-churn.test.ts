@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { ApiClient } from "../../../src/k8s/api-client.ts";
 import { adminClient, eventually, freshNamespace } from "../../support/cluster.ts";
 import { configMapPath } from "../informer/helpers.ts";
-import { readJsonLines, sleep, spawnFixture } from "./support.ts";
+import { killLeaders, readJsonLines, sleep, spawnFixture } from "./support.ts";
 
 interface Line {
   readonly pid: number;
@@ -77,27 +77,17 @@ describe("controller failover under churn", () => {
     spawnReplica();
     const leaderSince = (after: number, not?: number) =>
       lines().find((l) => l.event === "leading" && l.t > after && l.pid !== not)?.pid;
-    let leader = await eventually(async () => leaderSince(0), { timeoutMs: 30_000, what: "a first leader" });
-    const killedAt = new Map<number, number>();
-    const takeovers: number[] = [];
-    for (let round = 0; round < 5; round++) {
-      await sleep(3 * retryPeriodMs);
-      const victim = leader;
-      children.get(victim)?.kill("SIGKILL");
-      const killTime = Date.now();
-      killedAt.set(victim, killTime);
-      children.delete(victim);
-      const replacement = spawnReplica();
-      const next = await eventually(
-        async () => lines().find((l) => l.event === "leading" && l.t > killTime && l.pid !== victim),
-        { timeoutMs: leaseDurationMs + 10_000, intervalMs: 50, what: `a leader after killing ${victim}` },
-      );
-      takeovers.push(next.t - killTime);
-      leader = next.pid;
-      await eventually(async () => lines().find((l) => l.pid === replacement && l.event === "ready"), {
-        what: "the replacement replica",
-      });
-    }
+    const firstLeader = await eventually(async () => leaderSince(0), { timeoutMs: 30_000, what: "a first leader" });
+    const { takeovers, killedAt } = await killLeaders({
+      rounds: 5,
+      settleMs: 3 * retryPeriodMs,
+      leaseDurationMs,
+      children,
+      firstLeader,
+      spawnReplica,
+      leaderSince: (after, victim) => lines().find((l) => l.event === "leading" && l.t > after && l.pid !== victim),
+      isReady: (pid) => lines().some((l) => l.pid === pid && l.event === "ready"),
+    });
     stopChurn = true;
     await churn;
 

@@ -8,7 +8,7 @@ import type { Lease } from "../../../src/controller/lease-record.ts";
 import type { ApiClient } from "../../../src/k8s/api-client.ts";
 import { Log } from "../../../src/telemetry/logger.ts";
 import { adminClient, eventually, freshNamespace } from "../../support/cluster.ts";
-import { readJsonLines, spawnFixture } from "./support.ts";
+import { killLeaders, readJsonLines, spawnFixture } from "./support.ts";
 
 const quiet = Log.child({}, { level: "silent" });
 const fast = { leaseDurationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 500 };
@@ -124,33 +124,25 @@ describe("failover between controller processes", () => {
   });
 
   it("takes over within the lease duration plus one retry period after kill -9, five times, never two leaders", async () => {
-    const killedAt = new Map<number, number>();
-    const takeovers: number[] = [];
     spawnReplica();
     spawnReplica();
     const startOf = (pid: number) => lines().find((l) => l.pid === pid && l.event === "start");
     const readyOf = (pid: number) => lines().find((l) => l.pid === pid && l.event === "ready");
-    let leader = await eventually(async () => lines().find((l) => l.event === "start")?.pid, {
+    const firstLeader = await eventually(async () => lines().find((l) => l.event === "start")?.pid, {
       timeoutMs: 30_000,
       what: "a first leader",
     });
-    for (let round = 0; round < 5; round++) {
+    const { takeovers, killedAt, leader } = await killLeaders({
+      rounds: 5,
       // Let the standby observe at least one renew, as in steady state.
-      await new Promise((resolve) => setTimeout(resolve, 2 * retryPeriodMs));
-      const victim = leader;
-      children.get(victim)?.kill("SIGKILL");
-      const killTime = Date.now();
-      killedAt.set(victim, killTime);
-      children.delete(victim);
-      const replacement = spawnReplica();
-      const next = await eventually(
-        async () => lines().find((l) => l.event === "start" && l.t > killTime && l.pid !== victim),
-        { timeoutMs: leaseDurationMs + 10_000, intervalMs: 50, what: `a new leader after killing ${victim}` },
-      );
-      takeovers.push(next.t - killTime);
-      leader = next.pid;
-      await eventually(async () => readyOf(replacement), { what: "the replacement to start" });
-    }
+      settleMs: 2 * retryPeriodMs,
+      leaseDurationMs,
+      children,
+      firstLeader,
+      spawnReplica,
+      leaderSince: (after, victim) => lines().find((l) => l.event === "start" && l.t > after && l.pid !== victim),
+      isReady: (pid) => readyOf(pid) !== undefined,
+    });
     console.log(
       `[failover] lease ${leaseDurationMs} ms, retry ${retryPeriodMs} ms; takeover after kill -9 (ms): ${takeovers.join(", ")}`,
     );

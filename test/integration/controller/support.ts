@@ -110,3 +110,43 @@ export function spawnFixture(children: Map<number, ChildProcess>, script: string
   children.set(child.pid, child);
   return child.pid;
 }
+
+export interface KillRounds {
+  readonly rounds: number;
+  /** Time between a takeover and the next kill (steady state). */
+  readonly settleMs: number;
+  readonly leaseDurationMs: number;
+  readonly children: Map<number, ChildProcess>;
+  readonly firstLeader: number;
+  readonly spawnReplica: () => number;
+  /** The first leadership that began after `after` in a process other than `victim`. */
+  readonly leaderSince: (after: number, victim: number) => { pid: number; t: number } | undefined;
+  readonly isReady: (pid: number) => boolean;
+}
+
+/** Kills the leader with SIGKILL `rounds` times, starting a replacement each time, and measures each takeover. */
+export async function killLeaders(options: KillRounds) {
+  const killedAt = new Map<number, number>();
+  const takeovers: number[] = [];
+  let leader = options.firstLeader;
+  for (let round = 0; round < options.rounds; round++) {
+    await sleep(options.settleMs);
+    const victim = leader;
+    options.children.get(victim)?.kill("SIGKILL");
+    const killTime = Date.now();
+    killedAt.set(victim, killTime);
+    options.children.delete(victim);
+    const replacement = options.spawnReplica();
+    const next = await eventually(async () => options.leaderSince(killTime, victim), {
+      timeoutMs: options.leaseDurationMs + 10_000,
+      intervalMs: 50,
+      what: `a new leader after killing ${victim}`,
+    });
+    takeovers.push(next.t - killTime);
+    leader = next.pid;
+    await eventually(async () => (options.isReady(replacement) ? true : undefined), {
+      what: "the replacement replica",
+    });
+  }
+  return { takeovers, killedAt, leader };
+}
