@@ -25,7 +25,7 @@ export interface ModuleConfig {
   appVersion?: string;
   includedFiles?: string[];
   additionalWebhooks?: { failurePolicy: "Fail" | "Ignore"; namespace: string }[];
-  /** The namespace capstan runs in (always ignored by its webhooks). Default "pepr-system". */
+  /** The namespace capstan runs in (always ignored by its webhooks). Default "capstan-system". */
   namespace?: string;
 }
 
@@ -37,7 +37,7 @@ export interface PackageJSON {
 }
 
 export const DEFAULT_WEBHOOK_TIMEOUT_SECONDS = 10;
-export const DEFAULT_MODULE_NAMESPACE = "pepr-system";
+export const DEFAULT_MODULE_NAMESPACE = "capstan-system";
 const rfc1123Label = /^[a-z0-9]([-a-z0-9]{0,34}[a-z0-9])?$/;
 
 /** Reads and checks the module config; throws with what to fix. */

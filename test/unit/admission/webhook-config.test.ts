@@ -56,7 +56,7 @@ describe("webhook configurations", () => {
       ],
       namespaceSelector: {
         matchExpressions: [
-          { key: "kubernetes.io/metadata.name", operator: "NotIn", values: ["kube-system", "pepr-system", "skip"] },
+          { key: "kubernetes.io/metadata.name", operator: "NotIn", values: ["capstan-system", "kube-system", "skip"] },
           { key: "kubernetes.io/metadata.name", operator: "In", values: ["team-a"] },
         ],
       },
@@ -132,7 +132,7 @@ describe("additionalWebhooks", () => {
     expect(main).toMatchObject({
       failurePolicy: "Ignore",
       namespaceSelector: {
-        matchExpressions: [{ operator: "NotIn", values: ["critical", "kube-system", "pepr-system"] }],
+        matchExpressions: [{ operator: "NotIn", values: ["capstan-system", "critical", "kube-system"] }],
       },
     });
     expect(extra).toMatchObject({
