@@ -1,10 +1,11 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { applyAll, parseManifests } from "../../../src/build/deploy/apply.ts";
 import type { KubeObject } from "../../../src/build/manifest-input.ts";
 import {
   capstanInstalled,
+  editPackageJson,
   helmBinary,
   removeScratchModule,
   run,
@@ -113,6 +114,36 @@ describe("capstan init → build → dry-run apply", () => {
     );
     expect(() => run(helm, ["template", "release", chartDir, "--set", "admission.replicas=many"], moduleDir)).toThrow(
       /integer|replicas/i,
+    );
+  });
+
+  // These two edit the module, so they run last.
+  it('builds a Pepr-style module (pepr.ts entry, "pepr" key) into the same objects', () => {
+    const { moduleDir } = module;
+    renameSync(join(moduleDir, "capstan.ts"), join(moduleDir, "pepr.ts"));
+    editPackageJson(moduleDir, (pkg) => {
+      pkg.pepr = pkg.capstan;
+      delete pkg.capstan;
+    });
+    capstanInstalled(moduleDir, ["build", "--no-typecheck"]);
+    const rebuilt = parseManifests(readFileSync(join(moduleDir, "dist", `capstan-module-${module.uuid}.yaml`), "utf8"));
+    // Only the source map differs (it names pepr.ts), so compare everything that is not code.
+    const policy = (list: KubeObject[]) =>
+      list.filter((object) => /Role|WebhookConfiguration|Service$/.test(object.kind));
+    expect(rebuilt.map(key)).toEqual(
+      objects.map(key).map((name) => (name.includes("-module-") ? expect.any(String) : name)),
+    );
+    expect(policy(rebuilt)).toEqual(policy(objects));
+  });
+
+  it("a module that throws at load time fails the build with its error and names no callback run", () => {
+    writeFileSync(join(module.moduleDir, "pepr.ts"), 'throw new Error("boom at load time");\n');
+    expect(() => capstanInstalled(module.moduleDir, ["build", "--no-typecheck"])).toThrow(
+      /Loading the module failed: .*boom at load time/,
+    );
+    writeFileSync(join(module.moduleDir, "pepr.ts"), "export const nothing = 1;\n");
+    expect(() => capstanInstalled(module.moduleDir, ["build", "--no-typecheck"])).toThrow(
+      /exactly one PeprModule .* constructed 0/,
     );
   });
 });
