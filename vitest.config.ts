@@ -23,6 +23,20 @@ export default defineConfig({
           hookTimeout: 300_000,
         },
       },
+      // Long fault-injection runs with their own control plane: only with `npm run soak`.
+      ...(process.env.CAPSTAN_SOAK === "1"
+        ? [
+            {
+              test: {
+                name: "soak",
+                include: ["test/soak/**/*.test.ts"],
+                env,
+                testTimeout: 900_000,
+                hookTimeout: 300_000,
+              },
+            },
+          ]
+        : []),
     ],
   },
 });
