@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { buildCommand } from "./commands/build.ts";
 import { clusterCommand } from "./commands/cluster.ts";
 import { deployCommand } from "./commands/deploy.ts";
+import { devCommand } from "./commands/dev.ts";
 import { initCommand } from "./commands/init.ts";
 import { uuidCommand } from "./commands/uuid.ts";
 
@@ -16,6 +17,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   program.addCommand(initCommand());
   program.addCommand(buildCommand());
   program.addCommand(deployCommand());
+  program.addCommand(devCommand());
   program.addCommand(uuidCommand());
   try {
     await program.parseAsync([...argv]);

@@ -19,6 +19,8 @@ export interface ControllerRoleOptions extends Omit<ControllerOptions, "client">
   readonly readiness?: ReadinessOptions;
   readonly liveness?: LivenessOptions & { readonly maxCallbackSeconds?: number };
   readonly logger?: Logger;
+  /** Told when this replica starts (true) or stops (false) leading; schedules follow it. */
+  readonly onLeadershipChange?: (leading: boolean) => void;
 }
 
 /** A running controller replica: what the runtime's health server and signal handlers call. */
@@ -46,14 +48,21 @@ export async function startControllerRole(client: ApiClient, options: Controller
   let elector: LeaderElector | undefined;
   if (options.leaderElection === false) {
     controller.activate();
+    options.onLeadershipChange?.(true);
   } else {
     elector = new LeaderElector({
       ...options.leaderElection,
       client,
       ...(options.logger ? { logger: options.logger } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
-      onStartedLeading: () => controller.activate(),
-      onStoppedLeading: () => controller.deactivate(),
+      onStartedLeading: () => {
+        controller.activate();
+        options.onLeadershipChange?.(true);
+      },
+      onStoppedLeading: () => {
+        options.onLeadershipChange?.(false);
+        return controller.deactivate();
+      },
     });
     elector.start();
   }

@@ -45,6 +45,8 @@ export interface SecretCredentialsOptions {
   readonly renewBeforeMs?: number;
   /** Default 2 minutes, longer than the API server takes to see a changed webhook configuration. */
   readonly propagationMs?: number;
+  /** Whether this replica creates and rotates the certificates (one role does); others only follow. Default true. */
+  readonly rotate?: boolean;
 }
 
 const day = 24 * 60 * 60 * 1000;
@@ -92,7 +94,7 @@ export async function secretCredentials(options: SecretCredentialsOptions): Prom
     }
     if (!stopped) timer = setTimeout(scheduleRotation, Math.min(delay, maxTimerMs));
   };
-  await scheduleRotation();
+  if (options.rotate ?? true) await scheduleRotation();
 
   return {
     current: () => credentials,

@@ -1,0 +1,49 @@
+import { readFileSync } from "node:fs";
+import { joinPem } from "../tls/rotation-plan.ts";
+import type { WebhookCredentials } from "./webhook-credentials.ts";
+
+/** What `capstan dev` hands the module process it starts (and restarts on every change). */
+export const DevEnv = {
+  /** The bundled module to import. */
+  moduleFile: "CAPSTAN_MODULE_FILE",
+  /** PEM files of the dev CA and serving certificate: the same across restarts, so caBundle never changes. */
+  caFile: "CAPSTAN_DEV_CA_FILE",
+  certFile: "CAPSTAN_DEV_CERT_FILE",
+  keyFile: "CAPSTAN_DEV_KEY_FILE",
+  apiPath: "CAPSTAN_DEV_API_PATH",
+  host: "CAPSTAN_DEV_HOST",
+  port: "CAPSTAN_DEV_PORT",
+  /** Where the Store lives in dev mode. */
+  namespace: "CAPSTAN_DEV_NAMESPACE",
+} as const;
+
+export interface DevSettings {
+  readonly credentials: WebhookCredentials;
+  readonly apiPath: string;
+  readonly host: string;
+  readonly port: number;
+  readonly namespace: string;
+}
+
+export function devCredentialsFromEnv(env: NodeJS.ProcessEnv = process.env): DevSettings {
+  const need = (name: string) => {
+    const value = env[name];
+    if (!value) throw new Error(`${name} is not set: the dev role is started by \`capstan dev\``);
+    return value;
+  };
+  const caCert = readFileSync(need(DevEnv.caFile), "utf8");
+  const credentials = {
+    caCert,
+    caKey: "",
+    tlsCert: readFileSync(need(DevEnv.certFile), "utf8"),
+    tlsKey: readFileSync(need(DevEnv.keyFile), "utf8"),
+    trustBundle: joinPem([caCert]),
+  };
+  return {
+    credentials: { current: () => credentials, onChange: () => () => {}, stop: async () => {} },
+    apiPath: need(DevEnv.apiPath),
+    host: env[DevEnv.host] ?? "127.0.0.1",
+    port: Number(need(DevEnv.port)),
+    namespace: need(DevEnv.namespace),
+  };
+}

@@ -1,0 +1,131 @@
+import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { assembleModule } from "../build/module-chunks.ts";
+import { resourceNames } from "../build/resource-names.ts";
+import { type DeployedRole, MODULE_WORK_MOUNT, ROLE_FLAG, RuntimeEnv, SERVE_PORT } from "../build/runtime-contract.ts";
+import { ApiClient } from "../k8s/api-client.ts";
+import { type PeprModule, setModuleStarter } from "../model/module.ts";
+import { Log } from "../telemetry/logger.ts";
+import { DevEnv, devCredentialsFromEnv } from "./dev-contract.ts";
+import { type ModuleRuntime, type RuntimeRole, startModuleRuntime } from "./module-runtime.ts";
+import { secretCredentials, type WebhookCredentials } from "./webhook-credentials.ts";
+
+/**
+ * The process entry of a deployed module (`node …/runtime/main.js --role admission|controller`) and
+ * of the child `capstan dev` runs (`--role dev`). It loads the module code, which constructs a
+ * `PeprModule`; the starter installed here then runs the role.
+ */
+export async function runtimeMain(argv: readonly string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: { role: { type: "string" } },
+    allowPositionals: false,
+  });
+  const role = (values.role ?? process.env[RuntimeEnv.role]) as RuntimeRole | undefined;
+  if (role !== "admission" && role !== "controller" && role !== "dev") {
+    throw new Error(`${ROLE_FLAG} must be admission, controller or dev (got ${String(role)})`);
+  }
+  const client = await ApiClient.fromKubeconfig();
+  const started = new Promise<PeprModule>((resolve) => setModuleStarter((module) => resolve(module)));
+  await import(pathToFileURL(await moduleEntry()).href);
+  const module = await Promise.race([
+    started,
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error("the module code did not construct a PeprModule within 30 s")), 30_000).unref(),
+    ),
+  ]);
+  const runtime = await startRole(role, module, client);
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    process.once(signal, () => {
+      Log.info({ signal }, "shutting down");
+      runtime
+        .close()
+        .then(() => client.close())
+        .finally(() => process.exit(0));
+    });
+  }
+}
+
+async function moduleEntry(): Promise<string> {
+  const direct = process.env[DevEnv.moduleFile];
+  if (direct) return direct;
+  const chunks = required(RuntimeEnv.moduleDir);
+  const assembled = await assembleModule(
+    chunks,
+    process.env[RuntimeEnv.moduleWorkDir] ?? MODULE_WORK_MOUNT,
+    required(RuntimeEnv.moduleSha256),
+    process.env[RuntimeEnv.moduleMapSha256] || undefined,
+  );
+  return assembled.entry;
+}
+
+async function startRole(role: RuntimeRole, module: PeprModule, client: ApiClient): Promise<ModuleRuntime> {
+  const uuid = module.config.uuid;
+  const names = resourceNames(uuid);
+  if (role === "dev") {
+    const dev = devCredentialsFromEnv();
+    return startModuleRuntime({
+      module,
+      client,
+      role,
+      namespace: dev.namespace,
+      admission: {
+        credentials: dev.credentials,
+        apiPath: dev.apiPath,
+        endpoint: { url: `https://${dev.host}:${dev.port}` },
+        port: dev.port,
+        host: dev.host,
+      },
+      controller: { leaseName: false },
+    });
+  }
+  const namespace = required(RuntimeEnv.namespace);
+  const admission = role === "admission" ? await deployedAdmission(module, client, namespace, names) : undefined;
+  return startModuleRuntime({
+    module,
+    client,
+    role,
+    namespace,
+    admission,
+    controller: { leaseName: process.env[RuntimeEnv.leaseName] ?? names.lease, healthPort: SERVE_PORT },
+  });
+}
+
+async function deployedAdmission(
+  module: PeprModule,
+  client: ApiClient,
+  namespace: string,
+  names: ReturnType<typeof resourceNames>,
+) {
+  const service = process.env[RuntimeEnv.webhookService] ?? names.service("admission" satisfies DeployedRole);
+  const list = (name: string) => (process.env[name] ?? "").split(",").filter(Boolean);
+  const credentials: WebhookCredentials = await secretCredentials({
+    client,
+    namespace,
+    secretName: process.env[RuntimeEnv.tlsSecret] ?? names.tlsSecret,
+    dnsNames: [`${service}.${namespace}.svc`, `${service}.${namespace}.svc.cluster.local`],
+    mutatingWebhookConfigurations: list(RuntimeEnv.mutatingWebhooks),
+    validatingWebhookConfigurations: list(RuntimeEnv.validatingWebhooks),
+    rotate: process.env[RuntimeEnv.manageCertificates] === "true",
+  });
+  return {
+    credentials,
+    apiPath: required(RuntimeEnv.apiPath),
+    endpoint: { service: { name: service, namespace, port: 443 } },
+    port: SERVE_PORT,
+    configurationName: names.webhookConfiguration,
+  };
+}
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`environment variable ${name} is not set (see docs/deploy.md, the runtime contract)`);
+  return value;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  runtimeMain(process.argv.slice(2)).catch((error: unknown) => {
+    Log.fatal({ err: error }, "capstan runtime failed to start");
+    process.exit(1);
+  });
+}

@@ -1,0 +1,123 @@
+import type { WebhookEndpoint } from "../admission/webhook-config.ts";
+import { startControllerRole } from "../controller/controller-role.ts";
+import { serveHealth } from "../controller/health-server.ts";
+import { stopInformers } from "../informer/index.ts";
+import type { ApiClient } from "../k8s/api-client.ts";
+import type { PeprModule } from "../model/module.ts";
+import { watchIgnoredNamespaces } from "../model/module-config.ts";
+import { Leadership, Scheduler } from "../schedule/index.ts";
+import { ClusterStore, Store } from "../store/index.ts";
+import { SCHEDULE_PREFIX } from "../store/keys.ts";
+import { Log } from "../telemetry/logger.ts";
+import { enableProcessMetrics } from "../telemetry/metrics.ts";
+import { type AdmissionRole, startAdmissionRole } from "./admission-role.ts";
+import type { WebhookCredentials } from "./webhook-credentials.ts";
+
+export type RuntimeRole = "admission" | "controller" | "dev";
+
+export interface ModuleRuntimeOptions {
+  readonly module: PeprModule;
+  readonly client: ApiClient;
+  readonly role: RuntimeRole;
+  /** The namespace the module's Store, Lease and Secrets live in. */
+  readonly namespace: string;
+  readonly admission?: {
+    readonly credentials: WebhookCredentials;
+    readonly apiPath: string;
+    readonly endpoint: WebhookEndpoint | ((port: number) => WebhookEndpoint);
+    readonly port: number;
+    readonly host?: string;
+    readonly configurationName?: string;
+    readonly namespaceSelector?: { matchLabels?: Record<string, string> };
+  };
+  readonly controller?: {
+    /** Lease name for leader election; `false` makes this the only, always active replica (dev). */
+    readonly leaseName: string | false;
+    /** Port of the plain-HTTP health server; omit when the admission server already serves health. */
+    readonly healthPort?: number;
+    readonly host?: string;
+  };
+}
+
+export interface ModuleRuntime {
+  readonly admission: AdmissionRole | undefined;
+  /** Stops serving and watching, hands the lease over and flushes the Store. */
+  close(): Promise<void>;
+}
+
+/**
+ * Runs one role of a loaded module: the Store every role shares, then the admission server
+ * and/or the controller (Watch, Reconcile, Finalize) with schedules on the leader.
+ */
+export async function startModuleRuntime(options: ModuleRuntimeOptions): Promise<ModuleRuntime> {
+  const { module, client, role } = options;
+  const log = Log.child({ module: module.config.uuid, role });
+  enableProcessMetrics();
+  const closers: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const closer of closers.reverse()) {
+      await closer().catch((error: unknown) => log.warn({ err: error }, "error while shutting down"));
+    }
+    await stopInformers(client);
+  };
+  try {
+    const store = new ClusterStore({ client, namespace: options.namespace, name: `capstan-${module.config.uuid}` });
+    const scheduleStores = new Map<string, Store>();
+    for (const capability of module.capabilities) {
+      const kv = new Store(capability.name);
+      kv.attach(store);
+      capability.Store.attach(kv);
+      const scheduleKv = new Store(capability.name, { prefix: `${SCHEDULE_PREFIX}${capability.name}` });
+      scheduleKv.attach(store);
+      capability.ScheduleStore.attach(scheduleKv);
+      scheduleStores.set(capability.name, scheduleKv);
+    }
+    store.start();
+    closers.push(() => store.close({ timeoutMs: 5_000 }));
+
+    let admission: AdmissionRole | undefined;
+    if (role !== "controller") {
+      if (!options.admission) throw new Error(`the ${role} role needs admission options`);
+      admission = await startAdmissionRole({ module, client, ...options.admission });
+      closers.push(() => admission?.close() ?? Promise.resolve());
+    }
+
+    if (role !== "admission") {
+      const leadership = new Leadership(false);
+      const controllerOptions = options.controller ?? { leaseName: false };
+      const controller = await startControllerRole(client, {
+        capabilities: module.capabilities,
+        ignoredNamespaces: watchIgnoredNamespaces(module.config),
+        leaderElection:
+          controllerOptions.leaseName === false
+            ? false
+            : { namespace: options.namespace, name: controllerOptions.leaseName },
+        onLeadershipChange: (leading) => leadership.set(leading),
+      });
+      closers.push(() => controller.shutdown());
+      if (controllerOptions.healthPort !== undefined) {
+        const health = await serveHealth(controller, {
+          port: controllerOptions.healthPort,
+          host: controllerOptions.host,
+        });
+        closers.push(() => health.close());
+      }
+      const schedules = module.capabilities.flatMap((c) => c.schedules.map((s) => ({ capability: c, schedule: s })));
+      if (schedules.length > 0) {
+        const scheduler = new Scheduler({ leader: leadership, identity: controller.elector?.identity ?? "dev" });
+        for (const { capability, schedule } of schedules) {
+          const scheduleKv = scheduleStores.get(capability.name);
+          if (scheduleKv) scheduler.add(capability.name, schedule, scheduleKv);
+        }
+        await store.whenReady();
+        scheduler.start();
+        closers.push(() => scheduler.stop());
+      }
+    }
+    log.info("module running");
+    return { admission, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
