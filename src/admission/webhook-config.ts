@@ -115,6 +115,16 @@ function namespaceSelectorFor(
   };
 }
 
+/** The API server refuses CEL expressions over 100,000 code points; past this, filtering stays in process. */
+export const MAX_MATCH_CONDITION_LENGTH = 90_000;
+
+function matchConditionsFor(actions: readonly BoundAction[]) {
+  const expression = anyBindingCondition(actions);
+  return expression.length > MAX_MATCH_CONDITION_LENGTH
+    ? {}
+    : { matchConditions: [{ name: "capstan-bindings", expression }] };
+}
+
 function clientConfig(webhook: WebhookKind, options: WebhookConfigOptions) {
   const path = `/${webhook}/${options.apiPath}`;
   const caBundle = Buffer.from(options.caBundle).toString("base64");
@@ -136,7 +146,7 @@ function webhooksFor(module: AdmissionModule, webhook: WebhookKind, options: Web
     sideEffects: options.sideEffects ?? "None",
     rules: rulesFor(actions),
     ...(objectSelector ? { objectSelector } : {}),
-    matchConditions: [{ name: "capstan-bindings", expression: anyBindingCondition(actions) }],
+    ...matchConditionsFor(actions),
     ...(webhook === "mutate" ? { reinvocationPolicy: "Never" } : {}),
   };
   const main = {

@@ -144,3 +144,25 @@ describe("additionalWebhooks", () => {
     });
   });
 });
+
+describe("matchConditions", () => {
+  it("are left out when the expression would pass the API server's size limit", () => {
+    const cap = new Capability({ name: "c", description: "d" });
+    for (let i = 0; i < 300; i++)
+      cap
+        .When(a.Pod)
+        .IsCreated()
+        .WithName(`pod-${i}`)
+        .WithLabel(`team-${i}`, "x")
+        .Mutate(() => {});
+    const module = new PeprModule({ pepr: { uuid: "big", onError: "ignore" } }, [cap], { deferStart: true });
+    const { mutating } = webhookConfigurations(module, {
+      endpoint: { url: "https://h" },
+      apiPath: "p",
+      caBundle: "PEM",
+    });
+    const [webhook] = (mutating?.webhooks ?? []) as Record<string, unknown>[];
+    expect(webhook?.matchConditions).toBeUndefined();
+    expect(webhook?.rules).toHaveLength(1);
+  });
+});
