@@ -142,13 +142,18 @@ export class LeaderElector {
   }
 
   async #round(): Promise<void> {
-    let next = this.#retryPeriodMs;
+    // Rounds start every retry period (not a period after the last one ended), so a standby sees a
+    // renew at most one period late, and it checks again right when the holder's lease runs out.
+    const startedAt = this.#clock.now();
+    let until: number | undefined;
     try {
-      const until = await this.#tryAcquireOrRenew();
-      if (until !== undefined) next = Math.max(10, Math.min(this.#retryPeriodMs, until - this.#clock.now() + 10));
+      until = await this.#tryAcquireOrRenew();
     } catch (error) {
       this.#log.warn({ err: String(error) }, this.#leading ? "could not renew the lease" : "could not read the lease");
     }
+    const now = this.#clock.now();
+    let next = Math.max(0, startedAt + this.#retryPeriodMs - now);
+    if (until !== undefined) next = Math.min(next, Math.max(0, until - now + 10));
     this.#schedule(next);
   }
 
