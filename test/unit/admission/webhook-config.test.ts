@@ -148,7 +148,7 @@ describe("additionalWebhooks", () => {
 describe("matchConditions", () => {
   it("are left out when the expression would pass the API server's size limit", () => {
     const cap = new Capability({ name: "c", description: "d" });
-    for (let i = 0; i < 300; i++)
+    for (let i = 0; i < 1000; i++)
       cap
         .When(a.Pod)
         .IsCreated()
