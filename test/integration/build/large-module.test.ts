@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyAll } from "../../../src/build/deploy/apply.ts";
 import type { KubeObject } from "../../../src/build/manifest-input.ts";
 import { assembleModule, MAX_CHUNK_BYTES } from "../../../src/build/module-chunks.ts";
+import { literalEnv, projectedChunkFiles } from "../../../src/build/pod-spec.ts";
 import { RuntimeEnv } from "../../../src/build/runtime-contract.ts";
 import { removeScratchModule, type ScratchModule, scratchModule } from "./module-fixture.ts";
 
@@ -42,28 +43,20 @@ describe("a module bundling 5 MB of dependencies", () => {
   it("ships the code in several Secrets, each under 1 MiB, that reassemble to the bundle with its hash", async () => {
     const bundle = readFileSync(join(moduleDir, "dist", "module.mjs"));
     expect(bundle.length).toBeGreaterThan(DEPENDENCY_BYTES);
-    const secrets = objects.filter((object) => object.kind === "Secret") as unknown as {
-      data: Record<string, string>;
-    }[];
-    expect(secrets.length).toBeGreaterThan(4);
+    expect(objects.filter((object) => object.kind === "Secret").length).toBeGreaterThan(4);
+    const deployment = objects.find((object) => object.kind === "Deployment") as KubeObject;
     const chunkDir = join(work, "mounted");
     mkdirSync(chunkDir);
-    for (const secret of secrets) {
-      for (const [key, value] of Object.entries(secret.data)) {
-        const data = Buffer.from(value, "base64");
-        expect(data.length).toBeLessThanOrEqual(MAX_CHUNK_BYTES);
-        writeFileSync(join(chunkDir, key), data);
-      }
+    for (const [key, data] of projectedChunkFiles(deployment, objects)) {
+      expect(data.length).toBeLessThanOrEqual(MAX_CHUNK_BYTES);
+      writeFileSync(join(chunkDir, key), data);
     }
-    const deployment = objects.find((object) => object.kind === "Deployment") as unknown as {
-      spec: { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } };
-    };
-    const env = new Map(deployment.spec.template.spec.containers[0]?.env.map((entry) => [entry.name, entry.value]));
+    const env = literalEnv(deployment);
     const assembled = await assembleModule(
       chunkDir,
       join(work, "runtime"),
-      env.get(RuntimeEnv.moduleSha256) as string,
-      env.get(RuntimeEnv.moduleMapSha256),
+      env[RuntimeEnv.moduleSha256] as string,
+      env[RuntimeEnv.moduleMapSha256],
     );
     expect(readFileSync(assembled.entry).equals(bundle)).toBe(true);
     expect(readFileSync(`${assembled.entry}.map`).equals(readFileSync(join(moduleDir, "dist", "module.mjs.map")))).toBe(
