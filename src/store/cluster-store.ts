@@ -197,10 +197,15 @@ export class ClusterStore extends ViewBackedStore implements StoreBackend {
     );
   }
 
+  /** Resolves when every write queued so far has been acknowledged or refused (however long that takes). */
+  async flushed(): Promise<void> {
+    await Promise.all([...this.#writers.values()].map((writer) => writer.idle()));
+  }
+
   /** Waits (at most `timeoutMs`) for queued writes to be acknowledged, then stops the watch. */
   async close(options: { timeoutMs?: number } = {}): Promise<void> {
     const timeoutMs = options.timeoutMs ?? 10_000;
-    const idle = Promise.all([...this.#writers.values()].map((writer) => writer.idle()));
+    const idle = this.flushed();
     const timedOut = await Promise.race([idle.then(() => false), this.#sleep(timeoutMs).then(() => true)]);
     if (timedOut) this.#log.error({ pending: this.pendingWrites }, "store closed with writes not yet acknowledged");
     this.#unsubscribe?.();
