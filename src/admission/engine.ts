@@ -18,6 +18,8 @@ export interface AdmissionModule {
 
 export interface AdmissionEngineOptions {
   readonly logger?: Logger;
+  /** Namespaces to ignore beyond the module config (e.g. from PEPR_ADDITIONAL_IGNORED_NAMESPACES). */
+  readonly extraIgnoredNamespaces?: readonly string[];
   /** Time kept back from `webhookTimeout` for answering. Default: 10% of it, at least 250 ms, at most 1 s. */
   readonly marginMs?: number;
 }
@@ -49,7 +51,7 @@ export class AdmissionEngine {
     this.budgetMs = timeoutMs - (options.marginMs ?? Math.min(1000, Math.max(250, timeoutMs * 0.1)));
     this.context = {
       onError: module.config.onError,
-      ignoredNamespaces: admissionIgnoredNamespaces(module.config),
+      ignoredNamespaces: [...admissionIgnoredNamespaces(module.config), ...(options.extraIgnoredNamespaces ?? [])],
       logger: options.logger ?? Log,
       statusAnnotationPrefix: statusAnnotationPrefix(module.config.uuid),
       timeoutSeconds,
