@@ -54,7 +54,9 @@ export async function bundleModule(options: BundleOptions): Promise<BundleResult
     keepNames: true,
     minify: options.minify ?? true,
     sourcemap: "linked",
-    sourcesContent: true,
+    // Stack traces need only the mappings; the sources are in the module repository, and shipping
+    // their text would double the Secrets of a module with large dependencies.
+    sourcesContent: false,
     legalComments: "eof",
     metafile: true,
     external,
