@@ -157,6 +157,7 @@ export class ClusterStore extends ViewBackedStore implements StoreBackend {
     let current = this.#replica.get(entry) ?? null;
     let version = this.#replica.resourceVersion(shard);
     const backoff = new Backoff({ initialMs: 5, maxMs: 500 });
+    let unexplained = 0;
     for (let attempt = 1; attempt <= UPDATE_MAX_ATTEMPTS; attempt++) {
       const next = fn(current);
       if (next !== null) validateValue("update", key, next);
@@ -180,7 +181,9 @@ export class ClusterStore extends ViewBackedStore implements StoreBackend {
           const before = { current, version };
           ({ current, version } = await this.#read(shard, entry));
           const testFailed = before.current !== current || (before.current === null && before.version !== version);
-          if (!testFailed) throw this.#writeError(entry, next, error);
+          // The same state again means the server refused the new value itself; allow for a value
+          // that changed and changed back in between (A-B-A) before calling it permanent.
+          if (!testFailed && ++unexplained >= 3) throw this.#writeError(entry, next, error);
           storeMetrics.updateConflicts.inc({ store: this.name });
         } else if (action === "missing") {
           version = undefined;

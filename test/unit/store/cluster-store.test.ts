@@ -136,6 +136,18 @@ describe("ClusterStore and Store", () => {
     expect(api.shards.get("mod-0")?.data).toEqual({});
   });
 
+  it("update rejects a value the server refuses for good, with the reason", async () => {
+    const { clock, api, store } = await setup();
+    await api.create("mod-0");
+    api.refuseValue = "too-big";
+    const refused = store.update("k", () => "too-big").catch((e: unknown) => e);
+    await clock.advance(5_000);
+    const error = await refused;
+    expect(error).toBeInstanceOf(StoreWriteError);
+    expect(String(error)).toMatch(/too large/);
+    expect(String(error)).not.toContain("(value too-big)");
+  });
+
   it("validates input before anything is sent", async () => {
     const { store } = await setup();
     expect(() => store.setItem("k", 5 as unknown as string)).toThrow(StoreInputError);
