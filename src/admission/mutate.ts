@@ -55,6 +55,7 @@ export async function mutateRequest(
     const share = (deadline - performance.now()) / (matched.length - i);
     const outcome = await runWithDeadline(() => binding.mutateCallback?.(wrapped, logger), share);
     if (outcome.kind === "done") {
+      working = wrapped.Raw;
       countBinding(binding, operation, "succeeded");
       if (!statuses.has(binding.capability)) statuses.set(binding.capability, "succeeded");
       continue;

@@ -4,7 +4,8 @@ import { cloneJson } from "./json.ts";
 
 /** What both request wrappers share: the object under review and read-only helpers. */
 export abstract class RequestBase<T extends KubernetesObject> {
-  readonly Raw: T;
+  /** The object under review; writable as in Pepr (a Mutate callback may replace it whole). */
+  Raw: T;
   readonly Request: AdmissionRequest<T>;
 
   /**

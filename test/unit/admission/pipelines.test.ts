@@ -153,6 +153,19 @@ describe("the mutate pipeline", () => {
     expect(patchOf(response)[0]).toEqual({ op: "add", path: "/metadata/labels", value: { ran: "1" } });
   });
 
+  it("patches to a Raw the callback replaced whole", async () => {
+    const engine = engineFor("reject", (cap) =>
+      cap
+        .When(a.ConfigMap)
+        .IsCreated()
+        .Mutate((req) => {
+          req.Raw = { ...req.Raw, data: { replaced: "yes" } };
+        }),
+    );
+    const response = await engine.review("mutate", request("ConfigMap", cm()), performance.now());
+    expect(patchOf(response)).toContainEqual({ op: "add", path: "/data", value: { replaced: "yes" } });
+  });
+
   it("runs on DELETE without patching", async () => {
     let seen = "";
     const engine = engineFor("reject", (cap) =>
