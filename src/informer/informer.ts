@@ -3,18 +3,12 @@ import type { ApiClient } from "../k8s/api-client.ts";
 import type { KubernetesObject } from "../k8s/kinds.ts";
 import { Log } from "../telemetry/logger.ts";
 import { Backoff } from "./backoff.ts";
-import { BoundedQueue } from "./bounded-queue.ts";
-import { ObjectCache } from "./cache.ts";
+import { Distributor } from "./distributor.ts";
 import { informerMetrics } from "./metrics.ts";
 import { Reflector } from "./reflector.ts";
 import { stripManagedFields } from "./transform.ts";
 import type { InformerEvent, InformerHandler, InformerHealth, InformerOptions, InformerScope } from "./types.ts";
 import { watchClientFor } from "./watch-client.ts";
-
-type WorkItem<T extends KubernetesObject> =
-  | { readonly kind: "event"; readonly type: InformerEvent["type"]; readonly object: T }
-  | { readonly kind: "replace"; readonly items: T[] }
-  | { readonly kind: "replay"; readonly handler: InformerHandler<T>; readonly snapshot: T[] };
 
 /**
  * A reflector filling a cache, and one delivery loop handing each change to every subscriber in
@@ -28,14 +22,11 @@ export class Informer<T extends KubernetesObject = KubernetesObject> {
   readonly scope: InformerScope;
   /** Progress notifications: `list`, `connect`, `bookmark`, `relist`, `reconnect`, `backoff`, `handler_error`, `synced`. */
   readonly events = new EventEmitter();
-  readonly #cache: ObjectCache<T>;
-  readonly #queue: BoundedQueue<WorkItem<T>>;
+  readonly #distributor: Distributor<T>;
   readonly #reflector: Reflector;
-  readonly #subscribers = new Set<InformerHandler<T>>();
   readonly #abort = new AbortController();
   readonly #synced: Promise<void>;
   #markSynced!: () => void;
-  #isSynced = false;
   #running: Promise<unknown> | undefined;
   #onStop: (() => void) | undefined;
 
@@ -48,8 +39,15 @@ export class Informer<T extends KubernetesObject = KubernetesObject> {
     };
     this.#onStop = onStop;
     this.events.on("error", () => {});
-    this.#cache = new ObjectCache<T>(options.indexers);
-    this.#queue = new BoundedQueue(options.maxPendingEvents ?? 1000);
+    this.#distributor = new Distributor<T>({
+      capacity: options.maxPendingEvents ?? 1000,
+      indexers: options.indexers,
+      onHandlerError: (error, event) => this.#handlerFailed(error, event),
+      onSynced: () => {
+        this.#markSynced();
+        this.#notify("synced");
+      },
+    });
     this.#synced = new Promise((resolve) => {
       this.#markSynced = resolve;
     });
@@ -62,10 +60,7 @@ export class Informer<T extends KubernetesObject = KubernetesObject> {
       requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
       backoff: new Backoff(options.backoff),
       transform,
-      sink: {
-        replace: (items) => this.#queue.push({ kind: "replace", items: items as T[] }),
-        event: (type, object) => this.#queue.push({ kind: "event", type, object: object as T }),
-      },
+      sink: this.#distributor.sink,
       notify: (event, ...args) => this.#notify(event, ...args),
     });
   }
@@ -77,14 +72,14 @@ export class Informer<T extends KubernetesObject = KubernetesObject> {
     }
     if (this.#running) return;
     informerMetrics.track(this);
-    this.#running = Promise.all([this.#reflector.run(this.#abort.signal), this.#deliver()]);
+    this.#running = Promise.all([this.#reflector.run(this.#abort.signal), this.#distributor.run()]);
   }
 
   /** Stops the informer for every subscriber and forgets it in the shared registry. */
   async stop(): Promise<void> {
     if (!this.#abort.signal.aborted) {
       this.#abort.abort();
-      this.#queue.close();
+      this.#distributor.close();
       informerMetrics.untrack(this);
       this.#onStop?.();
     }
@@ -100,22 +95,16 @@ export class Informer<T extends KubernetesObject = KubernetesObject> {
    * the handler first gets an ADDED for each of them. Returns the unsubscribe function.
    */
   subscribe(handler: InformerHandler<T>): () => void {
-    this.#subscribers.add(handler);
-    if (this.#cache.size > 0 || this.#isSynced) {
-      this.#queue.pushFront({ kind: "replay", handler, snapshot: this.#cache.list() });
-    }
-    return () => {
-      this.#subscribers.delete(handler);
-    };
+    return this.#distributor.subscribe(handler);
   }
 
   get subscriberCount(): number {
-    return this.#subscribers.size;
+    return this.#distributor.subscriberCount;
   }
 
   /** Resolves once the initial list is cached and delivered; rejects if the signal aborts first or the informer stops. */
   async waitForSync(signal?: AbortSignal): Promise<void> {
-    if (this.#isSynced) return;
+    if (this.#distributor.synced) return;
     const aborted = AbortSignal.any([this.#abort.signal, ...(signal ? [signal] : [])]);
     await new Promise<void>((resolve, reject) => {
       const fail = () =>
@@ -134,16 +123,16 @@ export class Informer<T extends KubernetesObject = KubernetesObject> {
   }
 
   get(namespace: string | undefined, name: string): T | undefined {
-    return this.#cache.get(this.scope.kind.namespaced ? namespace : undefined, name);
+    return this.#distributor.cache.get(this.scope.kind.namespaced ? namespace : undefined, name);
   }
 
   /** Cached objects, all or of one namespace. */
   list(namespace?: string): T[] {
-    return this.#cache.list(namespace);
+    return this.#distributor.cache.list(namespace);
   }
 
   byIndex(indexName: string, value: string): T[] {
-    return this.#cache.byIndex(indexName, value);
+    return this.#distributor.cache.byIndex(indexName, value);
   }
 
   health(): InformerHealth {
@@ -158,7 +147,7 @@ export class Informer<T extends KubernetesObject = KubernetesObject> {
       labelSelector: this.scope.labelSelector ?? "",
       fieldSelector: this.scope.fieldSelector ?? "",
       state: this.#abort.signal.aborted ? "stopped" : status.state,
-      synced: this.#isSynced,
+      synced: this.#distributor.synced,
       lastEventAgeSeconds: status.lastSeenAt === undefined ? undefined : (Date.now() - status.lastSeenAt) / 1000,
       reconnects: status.reconnects,
       relists: status.relists,
@@ -166,45 +155,10 @@ export class Informer<T extends KubernetesObject = KubernetesObject> {
       consecutiveFailures: status.consecutiveFailures,
       lastError: status.lastError,
       resourceVersion: status.resourceVersion,
-      cachedObjects: this.#cache.size,
-      pendingEvents: this.#queue.length,
-      subscribers: this.#subscribers.size,
+      cachedObjects: this.#distributor.cache.size,
+      pendingEvents: this.#distributor.pending,
+      subscribers: this.#distributor.subscriberCount,
     };
-  }
-
-  async #deliver(): Promise<void> {
-    for (let item = await this.#queue.take(); item; item = await this.#queue.take()) {
-      if (item.kind === "replay") {
-        if (!this.#subscribers.has(item.handler)) continue;
-        for (const object of item.snapshot) await this.#call([item.handler], { type: "ADDED", object });
-        continue;
-      }
-      const targets = [...this.#subscribers];
-      if (item.kind === "event") {
-        const event = this.#cache.apply(item.type, item.object);
-        if (event) await this.#call(targets, event);
-        continue;
-      }
-      for (const event of this.#cache.replace(item.items)) await this.#call(targets, event);
-      if (!this.#isSynced) {
-        this.#isSynced = true;
-        this.#markSynced();
-        this.#notify("synced");
-      }
-    }
-  }
-
-  async #call(handlers: InformerHandler<T>[], event: InformerEvent<T>): Promise<void> {
-    const pending: Promise<void>[] = [];
-    for (const handler of handlers) {
-      try {
-        const result = handler(event);
-        if (result instanceof Promise) pending.push(result.catch((error) => this.#handlerFailed(error, event)));
-      } catch (error) {
-        this.#handlerFailed(error, event);
-      }
-    }
-    if (pending.length > 0) await Promise.all(pending);
   }
 
   #handlerFailed(error: unknown, event: InformerEvent<T>): void {
