@@ -60,6 +60,8 @@ export async function bundleModule(options: BundleOptions): Promise<BundleResult
     legalComments: "eof",
     metafile: true,
     external,
+    // Pepr modules import "pepr"; capstan keeps Pepr's authoring API, so they build unchanged.
+    alias: { pepr: "capstan" },
     banner: { js: requireShim },
     logLevel: "silent",
     write: true,

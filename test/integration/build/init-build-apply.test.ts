@@ -121,9 +121,13 @@ describe("capstan init → build → dry-run apply", () => {
   });
 
   // These two edit the module, so they run last.
-  it('builds a Pepr-style module (pepr.ts entry, "pepr" key) into the same objects', () => {
+  it('builds a Pepr-style module (pepr.ts entry, "pepr" key, imports from "pepr") into the same objects', () => {
     const { moduleDir } = module;
     renameSync(join(moduleDir, "capstan.ts"), join(moduleDir, "pepr.ts"));
+    for (const file of ["pepr.ts", "capabilities/hello-capstan.ts"]) {
+      const path = join(moduleDir, file);
+      writeFileSync(path, readFileSync(path, "utf8").replaceAll('from "capstan"', 'from "pepr"'));
+    }
     editPackageJson(moduleDir, (pkg) => {
       pkg.pepr = pkg.capstan;
       delete pkg.capstan;
