@@ -63,7 +63,13 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
   });
 
   const startChild = async () => {
-    const bundle = await bundleModule({ moduleDir, entry: options.entry, outDir: join(work, "bundle"), minify: false });
+    // Inside the module folder, so the bundle resolves the module's own `capstan` (one shared instance).
+    const bundle = await bundleModule({
+      moduleDir,
+      entry: options.entry,
+      outDir: join(".capstan", "dev"),
+      minify: false,
+    });
     const runtimeEntry = join(dirname(createRequire(bundle.outFile).resolve("capstan")), "runtime", "main.js");
     const proc = spawn(process.execPath, ["--enable-source-maps", runtimeEntry, "--role", "dev"], {
       stdio: ["ignore", "inherit", "inherit"],
@@ -82,8 +88,9 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
     });
     child = proc;
     proc.once("exit", (code, signal) => {
-      if (child === proc) child = undefined;
-      if (!stopping && child === undefined) {
+      if (child !== proc) return;
+      child = undefined;
+      if (!stopping) {
         options.log(`capstan dev: the module process exited (${code ?? signal}); fix the code and save to restart it`);
       }
     });
@@ -137,7 +144,7 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
 function watchSources(dir: string, changed: () => void) {
   let timer: NodeJS.Timeout | undefined;
   return watch(dir, { recursive: true }, (_event, file) => {
-    if (!file || /(^|\/)(node_modules|dist|\.git)(\/|$)/.test(file)) return;
+    if (!file || /(^|\/)(node_modules|dist|\.git|\.capstan)(\/|$)/.test(file)) return;
     clearTimeout(timer);
     timer = setTimeout(changed, 200);
   });
