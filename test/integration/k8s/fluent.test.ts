@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ApiClient } from "../../../src/k8s/api-client.ts";
 import { ConflictError, NotFoundError } from "../../../src/k8s/errors.ts";
 import { K8s, LogsUnavailableError, setDefaultClient } from "../../../src/k8s/fluent/index.ts";
-import { ConfigMap, Deployment, Pod } from "../../../src/k8s/models.ts";
+import { RegisterKind, unregisterKind } from "../../../src/k8s/kinds.ts";
+import { ConfigMap, Deployment, GenericKind, Pod } from "../../../src/k8s/models.ts";
 import { adminClient, eventually, freshNamespace } from "../../support/cluster.ts";
 
 let client: ApiClient;
@@ -213,5 +214,54 @@ describe("K8s fluent client", () => {
       'MODIFIED watch-after {"v":"2"}',
       'DELETED watch-after {"v":"2"}',
     ]);
+  });
+
+  it("works with custom kinds through RegisterKind and kindOverride", async () => {
+    const group = `fluent${Date.now()}.capstan.dev`;
+    await client.request({
+      method: "POST",
+      path: "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+      body: {
+        metadata: { name: `widgets.${group}` },
+        spec: {
+          group,
+          scope: "Namespaced",
+          names: { plural: "widgets", singular: "widget", kind: "Widget" },
+          versions: [
+            {
+              name: "v1",
+              served: true,
+              storage: true,
+              schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
+            },
+          ],
+        },
+      },
+    });
+    class Widget extends GenericKind {}
+    RegisterKind(Widget, { group, version: "v1", kind: "Widget", plural: "widgets" });
+    try {
+      const applied = await eventually(
+        () =>
+          K8s(Widget)
+            .Apply({ metadata: { name: "w1", namespace: ns }, spec: { size: 3 } })
+            .catch(() => undefined),
+        { what: "the Widget CRD to serve" },
+      );
+      expect(applied.apiVersion).toBe(`${group}/v1`);
+      const viaOverride = await K8s(GenericKind, {
+        kindOverride: { group, version: "v1", kind: "Widget", plural: "widgets" },
+      })
+        .InNamespace(ns)
+        .Get("w1");
+      expect(viaOverride.spec).toEqual({ size: 3 });
+      expect(() => K8s(class Unknown extends GenericKind {})).toThrow("Kind not specified for Unknown");
+    } finally {
+      unregisterKind(Widget);
+      await client.request({
+        method: "DELETE",
+        path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.${group}`,
+      });
+    }
   });
 });
