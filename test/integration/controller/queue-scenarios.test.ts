@@ -44,6 +44,11 @@ describe("Reconcile coalescing", () => {
     const ns = await namespace("coalesce");
     const capability = new Capability({ name: "coalesce", description: "" });
     const calls: { name: string; generation: number; start: number; end: number }[] = [];
+    // The first reconcile of "busy" holds until the test lets it go, whatever the machine's speed.
+    let releaseFirst = () => {};
+    const firstHeld = new Promise<void>((resolve) => {
+      releaseFirst = resolve;
+    });
     capability
       .When(GenericKind, widget)
       .IsCreatedOrUpdated()
@@ -51,7 +56,7 @@ describe("Reconcile coalescing", () => {
       .Reconcile(async (object) => {
         const call = { name: object.metadata?.name ?? "", generation: generationOf(object), start: Date.now(), end: 0 };
         calls.push(call);
-        if (call.name === "busy") await sleep(call.generation === 1 ? 3000 : 200);
+        if (call.name === "busy") await (call.generation === 1 ? firstHeld : sleep(200));
         call.end = Date.now();
       });
     controllers.push(await runController(client, capability));
@@ -75,7 +80,10 @@ describe("Reconcile coalescing", () => {
     });
     const first = calls.find((c) => c.name === "busy");
     expect(first?.end, "the unrelated object ran while the busy one was still in its first call").toBe(0);
-    expect(unrelated.start - createdUnrelatedAt).toBeLessThan(1000);
+    expect(unrelated.start - createdUnrelatedAt, "event delivery plus queueing, on a loaded machine").toBeLessThan(
+      3000,
+    );
+    releaseFirst();
 
     await eventually(
       async () => (calls.some((c) => c.name === "busy" && c.generation === latest && c.end) ? true : undefined),
