@@ -29,11 +29,20 @@ export interface ModuleConfig {
   namespace?: string;
 }
 
-/** The parts of package.json a module hands to `PeprModule`. */
+/** A type as a JSON import gives it: string literals widen to string; `parseModuleConfig` checks the values. */
+export type JsonShaped<T> = T extends string
+  ? string
+  : T extends readonly (infer U)[]
+    ? JsonShaped<U>[]
+    : T extends object
+      ? { [K in keyof T]?: JsonShaped<T[K]> }
+      : T;
+
+/** The parts of package.json a module hands to `PeprModule` (`import pkg from "./package.json"` fits). */
 export interface PackageJSON {
   description?: string;
-  pepr?: Partial<ModuleConfig>;
-  capstan?: Partial<ModuleConfig>;
+  pepr?: JsonShaped<ModuleConfig>;
+  capstan?: JsonShaped<ModuleConfig>;
 }
 
 export const DEFAULT_WEBHOOK_TIMEOUT_SECONDS = 10;
@@ -46,7 +55,7 @@ export function parseModuleConfig(pkg: PackageJSON): ModuleConfig {
   if (!raw || typeof raw !== "object") {
     throw new Error('Module config missing: package.json needs a "pepr" (or "capstan") object with uuid and onError');
   }
-  const config = { ...raw, description: pkg.description ?? raw.description } as ModuleConfig;
+  const config = { ...raw, description: pkg.description ?? raw.description } as unknown as ModuleConfig;
   if (!onErrorValues.includes(config.onError)) {
     throw new Error(`Invalid onError value "${String(config.onError)}": use one of ${onErrorValues.join(", ")}`);
   }

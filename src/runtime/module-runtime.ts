@@ -1,4 +1,5 @@
 import type { WebhookEndpoint } from "../admission/webhook-config.ts";
+import { resourceNames } from "../build/resource-names.ts";
 import { startControllerRole } from "../controller/controller-role.ts";
 import { serveHealth } from "../controller/health-server.ts";
 import { stopInformers } from "../informer/index.ts";
@@ -61,7 +62,11 @@ export async function startModuleRuntime(options: ModuleRuntimeOptions): Promise
     await stopInformers(client);
   };
   try {
-    const store = new ClusterStore({ client, namespace: options.namespace, name: `capstan-${module.config.uuid}` });
+    const store = new ClusterStore({
+      client,
+      namespace: options.namespace,
+      name: resourceNames(module.config.uuid).store,
+    });
     const scheduleStores = new Map<string, Store>();
     for (const capability of module.capabilities) {
       const kv = new Store(capability.name);
