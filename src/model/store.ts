@@ -8,6 +8,11 @@ export interface PeprStore {
   onReady(callback: (data: Record<string, string>) => void): void;
   setItemAndWait(key: string, value: string): Promise<string>;
   removeItemAndWait(key: string): Promise<string>;
+  /**
+   * capstan's addition: an atomic read-modify-write of one key. `fn` gets the stored value (null
+   * when absent) and returns the new one (null removes it); it is retried if another writer won.
+   */
+  update(key: string, fn: (current: string | null) => string | null): Promise<string | null>;
 }
 
 type Listener = (data: Record<string, string>) => void;
@@ -64,6 +69,9 @@ export class DeferredStore implements PeprStore {
   }
   removeItemAndWait(key: string): Promise<string> {
     return this.#running("removeItemAndWait").removeItemAndWait(key);
+  }
+  update(key: string, fn: (current: string | null) => string | null): Promise<string | null> {
+    return this.#running("update").update(key, fn);
   }
   onReady(callback: Listener): void {
     if (this.#backend) this.#backend.onReady(callback);
