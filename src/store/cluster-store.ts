@@ -21,6 +21,7 @@ export type StoreFeed = Pick<Informer<StoreShardObject>, "subscribe" | "start" |
 
 export const DEFAULT_SHARDS = 32;
 const UPDATE_MAX_ATTEMPTS = 200;
+const CONTENDED_FOR_MS = 5_000;
 
 export interface ClusterStoreOptions {
   readonly client: ApiClient;
@@ -54,6 +55,8 @@ export class ClusterStore extends ViewBackedStore implements StoreBackend {
   readonly #limiter: Limiter;
   /** The last `update` of each entry in this process: updates of one key queue here instead of conflicting with each other. */
   readonly #updates = new Map<string, Promise<unknown>>();
+  /** When an update of an entry last lost to another writer. */
+  readonly #contended = new Map<string, number>();
   readonly #log: Logger;
   readonly #ready: Promise<void>;
   #markReady!: () => void;
@@ -156,6 +159,10 @@ export class ClusterStore extends ViewBackedStore implements StoreBackend {
     if (this.#overlay.has(entry)) await this.#writerFor(entry).idle();
     let current = this.#replica.get(entry) ?? null;
     let version = this.#replica.resourceVersion(shard);
+    // A key other replicas are updating too: the replica is likely behind, so start from a fresh read.
+    if (this.clock.now() - (this.#contended.get(entry) ?? Number.NEGATIVE_INFINITY) < CONTENDED_FOR_MS) {
+      ({ current, version } = await this.#read(shard, entry));
+    }
     const backoff = new Backoff({ initialMs: 5, maxMs: 500 });
     let unexplained = 0;
     for (let attempt = 1; attempt <= UPDATE_MAX_ATTEMPTS; attempt++) {
@@ -185,6 +192,10 @@ export class ClusterStore extends ViewBackedStore implements StoreBackend {
           // that changed and changed back in between (A-B-A) before calling it permanent.
           if (!testFailed && ++unexplained >= 3) throw this.#writeError(entry, next, error);
           storeMetrics.updateConflicts.inc({ store: this.name });
+          this.#contended.set(entry, this.clock.now());
+          // Someone else's update succeeded (that is what failed ours) and we hold the fresh value:
+          // try again at once. Only a repeated unexplained refusal waits.
+          if (testFailed) continue;
         } else if (action === "missing") {
           version = undefined;
           continue;
