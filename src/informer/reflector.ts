@@ -40,6 +40,16 @@ export interface ReflectorStatus {
 }
 
 /**
+ * What a failed LIST or WATCH calls for: "relist" at once for 410 Gone (the resourceVersion is
+ * gone), at least the server's Retry-After for 429, else the next exponential backoff delay (ms).
+ */
+export function recoveryFor(error: unknown, backoff: Backoff): number | "relist" {
+  if (error instanceof GoneError) return "relist";
+  if (error instanceof TooManyRequestsError) return backoff.nextAfter(error.retryAfterSeconds ?? 1);
+  return backoff.next();
+}
+
+/**
  * Keeps a sink in step with the API server: paginated LIST, then WATCH from the list's
  * resourceVersion with bookmarks and a randomised server timeout; resumes from the last
  * resourceVersion on every disconnect, relists on 410 Gone, honours 429 Retry-After and backs off
@@ -102,14 +112,11 @@ export class Reflector {
       } catch (error) {
         if (signal.aborted) break;
         this.#lastError = error instanceof Error ? error.message : String(error);
-        if (error instanceof GoneError) {
+        const delay = recoveryFor(error, this.#options.backoff);
+        if (delay === "relist") {
           needList = true;
           continue;
         }
-        const delay =
-          error instanceof TooManyRequestsError
-            ? this.#options.backoff.nextAfter(error.retryAfterSeconds ?? 1)
-            : this.#options.backoff.next();
         this.#state = "backoff";
         this.#backoffMs = delay;
         this.#options.notify("backoff", delay, error);
