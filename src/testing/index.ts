@@ -1,4 +1,13 @@
 // `capstan/testing`: what module authors (and capstan's own tests) use to test against a real cluster.
+
+export {
+  type AdmissionResult,
+  type AdmissionTester,
+  type AdmissionTesterOptions,
+  admissionTester,
+  type SkippedBinding,
+} from "./admission.ts";
+export type { BindingTrace } from "./binding-trace.ts";
 export {
   type ControlPlaneOptions,
   type ControlPlaneState,
@@ -7,4 +16,20 @@ export {
   startControlPlane,
   stopControlPlane,
 } from "./control-plane/control-plane.ts";
+export {
+  type DeniedExpectation,
+  ExpectationError,
+  expectAllowed,
+  expectAnnotations,
+  expectDenied,
+  expectLabels,
+  expectMatched,
+  expectNotMatched,
+  expectPatched,
+  expectUnchanged,
+  expectWarnings,
+} from "./expect.ts";
 export * from "./fault-proxy.ts";
+export { type ModuleUnderTest, moduleUnderTest, type TestTarget } from "./module-under-test.ts";
+export { type ObjectInput, objectsFromYaml } from "./objects.ts";
+export { admissionRequest, DEFAULT_USER, type RequestInput } from "./requests.ts";

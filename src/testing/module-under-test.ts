@@ -1,0 +1,31 @@
+import type { Capability } from "../model/capability.ts";
+import type { PeprModuleOptions } from "../model/module.ts";
+import { type ModuleConfig, parseModuleConfig } from "../model/module-config.ts";
+
+/** What the kit tests: a `PeprModule`, or anything shaped like one. */
+export interface ModuleUnderTest {
+  readonly config: ModuleConfig;
+  readonly capabilities: readonly Capability[];
+  readonly options?: PeprModuleOptions;
+}
+
+/** A module, one capability, or a list of capabilities (tested under a default module config). */
+export type TestTarget = ModuleUnderTest | Capability | readonly Capability[];
+
+/** The config capabilities tested without their module get: `onError: reject`, so a failing callback shows. */
+export const TEST_MODULE_CONFIG: Readonly<Partial<ModuleConfig>> = { uuid: "capstan-test", onError: "reject" };
+
+function isModule(target: TestTarget): target is ModuleUnderTest {
+  return !Array.isArray(target) && "config" in target && "capabilities" in target;
+}
+
+/** Normalises what a test hands the kit; `config` overrides fields of a bare capability's module config. */
+export function moduleUnderTest(target: TestTarget, config: Partial<ModuleConfig> = {}): ModuleUnderTest {
+  if (isModule(target)) {
+    return Object.keys(config).length === 0
+      ? target
+      : { ...target, config: parseModuleConfig({ capstan: { ...target.config, ...config } }) };
+  }
+  const capabilities = Array.isArray(target) ? [...(target as readonly Capability[])] : [target as Capability];
+  return { config: parseModuleConfig({ capstan: { ...TEST_MODULE_CONFIG, ...config } }), capabilities };
+}
