@@ -1,5 +1,8 @@
 // capstan's public API: Pepr's authoring surface plus capstan's own additions.
 
+export { EventRecorder, type EventRecorderOptions } from "./controller/event-recorder.ts";
+export { ExponentialBackoff, FixedInterval, NoRetry, type RetryPolicy } from "./controller/retry-policy.ts";
+export type { ReconcileResult } from "./controller/work-queue.ts";
 export * from "./k8s/errors.ts";
 export {
   type FetchResponse,

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { joinPem } from "../tls/rotation-plan.ts";
-import type { WebhookCredentials } from "./webhook-credentials.ts";
+import { staticCredentials, type WebhookCredentials } from "./webhook-credentials.ts";
 
 /** What `capstan dev` hands the module process it starts (and restarts on every change). */
 export const DevEnv = {
@@ -40,7 +40,7 @@ export function devCredentialsFromEnv(env: NodeJS.ProcessEnv = process.env): Dev
     trustBundle: joinPem([caCert]),
   };
   return {
-    credentials: { current: () => credentials, onChange: () => () => {}, stop: async () => {} },
+    credentials: staticCredentials(credentials),
     apiPath: need(DevEnv.apiPath),
     host: env[DevEnv.host] ?? "127.0.0.1",
     port: Number(need(DevEnv.port)),

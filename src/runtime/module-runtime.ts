@@ -1,4 +1,3 @@
-import type { WebhookEndpoint } from "../admission/webhook-config.ts";
 import { resourceNames } from "../build/resource-names.ts";
 import { startControllerRole } from "../controller/controller-role.ts";
 import { serveHealth } from "../controller/health-server.ts";
@@ -11,8 +10,7 @@ import { ClusterStore, Store } from "../store/index.ts";
 import { SCHEDULE_PREFIX } from "../store/keys.ts";
 import { Log } from "../telemetry/logger.ts";
 import { enableProcessMetrics } from "../telemetry/metrics.ts";
-import { type AdmissionRole, startAdmissionRole } from "./admission-role.ts";
-import type { WebhookCredentials } from "./webhook-credentials.ts";
+import { type AdmissionRole, type AdmissionRoleOptions, startAdmissionRole } from "./admission-role.ts";
 
 export type RuntimeRole = "admission" | "controller" | "dev";
 
@@ -22,15 +20,7 @@ export interface ModuleRuntimeOptions {
   readonly role: RuntimeRole;
   /** The namespace the module's Store, Lease and Secrets live in. */
   readonly namespace: string;
-  readonly admission?: {
-    readonly credentials: WebhookCredentials;
-    readonly apiPath: string;
-    readonly endpoint: WebhookEndpoint | ((port: number) => WebhookEndpoint);
-    readonly port: number;
-    readonly host?: string;
-    readonly configurationName?: string;
-    readonly namespaceSelector?: { matchLabels?: Record<string, string> };
-  };
+  readonly admission?: Omit<AdmissionRoleOptions, "module" | "client">;
   readonly controller?: {
     /** Lease name for leader election; `false` makes this the only, always active replica (dev). */
     readonly leaseName: string | false;

@@ -9,6 +9,7 @@ import {
 import {
   type CertificateBundle,
   joinPem,
+  newCertificateBundle,
   nextRotationStep,
   pemCertificates,
   type RotationPolicy,
@@ -53,18 +54,10 @@ export class WebhookCertificates {
   async ensure(): Promise<CertificateBundle> {
     const existing = await this.read();
     if (existing) return existing.bundle;
-    const ca = await createCertificateAuthority({
-      commonName: `${this.#options.secretName}-ca`,
-      validForMs: this.#caValidity(),
-    });
-    const leaf = await ca.issue(this.#leafRequest());
-    const bundle: CertificateBundle = {
-      caCert: ca.cert,
-      caKey: ca.key,
-      tlsCert: leaf.cert,
-      tlsKey: leaf.key,
-      trustBundle: joinPem([ca.cert]),
-    };
+    const bundle = await newCertificateBundle(
+      { commonName: `${this.#options.secretName}-ca`, validForMs: this.#caValidity() },
+      this.#leafRequest(),
+    );
     try {
       await this.#options.client.request({
         method: "POST",

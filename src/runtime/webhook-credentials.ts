@@ -3,8 +3,7 @@ import type { ApiClient } from "../k8s/api-client.ts";
 import { kindOf } from "../k8s/kinds.ts";
 import { Secret } from "../k8s/models.ts";
 import { Log } from "../telemetry/logger.ts";
-import { createCertificateAuthority } from "../tls/certificates.ts";
-import { type CertificateBundle, joinPem } from "../tls/rotation-plan.ts";
+import { type CertificateBundle, newCertificateBundle } from "../tls/rotation-plan.ts";
 import { fromSecret, type SecretObject, WebhookCertificates } from "./webhook-certificates.ts";
 
 /** The serving certificate and trust bundle a webhook server uses, and news of their changes. */
@@ -17,18 +16,19 @@ export interface WebhookCredentials {
 
 /** In-memory credentials for `capstan dev` and tests: a fresh CA and a certificate for 127.0.0.1. */
 export async function localCredentials(hosts: readonly string[] = ["127.0.0.1"]): Promise<WebhookCredentials> {
-  const ca = await createCertificateAuthority({ commonName: "capstan-dev-ca" });
   const ipAddresses = hosts.filter((h) => /^[\d.]+$|:/.test(h));
   const dnsNames = hosts.filter((h) => !ipAddresses.includes(h));
-  const leaf = await ca.issue({ commonName: hosts[0] ?? "localhost", usage: "server", dnsNames, ipAddresses });
-  const credentials: CertificateBundle = {
-    caCert: ca.cert,
-    caKey: ca.key,
-    tlsCert: leaf.cert,
-    tlsKey: leaf.key,
-    trustBundle: joinPem([ca.cert]),
-  };
-  return { current: () => credentials, onChange: () => () => {}, stop: async () => {} };
+  return staticCredentials(
+    await newCertificateBundle(
+      { commonName: "capstan-dev-ca" },
+      { commonName: hosts[0] ?? "localhost", usage: "server", dnsNames, ipAddresses },
+    ),
+  );
+}
+
+/** Credentials that never change (dev mode, tests). */
+export function staticCredentials(bundle: CertificateBundle): WebhookCredentials {
+  return { current: () => bundle, onChange: () => () => {}, stop: async () => {} };
 }
 
 export interface SecretCredentialsOptions {

@@ -1,4 +1,9 @@
-import { certificateExpiry } from "./certificates.ts";
+import {
+  type AuthorityOptions,
+  certificateExpiry,
+  createCertificateAuthority,
+  type LeafRequest,
+} from "./certificates.ts";
 
 /**
  * What the webhook certificate Secret holds. The trust bundle always holds the CA that signed the
@@ -51,4 +56,11 @@ export function pemCertificates(bundle: string): string[] {
 
 export function joinPem(certificates: readonly string[]): string {
   return certificates.map((c) => `${c.trim()}\n`).join("");
+}
+
+/** A new CA and a serving certificate it signs, with the CA as the whole trust bundle. */
+export async function newCertificateBundle(authority: AuthorityOptions, leaf: LeafRequest): Promise<CertificateBundle> {
+  const ca = await createCertificateAuthority(authority);
+  const issued = await ca.issue(leaf);
+  return { caCert: ca.cert, caKey: ca.key, tlsCert: issued.cert, tlsKey: issued.key, trustBundle: joinPem([ca.cert]) };
 }
