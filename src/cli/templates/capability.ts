@@ -32,18 +32,39 @@ When(a.ConfigMap)
   });
 `;
 
-export const capabilityTestSource = `import { describe, expect, it } from "vitest";
+export const capabilityTestSource = `import { admissionTester, expectAllowed, expectDenied, expectLabels } from "capstan/testing";
+import { describe, expect, it } from "vitest";
 import { forbiddenKeys, HelloCapstan } from "./hello-capstan.ts";
 
+const configMap = (data: Record<string, string>) => ({
+  apiVersion: "v1",
+  kind: "ConfigMap",
+  metadata: { name: "settings", namespace: "hello-capstan" },
+  data,
+});
+
 describe("hello-capstan", () => {
+  // Runs requests through the real admission pipelines, without a cluster.
+  const admission = admissionTester(HelloCapstan);
+
+  it("labels ConfigMaps and lets ordinary ones in", async () => {
+    const result = await admission.review({ object: configMap({ colour: "blue" }) });
+    expectAllowed(result);
+    expectLabels(result, { "hello.capstan.dev/seen": "true" });
+  });
+
+  it("refuses ConfigMaps holding passwords", async () => {
+    expectDenied(await admission.review({ object: configMap({ db_password: "x" }) }), /db_password/);
+  });
+
+  it("leaves other namespaces alone", async () => {
+    const result = await admission.review({ object: { ...configMap({ password: "x" }), metadata: { name: "x", namespace: "other" } } });
+    expectAllowed(result);
+  });
+
   it("finds keys that look like passwords", () => {
     expect(forbiddenKeys({ PASSWORD: "x", user: "y", db_password: "z" })).toEqual(["PASSWORD", "db_password"]);
     expect(forbiddenKeys(undefined)).toEqual([]);
-  });
-
-  it("binds a mutate, a validate and a watch on ConfigMaps", () => {
-    const actions = HelloCapstan.bindings.map((binding) => \`\${binding.action} \${binding.kind.kind}\`);
-    expect(actions).toEqual(["mutate ConfigMap", "validate ConfigMap", "watch ConfigMap"]);
   });
 });
 `;

@@ -78,6 +78,12 @@ describe("capstan init → build → dry-run apply", () => {
         expect(object.metadata.namespace).toBe(module.namespace);
   });
 
+  it("the scaffolded module's own tests pass (capstan/testing, no cluster)", () => {
+    const vitest = join(module.moduleDir, "node_modules", "vitest", "vitest.mjs");
+    const output = run(process.execPath, [vitest, "run", "--root", module.moduleDir], module.moduleDir);
+    expect(output).toMatch(/4 passed/);
+  });
+
   it("every generated object passes a server-side dry-run apply on the real control plane", async () => {
     const validated: string[] = [];
     await applyAll(module.client, objects, { dryRun: true, onApplied: (object) => validated.push(key(object)) });
