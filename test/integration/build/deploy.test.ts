@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { objectPath } from "../../../src/build/deploy/object-paths.ts";
 import type { KubeObject } from "../../../src/build/manifest-input.ts";
+import { RUNTIME_FIELD_MANAGER } from "../../../src/build/runtime-contract.ts";
 import { removeScratchModule, type ScratchModule, scratchModule } from "./module-fixture.ts";
 
 /** Runs the installed CLI and returns its exit code and stderr (it is expected to fail here). */
@@ -69,5 +70,29 @@ describe("capstan deploy and capstan uuid", () => {
       new RegExp(`^${uuid}\\s+${namespace}\\s+admission,controller\\s+deploy test$`),
     );
     expect(capstanResult(moduleDir, ["uuid", "no-such-module", "--kubeconfig", kubeconfig()]).code).toBe(1);
+  });
+
+  it("a redeploy keeps the caBundle the runtime wrote under its own field manager", async () => {
+    const config = objects.find((object) => object.kind === "ValidatingWebhookConfiguration") as KubeObject & {
+      webhooks: { name: string }[];
+    };
+    const caBundle = Buffer.from("runtime CA").toString("base64");
+    await module.client.request({
+      method: "PATCH",
+      path: objectPath(config),
+      query: { fieldManager: RUNTIME_FIELD_MANAGER, force: true },
+      contentType: "application/apply-patch+yaml",
+      body: JSON.stringify({
+        apiVersion: config.apiVersion,
+        kind: config.kind,
+        metadata: { name: config.metadata.name },
+        webhooks: config.webhooks.map((webhook) => ({ name: webhook.name, clientConfig: { caBundle } })),
+      }),
+    });
+    expect(capstanResult(moduleDir, ["deploy", "--yes", "--no-wait", "--kubeconfig", kubeconfig()]).code).toBe(0);
+    const live = await module.client.request<{ webhooks: { clientConfig: { caBundle?: string } }[] }>({
+      path: objectPath(config),
+    });
+    expect(live.webhooks.map((webhook) => webhook.clientConfig.caBundle)).toEqual(config.webhooks.map(() => caBundle));
   });
 });
