@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { isAbsolute, join, relative, resolve } from "node:path";
+import { isAbsolute, join, resolve } from "node:path";
 import { build, type Message } from "esbuild";
 import { MODULE_FILE } from "./module-chunks.ts";
 
@@ -93,8 +93,4 @@ export async function sourcesUseStore(files: readonly string[]): Promise<boolean
     if (/\bStore\b/.test(text)) return true;
   }
   return false;
-}
-
-export function relativeTo(dir: string, path: string): string {
-  return relative(dir, path) || ".";
 }
