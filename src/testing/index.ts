@@ -1,5 +1,8 @@
 // `capstan/testing`: what module authors (and capstan's own tests) use to test against a real cluster.
 
+export { FakeClock } from "../controller/fake-clock.ts";
+export { ExponentialBackoff, FixedInterval, NoRetry, type RetryPolicy } from "../controller/retry-policy.ts";
+export { MemoryStore } from "../store/memory-store.ts";
 export {
   type AdmissionResult,
   type AdmissionTester,
@@ -17,6 +20,13 @@ export {
   stopControlPlane,
 } from "./control-plane/control-plane.ts";
 export {
+  type CallbackCall,
+  type ControllerTester,
+  type ControllerTesterOptions,
+  controllerTester,
+} from "./controller.ts";
+export { durationMs } from "./duration.ts";
+export {
   type DeniedExpectation,
   ExpectationError,
   expectAllowed,
@@ -30,6 +40,8 @@ export {
   expectWarnings,
 } from "./expect.ts";
 export * from "./fault-proxy.ts";
+export { MemoryCluster } from "./memory-cluster.ts";
+export { attachMemoryStore } from "./memory-store.ts";
 export { type ModuleUnderTest, moduleUnderTest, type TestTarget } from "./module-under-test.ts";
 export { type ObjectInput, objectsFromYaml } from "./objects.ts";
 export { admissionRequest, DEFAULT_USER, type RequestInput } from "./requests.ts";
