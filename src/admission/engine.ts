@@ -20,7 +20,7 @@ export interface AdmissionEngineOptions {
   readonly logger?: Logger;
   /** Namespaces to ignore beyond the module config (e.g. from PEPR_ADDITIONAL_IGNORED_NAMESPACES). */
   readonly extraIgnoredNamespaces?: readonly string[];
-  /** Time kept back from `webhookTimeout` for answering. Default: 10% of it, at least 250 ms, at most 1 s. */
+  /** Time kept back from `webhookTimeout` for answering. Default: 10% of it, at least 500 ms, at most 1 s. */
   readonly marginMs?: number;
 }
 
@@ -48,7 +48,7 @@ export class AdmissionEngine {
     this.module = module;
     const timeoutSeconds = module.config.webhookTimeout ?? 10;
     const timeoutMs = timeoutSeconds * 1000;
-    this.budgetMs = timeoutMs - (options.marginMs ?? Math.min(1000, Math.max(250, timeoutMs * 0.1)));
+    this.budgetMs = timeoutMs - (options.marginMs ?? Math.min(1000, Math.max(500, timeoutMs * 0.1)));
     this.context = {
       onError: module.config.onError,
       ignoredNamespaces: [...admissionIgnoredNamespaces(module.config), ...(options.extraIgnoredNamespaces ?? [])],
