@@ -4,6 +4,7 @@ import { clusterCommand } from "./commands/cluster.ts";
 import { deployCommand } from "./commands/deploy.ts";
 import { devCommand } from "./commands/dev.ts";
 import { initCommand } from "./commands/init.ts";
+import { testCommand } from "./commands/test.ts";
 import { uuidCommand } from "./commands/uuid.ts";
 
 /** Runs the CLI and returns the exit code. */
@@ -18,6 +19,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   program.addCommand(buildCommand());
   program.addCommand(deployCommand());
   program.addCommand(devCommand());
+  program.addCommand(testCommand());
   program.addCommand(uuidCommand());
   try {
     await program.parseAsync([...argv]);

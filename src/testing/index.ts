@@ -25,6 +25,7 @@ export {
   type ControllerTesterOptions,
   controllerTester,
 } from "./controller.ts";
+export { type ExpectedCall, expectCalls, expectStore } from "./controller-expect.ts";
 export { durationMs } from "./duration.ts";
 export {
   type DeniedExpectation,
@@ -40,8 +41,30 @@ export {
   expectWarnings,
 } from "./expect.ts";
 export * from "./fault-proxy.ts";
+export { importModule } from "./load-module.ts";
 export { MemoryCluster } from "./memory-cluster.ts";
 export { attachMemoryStore } from "./memory-store.ts";
 export { type ModuleUnderTest, moduleUnderTest, type TestTarget } from "./module-under-test.ts";
 export { type ObjectInput, objectsFromYaml } from "./objects.ts";
 export { admissionRequest, DEFAULT_USER, type RequestInput } from "./requests.ts";
+export { runScenarioFiles, type ScenarioCommandOptions } from "./scenario-command.ts";
+export {
+  type AdmissionExpectation,
+  type AdmissionScenario,
+  type ControllerExpectation,
+  type ControllerScenario,
+  type ControllerStep,
+  findScenarioFiles,
+  parseScenarioFile,
+  SCENARIO_FILE,
+  type Scenario,
+  type ScenarioFile,
+  ScenarioFileError,
+} from "./scenario-file.ts";
+export {
+  formatScenarioReport,
+  patternOf,
+  runScenarios,
+  type ScenarioReport,
+  type ScenarioResult,
+} from "./scenario-runner.ts";

@@ -1,0 +1,26 @@
+// Forked by `capstan test`: runs the scenarios with the capstan the module itself resolves, so the
+// module and the kit share one instance (one kinds registry, one loaded-module list).
+import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
+import type { ScenarioCommandOptions } from "./scenario-command.ts";
+
+interface Kit {
+  runScenarioFiles(options: ScenarioCommandOptions): Promise<number>;
+}
+
+async function main([bundle, ...files]: string[]): Promise<number> {
+  if (!bundle || files.length === 0) throw new Error("usage: scenario-child <bundle> <scenario file>...");
+  const kitEntry = createRequire(bundle).resolve("capstan/testing");
+  const kit = (await import(pathToFileURL(kitEntry).href)) as Kit;
+  return kit.runScenarioFiles({ bundle, files });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`capstan test: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 2;
+  },
+);

@@ -1,0 +1,42 @@
+import { fork } from "node:child_process";
+import { extname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { bundleModule } from "../build/bundle.ts";
+import { defaultEntry } from "../build/module-package.ts";
+import { findScenarioFiles } from "./scenario-file.ts";
+
+export interface TestModuleOptions {
+  readonly moduleDir: string;
+  /** Default: capstan.ts, else pepr.ts. */
+  readonly entry?: string;
+  /** A scenario file or a folder of them. Default: the module folder. */
+  readonly path?: string;
+}
+
+/**
+ * `capstan test`: bundles the module as `capstan dev` does, then runs the scenarios in a child
+ * process that loads the kit from the module's own capstan. The report goes to stdout; resolves
+ * with the exit code (0 all passed, 1 a scenario failed, 2 the run could not start).
+ */
+export async function testModule(options: TestModuleOptions): Promise<number> {
+  const moduleDir = resolve(options.moduleDir);
+  const files = findScenarioFiles(resolve(moduleDir, options.path ?? "."));
+  const bundle = await bundleModule({
+    moduleDir,
+    entry: options.entry ?? defaultEntry(moduleDir),
+    outDir: join(".capstan", "test"),
+    minify: false,
+  });
+  const here = import.meta.url;
+  const child = fileURLToPath(new URL(`./scenario-child${extname(fileURLToPath(here))}`, here));
+  return new Promise((resolveCode, reject) => {
+    const process_ = fork(child, [bundle.outFile, ...files], {
+      cwd: moduleDir,
+      env: { ...process.env, CAPSTAN_MODE: "test" },
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+      execArgv: ["--enable-source-maps"],
+    });
+    process_.once("error", reject);
+    process_.once("exit", (code, signal) => resolveCode(code ?? (signal ? 2 : 0)));
+  });
+}
