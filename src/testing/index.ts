@@ -12,6 +12,17 @@ export {
 } from "./admission.ts";
 export type { BindingTrace } from "./binding-trace.ts";
 export {
+  eventually,
+  type RunModuleOptions,
+  type RunningModule,
+  runModule,
+  startTestCluster,
+  TEST_NAMESPACE_LABEL,
+  type TestCluster,
+  type TestClusterOptions,
+  withModuleOnCluster,
+} from "./cluster.ts";
+export {
   type ControlPlaneOptions,
   type ControlPlaneState,
   isControlPlaneReady,
