@@ -26,6 +26,8 @@ export interface K8sInit<K extends KubernetesObject> {
   Delete(filter?: K | string): Promise<void>;
   Evict(filter?: K | string): Promise<void>;
   Logs(name?: string): Promise<string[]>;
+  /** GET through the API server's proxy to a Pod, Service or Node (`port` picks a named or numbered port); returns the body as text. */
+  Proxy(name?: string, port?: string): Promise<string>;
   Scale(replicas: number, name?: string): Promise<void>;
   Finalize(operation: "add" | "remove", finalizer: string, name?: string): Promise<void>;
   Raw(url: string, method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE"): Promise<unknown>;
@@ -204,6 +206,13 @@ function fluent<K extends KubernetesObject>(
       if (!filters.namespace) throw new Error(`Logs needs a namespace: call K8s(${kind.kind}).InNamespace(ns) first`);
       if (!target) throw new Error(`Logs needs the name of the ${kind.kind}`);
       return readLogs(await getClient(), kind, filters.namespace, target);
+    },
+    async Proxy(name, port) {
+      if (!["Pod", "Service", "Node"].includes(kind.kind))
+        throw new Error(`Proxy works on Pods, Services and Nodes, not ${kind.kind}`);
+      const target = name ?? filters.name;
+      const path = objectPath("Proxy", target && port ? `${target}:${port}` : target, filters.namespace, "proxy");
+      return (await (await getClient()).request<string | undefined>({ path, accept: "*/*" })) ?? "";
     },
     async Scale(replicas, name) {
       if (!Number.isInteger(replicas) || replicas < 0) {

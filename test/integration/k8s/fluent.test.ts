@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ApiClient } from "../../../src/k8s/api-client.ts";
-import { ConflictError, NotFoundError } from "../../../src/k8s/errors.ts";
+import { ApiError, ConflictError, NotFoundError } from "../../../src/k8s/errors.ts";
 import { K8s, LogsUnavailableError, setDefaultClient } from "../../../src/k8s/fluent/index.ts";
 import { RegisterKind, unregisterKind } from "../../../src/k8s/kinds.ts";
-import { ConfigMap, Deployment, GenericKind, Pod } from "../../../src/k8s/models.ts";
+import { ConfigMap, Deployment, GenericKind, Pod, Service } from "../../../src/k8s/models.ts";
 import { adminClient, eventually, freshNamespace } from "../../support/cluster.ts";
 
 let client: ApiClient;
@@ -154,6 +154,26 @@ describe("K8s fluent client", () => {
     await K8s(Deployment).Create({ ...deployment("nolog"), spec: { ...deployment("nolog").spec, replicas: 0 } });
     await expect(K8s(Deployment).InNamespace(ns).Logs("nolog")).rejects.toThrow(`pod ${ns}/nolog: it is not scheduled`);
     await expect(K8s(ConfigMap).InNamespace(ns).Logs("x")).rejects.toThrow(/Logs works on Pods/);
+  });
+
+  it("proxies to a service through the API server, reporting the server's error when nothing answers", async () => {
+    await client.request({
+      method: "POST",
+      path: `/api/v1/namespaces/${ns}/services`,
+      body: { metadata: { name: "web" }, spec: { selector: { app: "none" }, ports: [{ name: "http", port: 80 }] } },
+    });
+    // No endpoints controller runs here: an empty Endpoints object stands for "no pod is ready".
+    await client.request({
+      method: "POST",
+      path: `/api/v1/namespaces/${ns}/endpoints`,
+      body: { metadata: { name: "web" } },
+    });
+    const proxied = K8s(Service).InNamespace(ns).Proxy("web", "http");
+    await expect(proxied).rejects.toBeInstanceOf(ApiError);
+    await expect(proxied).rejects.toThrow(`/api/v1/namespaces/${ns}/services/web%3Ahttp/proxy`);
+    await expect(proxied).rejects.toMatchObject({ status: 503 });
+    await expect(proxied).rejects.toThrow(/no endpoints available for service "web"/);
+    await expect(K8s(ConfigMap).InNamespace(ns).Proxy("x")).rejects.toThrow(/Proxy works on Pods, Services and Nodes/);
   });
 
   it("scales a deployment through the scale subresource", async () => {
