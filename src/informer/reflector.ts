@@ -112,7 +112,11 @@ export class Reflector {
       } catch (error) {
         if (signal.aborted) break;
         this.#lastError = error instanceof Error ? error.message : String(error);
-        const delay = recoveryFor(error, this.#options.backoff);
+        // A 410 from the LIST itself is not cured by listing again at once: back off instead.
+        const delay =
+          needList && error instanceof GoneError
+            ? this.#options.backoff.next()
+            : recoveryFor(error, this.#options.backoff);
         if (delay === "relist") {
           needList = true;
           continue;
