@@ -44,6 +44,8 @@ export const RuntimeEnv = {
   /** Name of the Pod (Downward API), the leader-election identity. */
   podName: "CAPSTAN_POD_NAME",
   logLevel: "LOG_LEVEL",
+  /** Overrides SERVE_PORT; only for running several roles as host processes on one machine (tests). */
+  servePort: "CAPSTAN_SERVE_PORT",
 } as const;
 
 /** Mount points inside the container. */

@@ -18,6 +18,11 @@ export interface AdmissionRoleOptions {
   readonly host?: string;
   /** Webhook configuration name. Default `capstan-<uuid>`. */
   readonly configurationName?: string;
+  /**
+   * `apply` (dev, tests): this process owns the webhook configurations and applies them whole.
+   * `none` (deployed): `capstan deploy` applies them and the certificate manager keeps their caBundle.
+   */
+  readonly registration?: "apply" | "none";
   /** Extra namespaceSelector terms (tests and dev confine a module to their namespaces). */
   readonly namespaceSelector?: Parameters<typeof webhookConfigurations>[1]["namespaceSelector"];
   readonly isReady?: () => boolean;
@@ -59,10 +64,12 @@ export async function startAdmissionRole(options: AdmissionRoleOptions): Promise
         namespaceSelector: options.namespaceSelector,
       }),
     );
-  await register(first.trustBundle);
+  const owns = (options.registration ?? "apply") === "apply";
+  if (owns) await register(first.trustBundle);
   const unsubscribe = options.credentials.onChange((next) => {
     server.server.setSecureContext({ cert: next.tlsCert, key: next.tlsKey });
     Log.info({ configuration: configurationName }, "webhook serving certificate replaced");
+    if (!owns) return;
     register(next.trustBundle).catch((error: unknown) =>
       Log.error(
         { err: error, configuration: configurationName },

@@ -80,41 +80,62 @@ async function startRole(role: RuntimeRole, module: PeprModule, client: ApiClien
     });
   }
   const namespace = required(RuntimeEnv.namespace);
-  const admission = role === "admission" ? await deployedAdmission(module, client, namespace, names) : undefined;
-  return startModuleRuntime({
+  const manages = process.env[RuntimeEnv.manageCertificates] === "true";
+  const credentials =
+    role === "admission" || manages ? await deployedCredentials(client, namespace, names, manages) : undefined;
+  const runtime = await startModuleRuntime({
     module,
     client,
     role,
     namespace,
-    admission,
-    controller: { leaseName: process.env[RuntimeEnv.leaseName] ?? names.lease, healthPort: SERVE_PORT },
+    admission:
+      role === "admission" && credentials
+        ? {
+            credentials,
+            apiPath: required(RuntimeEnv.apiPath),
+            endpoint: { service: { name: webhookService(names), namespace, port: 443 } },
+            registration: "none",
+            port: servePort(),
+            configurationName: names.webhookConfiguration,
+          }
+        : undefined,
+    controller: { leaseName: process.env[RuntimeEnv.leaseName] ?? names.lease, healthPort: servePort() },
   });
+  return {
+    admission: runtime.admission,
+    async close() {
+      await runtime.close();
+      await credentials?.stop();
+    },
+  };
 }
 
-async function deployedAdmission(
-  module: PeprModule,
+/** The webhook certificates in their Secret; `manage` creates, rotates and publishes them (one role does). */
+function deployedCredentials(
   client: ApiClient,
   namespace: string,
   names: ReturnType<typeof resourceNames>,
-) {
-  const service = process.env[RuntimeEnv.webhookService] ?? names.service("admission" satisfies DeployedRole);
+  manage: boolean,
+): Promise<WebhookCredentials> {
+  const service = webhookService(names);
   const list = (name: string) => (process.env[name] ?? "").split(",").filter(Boolean);
-  const credentials: WebhookCredentials = await secretCredentials({
+  return secretCredentials({
     client,
     namespace,
     secretName: process.env[RuntimeEnv.tlsSecret] ?? names.tlsSecret,
     dnsNames: [`${service}.${namespace}.svc`, `${service}.${namespace}.svc.cluster.local`],
     mutatingWebhookConfigurations: list(RuntimeEnv.mutatingWebhooks),
     validatingWebhookConfigurations: list(RuntimeEnv.validatingWebhooks),
-    rotate: process.env[RuntimeEnv.manageCertificates] === "true",
+    rotate: manage,
   });
-  return {
-    credentials,
-    apiPath: required(RuntimeEnv.apiPath),
-    endpoint: { service: { name: service, namespace, port: 443 } },
-    port: SERVE_PORT,
-    configurationName: names.webhookConfiguration,
-  };
+}
+
+function webhookService(names: ReturnType<typeof resourceNames>): string {
+  return process.env[RuntimeEnv.webhookService] ?? names.service("admission" satisfies DeployedRole);
+}
+
+function servePort(): number {
+  return Number(process.env[RuntimeEnv.servePort] ?? SERVE_PORT);
 }
 
 function required(name: string): string {

@@ -6,8 +6,8 @@ import type { ApiClient } from "../k8s/api-client.ts";
 import type { PeprModule } from "../model/module.ts";
 import { watchIgnoredNamespaces } from "../model/module-config.ts";
 import { Leadership, Scheduler } from "../schedule/index.ts";
-import { ClusterStore, Store } from "../store/index.ts";
-import { SCHEDULE_PREFIX } from "../store/keys.ts";
+import { attachCapabilityStores } from "../store/attach.ts";
+import { ClusterStore } from "../store/index.ts";
 import { Log } from "../telemetry/logger.ts";
 import { enableProcessMetrics } from "../telemetry/metrics.ts";
 import { type AdmissionRole, type AdmissionRoleOptions, startAdmissionRole } from "./admission-role.ts";
@@ -57,16 +57,7 @@ export async function startModuleRuntime(options: ModuleRuntimeOptions): Promise
       namespace: options.namespace,
       name: resourceNames(module.config.uuid).store,
     });
-    const scheduleStores = new Map<string, Store>();
-    for (const capability of module.capabilities) {
-      const kv = new Store(capability.name);
-      kv.attach(store);
-      capability.Store.attach(kv);
-      const scheduleKv = new Store(capability.name, { prefix: `${SCHEDULE_PREFIX}${capability.name}` });
-      scheduleKv.attach(store);
-      capability.ScheduleStore.attach(scheduleKv);
-      scheduleStores.set(capability.name, scheduleKv);
-    }
+    const views = attachCapabilityStores(store, module.capabilities);
     store.start();
     closers.push(() => store.close({ timeoutMs: 5_000 }));
 
@@ -101,8 +92,8 @@ export async function startModuleRuntime(options: ModuleRuntimeOptions): Promise
       if (schedules.length > 0) {
         const scheduler = new Scheduler({ leader: leadership, identity: controller.elector?.identity ?? "dev" });
         for (const { capability, schedule } of schedules) {
-          const scheduleKv = scheduleStores.get(capability.name);
-          if (scheduleKv) scheduler.add(capability.name, schedule, scheduleKv);
+          const schedulesView = views.get(capability.name)?.schedules;
+          if (schedulesView) scheduler.add(capability.name, schedule, schedulesView);
         }
         await store.whenReady();
         scheduler.start();

@@ -1,3 +1,4 @@
+import { RUNTIME_FIELD_MANAGER } from "../build/runtime-contract.ts";
 import type { ApiClient } from "../k8s/api-client.ts";
 import { ConflictError, NotFoundError } from "../k8s/errors.ts";
 import {
@@ -143,7 +144,12 @@ export class WebhookCertificates {
         if ((config.webhooks ?? []).every((w) => w.clientConfig.caBundle === caBundle)) break;
         for (const webhook of config.webhooks ?? []) webhook.clientConfig.caBundle = caBundle;
         try {
-          await this.#options.client.request({ method: "PUT", path, body: config });
+          await this.#options.client.request({
+            method: "PUT",
+            path,
+            query: { fieldManager: RUNTIME_FIELD_MANAGER },
+            body: config,
+          });
           break;
         } catch (error) {
           if (!(error instanceof ConflictError)) throw error;

@@ -65,6 +65,8 @@ export async function secretCredentials(options: SecretCredentialsOptions): Prom
     propagationMs: options.propagationMs ?? 120_000,
   });
   let credentials = await certificates.ensure();
+  // `capstan deploy` creates the configurations without caBundle (and may re-apply them later).
+  if (options.rotate ?? true) await certificates.syncCaBundle(credentials.trustBundle);
   const listeners = new Set<(credentials: CertificateBundle) => void>();
   const informer = sharedInformer<SecretObject & { apiVersion?: string; kind?: string }>(options.client, {
     kind: kindOf(Secret),
