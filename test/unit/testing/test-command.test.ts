@@ -1,29 +1,18 @@
-import { spawnSync } from "node:child_process";
-import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { repoRoot, scratchModule } from "./scratch-module.ts";
+import { capstanTest, scratchModule } from "./scratch-module.ts";
 
 // `capstan test` end to end: the CLI bundles the module and runs the scenarios in a child process
 // that loads the kit from the module's own capstan. Local processes only, no cluster.
 let moduleDir: string;
 
-function capstanTest(...args: string[]) {
-  const run = spawnSync(process.execPath, [join(repoRoot, "bin/capstan.js"), "test", ...args], {
-    cwd: moduleDir,
-    encoding: "utf8",
-    timeout: 60_000,
-  });
-  return { code: run.status, out: run.stdout, err: run.stderr };
-}
-
 beforeAll(() => {
   moduleDir = scratchModule();
 });
 
-describe("capstan test", () => {
+describe("capstan test", { timeout: 120_000 }, () => {
   it("passes the scenario suite and exits 0", () => {
     const started = Date.now();
-    const { code, out, err } = capstanTest("scenarios");
+    const { code, out, err } = capstanTest(moduleDir, "scenarios");
     expect(err).toBe("");
     expect(out).toContain("scenarios/policy.scenarios.yaml\n  ✓ labels a team's ConfigMap with its owner");
     expect(out).toContain("✓ reconciles after two failures, backing off on the fake clock");
@@ -33,7 +22,7 @@ describe("capstan test", () => {
   });
 
   it("fails a wrong expectation with a diff naming the binding and the field, and exits 1", () => {
-    const { code, out } = capstanTest("wrong");
+    const { code, out } = capstanTest(moduleDir, "wrong");
     expect(out).toContain("✗ expects the wrong owner");
     expect(out).toContain("/metadata/labels/owner is not as expected (set by policy/0-mutate-configmap)");
     expect(out).toContain('expected: "billing"');
@@ -44,7 +33,7 @@ describe("capstan test", () => {
   });
 
   it("says what is wrong when there is nothing to run", () => {
-    const { code, err } = capstanTest("capabilities");
+    const { code, err } = capstanTest(moduleDir, "capabilities");
     expect(err).toMatch(/no \*\.scenarios\.yaml files under .*capabilities/);
     expect(code).toBe(1);
   });
