@@ -86,6 +86,11 @@ export class Informer<T extends KubernetesObject = KubernetesObject> {
     await this.#running;
   }
 
+  /** Whether `start()` has been called (and `stop()` not yet). */
+  get started(): boolean {
+    return this.#running !== undefined && !this.#abort.signal.aborted;
+  }
+
   get stopped(): boolean {
     return this.#abort.signal.aborted;
   }

@@ -31,6 +31,8 @@ export class Watcher<K extends KubernetesObject> {
   readonly #abort = new AbortController();
   #informer: Informer<K> | undefined;
   #cleanup: (() => void)[] = [];
+  /** This watch started the shared informer, so it may stop it when the last subscriber leaves. */
+  #ownsInformer = false;
 
   constructor(client: () => Promise<ApiClient>, scope: InformerScope, callback: WatchAction<K>, cfg: WatchCfg = {}) {
     this.#client = client;
@@ -49,6 +51,7 @@ export class Watcher<K extends KubernetesObject> {
       backoff: this.#cfg.resyncDelaySec === undefined ? undefined : { initialMs: this.#cfg.resyncDelaySec * 1000 },
     });
     this.#informer = informer;
+    this.#ownsInformer = !informer.started;
     for (const [from, to] of Object.entries(forwarded)) {
       const relay = (...args: unknown[]) => this.events.emit(to, ...args);
       informer.events.on(from, relay);
@@ -71,11 +74,11 @@ export class Watcher<K extends KubernetesObject> {
     await this.#informer.waitForSync(signal);
   }
 
-  /** Stops this watch; the shared informer stops too when no one else subscribes to it. */
+  /** Stops this watch; the shared informer stops too if this watch started it and no one else subscribes to it. */
   close(): void {
     for (const undo of this.#cleanup.splice(0)) undo();
     const informer = this.#informer;
-    if (informer && informer.subscriberCount === 0) void informer.stop();
+    if (informer && this.#ownsInformer && informer.subscriberCount === 0) void informer.stop();
     if (!this.#abort.signal.aborted) this.#abort.abort();
     this.events.emit("abort");
   }

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sharedInformer } from "../../../src/informer/index.ts";
 import type { ApiClient } from "../../../src/k8s/api-client.ts";
 import { ApiError, ConflictError, NotFoundError } from "../../../src/k8s/errors.ts";
 import { K8s, LogsUnavailableError, setDefaultClient } from "../../../src/k8s/fluent/index.ts";
-import { RegisterKind, unregisterKind } from "../../../src/k8s/kinds.ts";
+import { kindOf, RegisterKind, unregisterKind } from "../../../src/k8s/kinds.ts";
 import { ConfigMap, Deployment, GenericKind, Pod, Service } from "../../../src/k8s/models.ts";
 import { adminClient, eventually, freshNamespace } from "../../support/cluster.ts";
 
@@ -228,6 +229,9 @@ describe("K8s fluent client", () => {
     await K8s(ConfigMap).InNamespace(ns).Delete("watch-after");
     await eventually(async () => (seen.length >= 4 ? true : undefined), { what: "four watch events" });
     watcher.close();
+    expect(sharedInformer(client, { kind: kindOf(ConfigMap), namespace: ns, labelSelector: "w=1" }).started).toBe(
+      false,
+    );
     expect(seen).toEqual([
       "ADDED watch-before {}",
       "ADDED watch-after {}",
@@ -283,5 +287,20 @@ describe("K8s fluent client", () => {
         path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.${group}`,
       });
     }
+  });
+
+  it("shares the informer with other users and leaves one it did not start running", async () => {
+    const informer = sharedInformer(client, { kind: kindOf(ConfigMap), namespace: ns, labelSelector: "w=2" });
+    informer.start();
+    const watcher = K8s(ConfigMap)
+      .InNamespace(ns)
+      .WithLabel("w", "2")
+      .Watch(() => {});
+    await watcher.start();
+    expect(informer.subscriberCount).toBe(1);
+    watcher.close();
+    expect(informer.subscriberCount).toBe(0);
+    expect(informer.started).toBe(true);
+    await informer.stop();
   });
 });
