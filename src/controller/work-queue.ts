@@ -1,14 +1,11 @@
 import { ApiError } from "../k8s/errors.ts";
+import type { ReconcileResult } from "../model/binding.ts";
 import { Log, type Logger } from "../telemetry/logger.ts";
 import { type Clock, systemClock, type TimerHandle } from "./clock.ts";
 import { ExponentialBackoff, type RetryPolicy } from "./retry-policy.ts";
 import { queueMetrics, reportQueue } from "./work-queue-metrics.ts";
 
-/** What a callback may return: ask to run again after a delay even though it succeeded. */
-export interface ReconcileResult {
-  /** Milliseconds until the item runs again (a periodic re-check). */
-  readonly requeueAfter?: number;
-}
+export type { ReconcileResult };
 
 export interface WorkItem<T> {
   /** The coalescing key: adds with the same key merge into one pending item. */

@@ -35,11 +35,17 @@ export type ValidateAction<T extends KindClass, K extends KubernetesObject = Ins
 ) => Promise<ValidateActionResponse> | ValidateActionResponse;
 
 /** Watch and Reconcile callbacks. */
+/** What a Reconcile callback may return (capstan's addition): run again after `requeueAfter` ms. */
+export interface ReconcileResult {
+  readonly requeueAfter?: number;
+}
+
 export type WatchLogAction<T extends KindClass, K extends KubernetesObject = InstanceType<T>> = (
   update: K,
   phase: WatchPhase,
   logger?: Logger,
-) => Promise<void> | void;
+  // biome-ignore lint/suspicious/noConfusingVoidType: Pepr's signature: a Watch callback returns nothing
+) => Promise<void | ReconcileResult> | void | ReconcileResult;
 
 /** Returning `false` keeps the finalizer; `true`, nothing or a throw removes it. */
 export type FinalizeAction<T extends KindClass, K extends KubernetesObject = InstanceType<T>> = (
@@ -54,7 +60,12 @@ export type StoredValidate = (
   req: PeprValidateRequest<KubernetesObject>,
   logger?: Logger,
 ) => Promise<ValidateActionResponse> | ValidateActionResponse;
-export type StoredWatch = (update: KubernetesObject, phase: WatchPhase, logger?: Logger) => Promise<void> | void;
+export type StoredWatch = (
+  update: KubernetesObject,
+  phase: WatchPhase,
+  logger?: Logger,
+  // biome-ignore lint/suspicious/noConfusingVoidType: Pepr's signature: a Watch callback returns nothing
+) => Promise<void | ReconcileResult> | void | ReconcileResult;
 // biome-ignore lint/suspicious/noConfusingVoidType: Pepr's signature: a Finalize callback may return nothing
 export type StoredFinalize = (update: KubernetesObject, logger?: Logger) => Promise<boolean | void> | boolean | void;
 

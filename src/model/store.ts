@@ -1,3 +1,4 @@
+import type { ScheduleDefinition } from "./schedule.ts";
 /** A capability's key-value store (Pepr's Web-Storage-like `PeprStore`). */
 export interface PeprStore {
   getItem(key: string): string | null;
@@ -91,12 +92,5 @@ export class DeferredStore implements PeprStore {
   }
 }
 
-/** `OnSchedule`'s argument (Pepr's `Schedule`). */
-export interface Schedule {
-  readonly name: string;
-  readonly every: number;
-  readonly unit: "seconds" | "second" | "minute" | "minutes" | "hours" | "hour";
-  readonly run: () => unknown;
-  readonly startTime?: Date;
-  readonly completions?: number;
-}
+/** `OnSchedule`'s argument: Pepr's interval schedule, or (beyond Pepr) a cron expression in a time zone. */
+export type Schedule = ScheduleDefinition;
