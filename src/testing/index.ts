@@ -1,4 +1,4 @@
-// `capstan/testing`: what module authors (and capstan's own tests) use to test against a real cluster.
+// `capstan/testing`: test a module offline (admission, controller, scenario files) and on a real cluster (docs/testing.md).
 
 export { FakeClock } from "../controller/fake-clock.ts";
 export { ExponentialBackoff, FixedInterval, NoRetry, type RetryPolicy } from "../controller/retry-policy.ts";
