@@ -5,9 +5,11 @@ import type { OrderingStrategy } from "../controller/ordering.ts";
 import { ExponentialBackoff, type ExponentialBackoffOptions, type RetryPolicy } from "../controller/retry-policy.ts";
 import type { KubernetesObject } from "../k8s/kinds.ts";
 import { type Binding, describeBinding } from "../model/binding.ts";
+import type { Capability } from "../model/capability.ts";
 import type { WatchPhase } from "../model/events.ts";
 import type { ModuleConfig } from "../model/module-config.ts";
 import { watchIgnoredNamespaces } from "../model/module-config.ts";
+import { Leadership, Scheduler } from "../schedule/index.ts";
 import type { MemoryStore } from "../store/index.ts";
 import { Log, type Logger } from "../telemetry/logger.ts";
 import { admissionTester } from "./admission.ts";
@@ -20,12 +22,12 @@ import { type ObjectInput, toObject } from "./objects.ts";
 
 /** One run of a Watch, Reconcile or Finalize callback. */
 export interface CallbackCall {
-  /** `<capability>/<binding name>[ (<alias>)]`. */
+  /** `<capability>/<binding name>[ (<alias>)]`, or `<capability>/schedule <name>`. */
   readonly binding: string;
-  readonly action: "watch" | "reconcile" | "finalize";
-  /** The phase the callback got (Finalize: none). */
+  readonly action: "watch" | "reconcile" | "finalize" | "schedule";
+  /** The phase the callback got (Finalize and schedules: none). */
   readonly phase: WatchPhase | undefined;
-  /** `namespace/name` of the object. */
+  /** `namespace/name` of the object ("" for a schedule). */
   readonly object: string;
   /** The object's resourceVersion as the callback saw it. */
   readonly resourceVersion: string | undefined;
@@ -77,45 +79,77 @@ export interface ControllerTester {
 
 const actions = new Set(["watch", "reconcile", "finalize"]);
 
-function recording(binding: Binding, record: (call: CallbackCall) => (update: Partial<CallbackCall>) => void): Binding {
-  const base = (object: KubernetesObject, phase: WatchPhase | undefined) => ({
+type Recorder = (call: CallbackCall) => (update: Partial<CallbackCall>) => void;
+
+/** Runs a callback, recording its start and outcome; rethrows what it throws. */
+async function observed<R>(
+  record: Recorder,
+  call: Omit<CallbackCall, "atMs" | "outcome">,
+  run: () => Promise<R> | R,
+): Promise<R> {
+  const finish = record({ ...call, atMs: 0, outcome: "running" });
+  try {
+    const result = await run();
+    finish({ outcome: call.action === "finalize" && result === false ? "kept" : "ok" });
+    return result;
+  } catch (error) {
+    finish({ outcome: "error", error: error instanceof Error ? error.message : String(error) });
+    throw error;
+  }
+}
+
+function recording(binding: Binding, record: Recorder): Binding {
+  const call = (object: KubernetesObject, phase: WatchPhase | undefined) => ({
     binding: describeBinding(binding),
     action: binding.action as CallbackCall["action"],
     phase,
     object: `${object.metadata?.namespace ? `${object.metadata.namespace}/` : ""}${object.metadata?.name ?? ""}`,
     resourceVersion: object.metadata?.resourceVersion,
   });
-  const observe = async <R>(object: KubernetesObject, phase: WatchPhase | undefined, run: () => Promise<R> | R) => {
-    const finish = record({ ...base(object, phase), atMs: 0, outcome: "running" });
-    try {
-      const result = await run();
-      finish({ outcome: binding.action === "finalize" && result === false ? "kept" : "ok" });
-      return result;
-    } catch (error) {
-      finish({ outcome: "error", error: error instanceof Error ? error.message : String(error) });
-      throw error;
-    }
-  };
   const { watchCallback, finalizeCallback } = binding;
   if (binding.action === "finalize" && finalizeCallback) {
     return {
       ...binding,
-      finalizeCallback: (object, logger) => observe(object, undefined, () => finalizeCallback(object, logger)),
+      finalizeCallback: (object, logger) =>
+        observed(record, call(object, undefined), () => finalizeCallback(object, logger)),
     };
   }
   if (watchCallback) {
     return {
       ...binding,
-      watchCallback: (object, phase, logger) => observe(object, phase, () => watchCallback(object, phase, logger)),
+      watchCallback: (object, phase, logger) =>
+        observed(record, call(object, phase), () => watchCallback(object, phase, logger)),
     };
   }
   return binding;
 }
 
+/** Runs the capabilities' `OnSchedule` jobs on the fake clock, as the leader, recording each run. */
+function scheduler(capabilities: readonly Capability[], clock: FakeClock, logger: Logger, record: Recorder): Scheduler {
+  const scheduler = new Scheduler({ leader: new Leadership(true), identity: "capstan-test", clock, logger });
+  for (const capability of capabilities) {
+    for (const schedule of capability.schedules) {
+      const call = {
+        binding: `${capability.name}/schedule ${schedule.name}`,
+        action: "schedule" as const,
+        phase: undefined,
+        object: "",
+        resourceVersion: undefined,
+      };
+      scheduler.add(
+        capability.name,
+        { ...schedule, run: (signal: AbortSignal) => observed(record, call, () => schedule.run(signal)) },
+        capability.ScheduleStore,
+      );
+    }
+  }
+  return scheduler;
+}
+
 /**
  * The module's real Watch/Reconcile/Finalize dispatch (the `Controller`: filters, queues,
  * coalescing, retries, finalizer removal) over an in-memory cluster and a fake clock, with a
- * `MemoryStore` behind every capability's `Store`. Nothing runs until a test applies objects or
+ * `MemoryStore` behind every capability's `Store`, and its `OnSchedule` jobs on the same clock. Nothing runs until a test applies objects or
  * moves the clock.
  */
 export function controllerTester(target: TestTarget, options: ControllerTesterOptions = {}): ControllerTester {
@@ -156,6 +190,7 @@ export function controllerTester(target: TestTarget, options: ControllerTesterOp
     ...(options.strategy ? { strategy: options.strategy } : {}),
   });
   const admission = options.admission ? admissionTester(module, { logger }) : undefined;
+  const schedules = scheduler(module.capabilities, clock, logger, record);
 
   const settled = async () => {
     for (let round = 0; round < 3; round++) {
@@ -167,6 +202,7 @@ export function controllerTester(target: TestTarget, options: ControllerTesterOp
     for (const object of options.objects ?? []) await cluster.apply(object);
     controller.start();
     controller.activate();
+    schedules.start();
     await settled();
   })();
   // Awaited by every method; this only keeps a failure nobody awaits from being reported as unhandled.
@@ -213,6 +249,7 @@ export function controllerTester(target: TestTarget, options: ControllerTesterOp
     },
     async stop() {
       await ready;
+      await schedules.stop();
       await controller.stop();
     },
   };

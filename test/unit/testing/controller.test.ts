@@ -105,3 +105,29 @@ describe("controller without a cluster", () => {
     await tester.stop();
   });
 });
+
+describe("schedules without a cluster", () => {
+  it("runs OnSchedule jobs on the fake clock as the leader, recording each run", async () => {
+    const capability = new Capability({ name: "cron", description: "" });
+    let runs = 0;
+    capability.OnSchedule({
+      name: "tick",
+      every: 1,
+      unit: "minute",
+      run: () => {
+        runs++;
+        if (runs === 2) throw new Error("second run fails");
+      },
+    });
+    const tester = controllerTester(capability);
+    await tester.settle();
+    expect(tester.callsOf("cron/schedule tick")).toEqual([]);
+    await tester.advance("3m");
+    expect(tester.calls.map((call) => [call.binding, call.atMs, call.outcome])).toEqual([
+      ["cron/schedule tick", 60_000, "ok"],
+      ["cron/schedule tick", 120_000, "error"],
+      ["cron/schedule tick", 180_000, "ok"],
+    ]);
+    await tester.stop();
+  });
+});
