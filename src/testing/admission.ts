@@ -65,7 +65,7 @@ function decodePatch(response: AdmissionResponse): PatchOperation[] {
 }
 
 function isRequest(input: RequestInput | AdmissionRequest): input is AdmissionRequest {
-  return "uid" in input && "kind" in input && "userInfo" in input && typeof input.kind === "object";
+  return "resource" in input && "uid" in input && "kind" in input;
 }
 
 /**

@@ -91,7 +91,13 @@ export class MemoryCluster {
       metadata.creationTimestamp ??= new Date(this.#clock.now()) as never;
     }
     metadata.resourceVersion = String(++this.#resourceVersion);
-    return this.#store(path, { ...object, metadata }, previous);
+    const next = { ...object, metadata };
+    // As the API server does: an object being deleted goes once its last finalizer is removed.
+    if (metadata.deletionTimestamp && (metadata.finalizers ?? []).length === 0) {
+      await this.#remove(path, next);
+      return cloneJson(next);
+    }
+    return this.#store(path, next, previous);
   }
 
   /** Deletes an object: with finalizers it only gets a deletionTimestamp; without, it is gone. */

@@ -131,3 +131,26 @@ describe("schedules without a cluster", () => {
     await tester.stop();
   });
 });
+
+describe("the in-memory cluster", () => {
+  it("deletes an object being deleted once an update removes its last finalizer", async () => {
+    const capability = new Capability({ name: "gone", description: "" });
+    capability
+      .When(ConfigMap)
+      .IsDeleted()
+      .Watch(() => {});
+    const tester = controllerTester(capability);
+    const withFinalizer = {
+      ...configMap("x"),
+      metadata: { ...configMap("x").metadata, finalizers: ["example.com/hold"] },
+    };
+    await tester.apply(withFinalizer);
+    await tester.delete(withFinalizer);
+    expect(tester.cluster.get(withFinalizer)?.metadata?.deletionTimestamp).toBeDefined();
+    expect(tester.calls).toEqual([]);
+    await tester.apply(configMap("x"));
+    expect(tester.cluster.get(withFinalizer)).toBeUndefined();
+    expect(tester.calls.map((call) => call.phase)).toEqual(["DELETED"]);
+    await tester.stop();
+  });
+});
