@@ -28,13 +28,13 @@ function errorText(error: unknown): string {
 }
 
 function traced(binding: Binding, record: Recorder): Binding {
-  const binding_ = describeBinding(binding);
+  const name = describeBinding(binding);
   const { mutateCallback, validateCallback } = binding;
   if (binding.isMutate && mutateCallback) {
     return {
       ...binding,
       mutateCallback: async (request, logger) => {
-        const entry = record({ binding: binding_, action: "mutate", outcome: "running" });
+        const entry = record({ binding: name, action: "mutate", outcome: "running" });
         const before = cloneJson(request.Raw as KubernetesObject);
         try {
           const result = await mutateCallback(request, logger);
@@ -51,7 +51,7 @@ function traced(binding: Binding, record: Recorder): Binding {
     return {
       ...binding,
       validateCallback: async (request, logger) => {
-        const entry = record({ binding: binding_, action: "validate", outcome: "running" });
+        const entry = record({ binding: name, action: "validate", outcome: "running" });
         try {
           const answer: ValidateActionResponse = await validateCallback(request, logger);
           entry.finish({

@@ -8,19 +8,28 @@ interface Kit {
   runScenarioFiles(options: ScenarioCommandOptions): Promise<number>;
 }
 
+/** The report goes to the parent over IPC, so the module's own logs (this process's stdout) never mix into it. */
 async function main([bundle, ...files]: string[]): Promise<number> {
   if (!bundle || files.length === 0) throw new Error("usage: scenario-child <bundle> <scenario file>...");
   const kitEntry = createRequire(bundle).resolve("capstan/testing");
   const kit = (await import(pathToFileURL(kitEntry).href)) as Kit;
-  return kit.runScenarioFiles({ bundle, files });
+  const report: string[] = [];
+  const code = await kit.runScenarioFiles({ bundle, files, write: (text) => report.push(text) });
+  await new Promise<void>((resolve) => {
+    if (!process.send) throw new Error("scenario-child must be started with an IPC channel");
+    process.send({ report: report.join("") }, () => resolve());
+  });
+  return code;
 }
 
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
+    process.disconnect?.();
   },
   (error: unknown) => {
     process.stderr.write(`capstan test: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 2;
+    process.disconnect?.();
   },
 );
