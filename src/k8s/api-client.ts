@@ -29,7 +29,10 @@ export interface ApiClientOptions {
   /** Fail a non-streaming request whose body stalls for this long. Default 60 s. */
   readonly bodyTimeoutMs?: number;
   readonly connections?: number;
-  /** Negotiate HTTP/2 when the server offers it (default true). */
+  /**
+   * Negotiate HTTP/2 when the server offers it. Default false: a half-open HTTP/2 connection stalls
+   * every request on it until a PING fails (60-120 s), where HTTP/1.1 loses one request.
+   */
   readonly http2?: boolean;
 }
 
@@ -55,7 +58,7 @@ export class ApiClient {
       headersTimeout: options.headersTimeoutMs ?? 30_000,
       bodyTimeout: 0,
       keepAliveTimeout: 30_000,
-      allowH2: options.http2 ?? true,
+      allowH2: options.http2 ?? false,
     });
   }
 

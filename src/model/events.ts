@@ -1,3 +1,6 @@
+import { WatchPhase } from "../k8s/watch-phase.ts";
+
+export { WatchPhase };
 /** The event a binding is registered for (Pepr's `Event`). */
 export const Event = {
   CREATE: "CREATE",
@@ -16,16 +19,6 @@ export const Operation = {
   CONNECT: "CONNECT",
 } as const;
 export type Operation = (typeof Operation)[keyof typeof Operation];
-
-/** A watch event's type as the API server names it (kubernetes-fluent-client's `WatchPhase`). */
-export const WatchPhase = {
-  Added: "ADDED",
-  Modified: "MODIFIED",
-  Deleted: "DELETED",
-  Bookmark: "BOOKMARK",
-  Error: "ERROR",
-} as const;
-export type WatchPhase = (typeof WatchPhase)[keyof typeof WatchPhase];
 
 const operationsByEvent: Readonly<Record<Event, readonly Operation[]>> = {
   CREATE: ["CREATE"],

@@ -1,4 +1,5 @@
 import type { GroupVersionKind, KubernetesObject } from "../kinds.ts";
+import type { WatchPhase } from "../watch-phase.ts";
 
 /** The optional second argument of `K8s(model, filters)`. */
 export interface Filters {
@@ -40,12 +41,7 @@ export type Paths<T, D extends number = 3> = [D] extends [never]
         }[keyof T & string]
       : never;
 
-export const WatchPhase = {
-  Added: "ADDED",
-  Modified: "MODIFIED",
-  Deleted: "DELETED",
-} as const;
-export type WatchPhase = (typeof WatchPhase)[keyof typeof WatchPhase];
+export { WatchPhase } from "../watch-phase.ts";
 
 export type WatchAction<K extends KubernetesObject> = (object: K, phase: WatchPhase) => Promise<void> | void;
 
