@@ -162,7 +162,9 @@ function admissionScenario(read: Reader, raw: Raw, where: string, name: string):
     read.fail(`${where}.request.operation`, `must be one of ${operations.join(", ")}`);
   const webhook = read.optional<string>(raw.webhook, `${where}.webhook`, "string") ?? "review";
   if (!webhooks.includes(webhook)) read.fail(`${where}.webhook`, `must be one of ${webhooks.join(", ")}`);
-  const expect = read.object(raw.expect ?? {}, `${where}.expect`);
+  const expect = read.object(raw.expect, `${where}.expect`);
+  if (Object.keys(expect).length === 0)
+    read.fail(`${where}.expect`, "is empty: say what to expect (allowed, message, labels, …)");
   read.only(expect, `${where}.expect`, [
     "allowed",
     "code",
@@ -257,6 +259,10 @@ function controllerScenario(read: Reader, raw: Raw, where: string, name: string)
   if (!Array.isArray(raw.steps) || raw.steps.length === 0) read.fail(`${where}.steps`, "must be a non-empty list");
   if (settings.objects !== undefined && !Array.isArray(settings.objects))
     read.fail(`${where}.controller.objects`, "must be a list");
+  const steps = raw.steps.map((step, index) => controllerStep(read, step, `${where}.steps[${index}]`));
+  if (!steps.some((step) => "expect" in step)) {
+    read.fail(`${where}.steps`, "has no expect step: say what to expect (calls, store, objects)");
+  }
   return {
     kind: "controller",
     name,
@@ -268,7 +274,7 @@ function controllerScenario(read: Reader, raw: Raw, where: string, name: string)
         read.kubeObject({ object }, "object", `${where}.controller.objects[${index}]`) as KubernetesObject,
     ),
     admission: read.optional<boolean>(settings.admission, `${where}.controller.admission`, "boolean") ?? false,
-    steps: raw.steps.map((step, index) => controllerStep(read, step, `${where}.steps[${index}]`)),
+    steps,
   };
 }
 

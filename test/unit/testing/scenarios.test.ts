@@ -62,12 +62,24 @@ describe("scenario files", () => {
     const problems: [string, RegExp][] = [
       ["scenarios: []", /scenarios: must be a non-empty list/],
       ["scenarios: [{ name: x }]", /scenarios\[0\] \(x\): needs request .* or steps/],
-      ["scenarios: [{ name: x, request: { object: { kind: Pod } } }]", /request.object: needs apiVersion and kind/],
-      ["scenarios: [{ name: x, request: { objectFile: nope.yaml } }]", /request.objectFile: cannot read .*nope.yaml/],
+      [
+        "scenarios: [{ name: x, request: { object: { kind: Pod } }, expect: { allowed: true } }]",
+        /request.object: needs apiVersion and kind/,
+      ],
+      [
+        "scenarios: [{ name: x, request: { objectFile: nope.yaml }, expect: { allowed: true } }]",
+        /request.objectFile: cannot read .*nope.yaml/,
+      ],
       ["scenarios: [{ name: x, request: {}, expect: { allowd: true } }]", /unknown field "allowd"/],
+      ["scenarios: [{ name: x, request: {} }]", /expect: must be a mapping/],
+      ["scenarios: [{ name: x, request: {}, expect: {} }]", /expect: is empty/],
+      ["scenarios: [{ name: x, steps: [{ advance: 1s }] }]", /steps: has no expect step/],
       ["scenarios: [{ name: x, steps: [{ advance: 1s, apply: {} }] }]", /steps\[0\]: a step is exactly one of/],
       ["scenarios: [{ name: x, steps: [{ wait: 1s }] }]", /unknown step "wait"/],
-      ["scenarios: [{ name: a, request: {} }, { name: a, request: {} }]", /"a" is used twice/],
+      [
+        "scenarios: [{ name: a, request: {}, expect: { allowed: true } }, { name: a, request: {} }]",
+        /"a" is used twice/,
+      ],
     ];
     for (const [text, message] of problems) {
       writeFileSync(file, text);
