@@ -1,4 +1,4 @@
-import { capabilitySource, capabilityTestSource } from "./capability.ts";
+import { capabilitySource, capabilityTestSource, scenarioFileSource } from "./capability.ts";
 import { readmeSource } from "./readme.ts";
 
 export interface InitAnswers {
@@ -29,7 +29,7 @@ function packageJson(answers: InitAnswers) {
       build: "capstan build",
       deploy: "capstan deploy",
       dev: "capstan dev",
-      test: "vitest run",
+      test: "vitest run && capstan test",
       typecheck: "tsc --noEmit",
       lint: "biome check .",
     },
@@ -99,5 +99,6 @@ export function moduleFiles(answers: InitAnswers): TemplateFile[] {
     { path: "capstan.ts", content: entrySource },
     { path: "capabilities/hello-capstan.ts", content: capabilitySource },
     { path: "capabilities/hello-capstan.test.ts", content: capabilityTestSource },
+    { path: "scenarios/hello-capstan.scenarios.yaml", content: scenarioFileSource },
   ];
 }

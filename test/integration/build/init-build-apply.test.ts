@@ -81,7 +81,9 @@ describe("capstan init → build → dry-run apply", () => {
   it("the scaffolded module's own tests pass (capstan/testing, no cluster)", () => {
     const vitest = join(module.moduleDir, "node_modules", "vitest", "vitest.mjs");
     const output = run(process.execPath, [vitest, "run", "--root", module.moduleDir], module.moduleDir);
-    expect(output).toMatch(/4 passed/);
+    expect(output).toMatch(/5 passed/);
+    const scenarios = capstanInstalled(module.moduleDir, ["test"]);
+    expect(scenarios).toContain("3 scenarios: 3 passed, 0 failed");
   });
 
   it("every generated object passes a server-side dry-run apply on the real control plane", async () => {

@@ -1,15 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { capabilitySource } from "../../../src/cli/templates/capability.ts";
+import { capabilitySource, capabilityTestSource, scenarioFileSource } from "../../../src/cli/templates/capability.ts";
 import { capstanTest, scratchModule, vitestRun } from "./scratch-module.ts";
-import { capabilityKitTestSource, scenarioFileSource } from "./template-proposal.ts";
 
-// The template's capability, tested with the kit the way the proposed template files do it.
+// The template's capability, tested with the kit as `capstan init` writes it.
 describe("the init template's tests on the kit", { timeout: 120_000 }, () => {
   const moduleDir = scratchModule({
     "package.json": JSON.stringify({ name: "hello", type: "module", capstan: { uuid: "hello", onError: "reject" } }),
     "capstan.ts": `import { PeprModule } from "capstan";\nimport { HelloCapstan } from "./capabilities/hello-capstan.ts";\nnew PeprModule({ capstan: { uuid: "hello", onError: "reject" } }, [HelloCapstan]);\n`,
     "capabilities/hello-capstan.ts": capabilitySource,
-    "capabilities/hello-capstan.test.ts": capabilityKitTestSource,
+    "capabilities/hello-capstan.test.ts": capabilityTestSource,
     "scenarios/hello-capstan.scenarios.yaml": scenarioFileSource,
   });
 
