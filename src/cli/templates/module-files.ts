@@ -76,14 +76,13 @@ const biome = {
   files: { includes: ["capstan.ts", "capabilities/**", "*.json"] },
 };
 
-const entrySource = `import { type PackageJSON, PeprModule } from "capstan";
+const entrySource = `import { PeprModule } from "capstan";
 import pkg from "./package.json" with { type: "json" };
 import { HelloCapstan } from "./capabilities/hello-capstan.ts";
 
 // The module: its config (package.json "capstan") and its capabilities. \`capstan build\` loads this
 // file to discover the bindings; the capstan runtime loads it to serve them.
-// JSON imports widen onError to string; the constructor checks the value.
-new PeprModule(pkg as PackageJSON, [HelloCapstan]);
+new PeprModule(pkg, [HelloCapstan]);
 `;
 
 const gitignore = "node_modules/\ndist/\ncoverage/\n*.tgz\n";

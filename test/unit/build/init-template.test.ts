@@ -22,6 +22,7 @@ describe("capstan init template", () => {
       "capabilities/hello-capstan.ts",
       "capstan.ts",
       "package.json",
+      "scenarios/hello-capstan.scenarios.yaml",
       "tsconfig.json",
     ]);
   });
@@ -36,10 +37,11 @@ describe("capstan init template", () => {
       capstan: { uuid: "my-uuid", onError: "ignore", webhookTimeout: 10 },
     });
     expect(pkg.scripts.build).toBe("capstan build");
+    expect(pkg.scripts.test).toBe("vitest run && capstan test");
   });
 
   it("the entry constructs one module from package.json with the sample capability", () => {
-    expect(files.get("capstan.ts")).toContain("new PeprModule(pkg as PackageJSON, [HelloCapstan]);");
+    expect(files.get("capstan.ts")).toContain("new PeprModule(pkg, [HelloCapstan]);");
   });
 
   it("checks names and uuids", () => {
