@@ -10,6 +10,7 @@ import type { AdmissionRequest, AdmissionResponse } from "../../../src/model/adm
 import { Capability } from "../../../src/model/capability.ts";
 import { PeprModule } from "../../../src/model/module.ts";
 import type { OnError } from "../../../src/model/module-config.ts";
+import { admissionRequest } from "../../../src/testing/index.ts";
 
 const logger = pino({ level: "silent" });
 
@@ -20,22 +21,19 @@ function engineFor(onError: OnError, build: (cap: Capability) => void, webhookTi
   return new AdmissionEngine(module, { logger, marginMs: 0 });
 }
 
+/** A request as the API server sends it, built by the test kit. */
 function request(
   kind: string,
   object: Record<string, unknown>,
   operation: AdmissionRequest["operation"] = "CREATE",
 ): AdmissionRequest {
-  return {
+  const full = { apiVersion: "v1", kind, ...object };
+  return admissionRequest({
     uid: "uid-1",
     operation,
-    kind: { group: "", version: "v1", kind },
-    resource: { group: "", version: "v1", resource: `${kind.toLowerCase()}s` },
-    name: "x",
-    namespace: "ns",
-    userInfo: {},
-    object: (operation === "DELETE" ? null : object) as never,
-    oldObject: (operation === "CREATE" ? undefined : object) as never,
-  };
+    object: full,
+    oldObject: operation === "CREATE" ? undefined : full,
+  });
 }
 
 const cm = (extra: Record<string, unknown> = {}) => ({
