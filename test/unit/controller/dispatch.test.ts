@@ -11,6 +11,7 @@ import { ConfigMap } from "../../../src/k8s/models.ts";
 import { Capability } from "../../../src/model/capability.ts";
 import type { WatchPhase } from "../../../src/model/events.ts";
 import { Log } from "../../../src/telemetry/logger.ts";
+import { controllerTester } from "../../../src/testing/index.ts";
 
 const quiet = Log.child({}, { level: "silent" });
 
@@ -23,7 +24,10 @@ function configMap(
   return { apiVersion: "v1", kind: "ConfigMap", metadata: { namespace, name, generation, labels } };
 }
 
-/** A controller over in-memory sources (one per scope) driven by a fake clock. */
+/**
+ * A bare controller over in-memory sources, for what the test kit hides on purpose: standby
+ * replicas, source sharing and queue internals. Module behaviour is tested with `controllerTester`.
+ */
 function harness(capability: Capability, options: { ignoredNamespaces?: string[] } = {}) {
   const clock = new FakeClock();
   const sources = new Map<string, MemorySource>();
@@ -80,26 +84,24 @@ describe("Reconcile dispatch", () => {
 
   it("applies namespace, name-regex and label filters, and never delivers ignored namespaces", async () => {
     const capability = new Capability({ name: "filters", description: "" });
-    const seen: string[] = [];
     capability
       .When(ConfigMap)
       .IsCreated()
       .InNamespaceRegex(/^team-/)
       .WithNameRegex(/^app-/)
-      .Reconcile((object) => void seen.push(`${object.metadata?.namespace}/${object.metadata?.name}`));
-    const { controller, only } = harness(capability, { ignoredNamespaces: ["team-ignored"] });
-    controller.activate();
+      .Reconcile(() => {});
+    const tester = controllerTester(capability, { config: { alwaysIgnore: { namespaces: ["team-ignored"] } } });
     for (const [namespace, name] of [
       ["team-a", "app-1"],
       ["team-a", "other"],
       ["prod", "app-2"],
       ["team-ignored", "app-3"],
     ] as const) {
-      await only().apply("ADDED", configMap(namespace, name));
+      await tester.apply(configMap(namespace, name));
     }
-    await only().apply("MODIFIED", configMap("team-a", "app-1", 2));
-    await controller.reconcileQueue.idle();
-    expect(seen).toEqual(["team-a/app-1"]);
+    await tester.apply({ ...configMap("team-a", "app-1"), data: { changed: "yes" } });
+    expect(tester.calls.map((call) => `${call.phase}:${call.object}`)).toEqual(["ADDED:team-a/app-1"]);
+    await tester.stop();
   });
 
   it("reads the object from the cache when it runs, and delivers DELETED with the last state", async () => {
@@ -137,46 +139,48 @@ describe("Reconcile dispatch", () => {
 
   it("retries a throwing reconciler with exponential backoff and honours requeueAfter", async () => {
     const capability = new Capability({ name: "retry", description: "" });
-    const times: number[] = [];
-    let failures = 0;
+    let runs = 0;
     capability
       .When(ConfigMap)
       .IsCreated()
-      .Reconcile(((object: KubernetesObject) => {
-        times.push(clock.now());
-        if (failures++ < 3) throw new Error(`not ready: ${object.metadata?.name}`);
-        return times.length === 4 ? { requeueAfter: 30_000 } : undefined;
-      }) as () => void);
-    const { controller, only, clock } = harness(capability);
-    controller.activate();
-    const start = clock.now();
-    await only().apply("ADDED", configMap("a", "x"));
-    await clock.runAll();
-    expect(times.map((t) => t - start)).toEqual([0, 1000, 3000, 7000, 37_000]);
+      .Reconcile((object) => {
+        runs++;
+        if (runs <= 3) throw new Error(`not ready: ${object.metadata?.name}`);
+        return runs === 4 ? { requeueAfter: 30_000 } : undefined;
+      });
+    const tester = controllerTester(capability, { retry: { initialMs: 1000, jitter: 0 } });
+    await tester.apply(configMap("a", "x"));
+    await tester.advance("40s");
+    expect(tester.calls.map((call) => [call.atMs, call.outcome])).toEqual([
+      [0, "error"],
+      [1000, "error"],
+      [3000, "error"],
+      [7000, "ok"],
+      [37_000, "ok"],
+    ]);
+    await tester.stop();
   });
 });
 
 describe("Watch dispatch", () => {
   it("delivers every change of an object in order, and a throwing callback does not stop later ones", async () => {
     const capability = new Capability({ name: "watch", description: "" });
-    const seen: string[] = [];
     capability
       .When(ConfigMap)
       .IsCreatedOrUpdated()
       .InNamespace("a")
-      .Watch((object, phase) => {
-        seen.push(`${phase}:${object.metadata?.generation}`);
+      .Watch((object) => {
         if (object.metadata?.generation === 2) throw new Error("bad generation");
       });
-    const { controller, only } = harness(capability);
-    controller.activate();
-    await only().apply("ADDED", configMap("a", "x", 1));
-    await only().apply("MODIFIED", configMap("a", "x", 2));
-    await only().apply("MODIFIED", configMap("a", "x", 3));
-    await only().apply("DELETED", configMap("a", "x", 3));
-    await controller.watchQueue.idle();
-    await settle();
-    expect(seen).toEqual(["ADDED:1", "MODIFIED:2", "MODIFIED:3"]);
+    const tester = controllerTester(capability);
+    for (const version of ["1", "2", "3"]) await tester.apply({ ...configMap("a", "x"), data: { version } });
+    await tester.delete(configMap("a", "x"));
+    expect(tester.calls.map((call) => [call.phase, call.outcome])).toEqual([
+      ["ADDED", "ok"],
+      ["MODIFIED", "error"],
+      ["MODIFIED", "ok"],
+    ]);
+    await tester.stop();
   });
 
   it("shares one source per scope and keeps a standby's backlog to the latest change per object", async () => {
