@@ -111,11 +111,21 @@ export class AdmissionEngine {
         name: request.name,
         allowed: response.allowed,
         patched: response.patch !== undefined,
+        // What the patch does, for `capstan monitor`; never for Secrets, whose patches carry values.
+        ...(response.patch && request.kind.kind !== "Secret" ? { patch: decodedPatch(response.patch) } : {}),
         ...(response.status ? { status: response.status } : {}),
         ms: Math.round(seconds * 10_000) / 10,
       },
       "admission decision",
     );
     return response;
+  }
+}
+
+function decodedPatch(patch: string): unknown {
+  try {
+    return JSON.parse(Buffer.from(patch, "base64").toString("utf8"));
+  } catch {
+    return patch;
   }
 }

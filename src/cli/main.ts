@@ -1,9 +1,11 @@
 import { Command, CommanderError } from "commander";
 import { buildCommand } from "./commands/build.ts";
 import { clusterCommand } from "./commands/cluster.ts";
+import { crdCommand } from "./commands/crd.ts";
 import { deployCommand } from "./commands/deploy.ts";
 import { devCommand } from "./commands/dev.ts";
 import { initCommand } from "./commands/init.ts";
+import { monitorCommand } from "./commands/monitor.ts";
 import { testCommand } from "./commands/test.ts";
 import { uuidCommand } from "./commands/uuid.ts";
 
@@ -19,8 +21,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   program.addCommand(buildCommand());
   program.addCommand(deployCommand());
   program.addCommand(devCommand());
+  program.addCommand(monitorCommand());
   program.addCommand(testCommand());
   program.addCommand(uuidCommand());
+  program.addCommand(crdCommand());
   try {
     await program.parseAsync([...argv]);
     return typeof process.exitCode === "number" ? process.exitCode : 0;

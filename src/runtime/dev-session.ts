@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, watch, writeFileSync } from "node:fs";
+import { createWriteStream, mkdirSync, mkdtempSync, watch, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -12,6 +12,11 @@ import { ConflictError } from "../k8s/errors.ts";
 import { installStoreCrd } from "../store/index.ts";
 import { DevEnv } from "./dev-contract.ts";
 import { localCredentials } from "./webhook-credentials.ts";
+
+/** Where `capstan dev` appends the module's log (one JSON line each), for `capstan monitor --dev`. */
+export function devLogFile(moduleDir: string): string {
+  return join(resolve(moduleDir), ".capstan", "dev", "log.jsonl");
+}
 
 export interface DevSessionOptions {
   readonly client: ApiClient;
@@ -52,6 +57,10 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
   writeFileSync(files.key, credentials.tlsKey, { mode: 0o600 });
   const apiPath = randomBytes(32).toString("hex");
 
+  const logFile = devLogFile(moduleDir);
+  mkdirSync(dirname(logFile), { recursive: true });
+  const log = createWriteStream(logFile, { flags: "w" });
+
   await ensureNamespace(options.client, options.namespace);
   await installStoreCrd(options.client);
 
@@ -72,7 +81,7 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
     });
     const runtimeEntry = join(dirname(createRequire(bundle.outFile).resolve("capstan")), "runtime", "main.js");
     const proc = spawn(process.execPath, ["--enable-source-maps", runtimeEntry, "--role", "dev"], {
-      stdio: ["ignore", "inherit", "inherit"],
+      stdio: ["ignore", "pipe", "inherit"],
       env: {
         ...process.env,
         ...(options.kubeconfig ? { KUBECONFIG: options.kubeconfig } : {}),
@@ -85,6 +94,10 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
         [DevEnv.port]: String(options.port),
         [DevEnv.namespace]: options.namespace,
       },
+    });
+    proc.stdout?.on("data", (chunk: Buffer) => {
+      process.stdout.write(chunk);
+      log.write(chunk);
     });
     child = proc;
     proc.once("exit", (code, signal) => {
@@ -132,6 +145,7 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
     await deleteWebhookConfigurations(options.client, configurationName).catch((error: unknown) =>
       options.log(`capstan dev: could not remove webhook configuration ${configurationName}: ${String(error)}`),
     );
+    log.end();
     options.log(`capstan dev: stopped; webhook configuration ${configurationName} removed`);
     resolveDone();
     return done;

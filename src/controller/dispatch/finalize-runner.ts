@@ -36,6 +36,8 @@ export class FinalizeRunner extends BindingRunner {
     const reason = this.skipReason(object, "MODIFIED");
     if (reason) return this.skipped(reason, object);
     const keep = await this.timed(
+      object,
+      undefined,
       () => callback(object, this.log),
       (result) => (result === false ? "kept" : "ok"),
     );

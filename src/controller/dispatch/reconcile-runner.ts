@@ -39,7 +39,7 @@ export class ReconcileRunner extends BindingRunner {
     const phase = current && queuedPhase === "DELETED" ? "ADDED" : queuedPhase;
     const reason = this.skipReason(object, phase);
     if (reason) return this.skipped(reason, object);
-    const result = await this.timed(() => callback(object, phase, this.log));
+    const result = await this.timed(object, phase, () => callback(object, phase, this.log));
     return requeueOf(result);
   }
 }

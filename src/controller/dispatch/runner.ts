@@ -74,19 +74,35 @@ export abstract class BindingRunner {
     return this.source.get(object.metadata?.namespace, object.metadata?.name ?? "");
   }
 
-  /** Runs a callback with timing and outcome metrics; rethrows its error. */
-  protected async timed<R>(callback: () => Promise<R> | R, outcome: (result: R) => Outcome = () => "ok"): Promise<R> {
+  /** Runs a callback on `object` with timing and outcome metrics and one log line ("controller action"); rethrows its error. */
+  protected async timed<R>(
+    object: KubernetesObject,
+    phase: WatchPhase | undefined,
+    callback: () => Promise<R> | R,
+    outcome: (result: R) => Outcome = () => "ok",
+  ): Promise<R> {
     const labels = { capability: this.binding.capability, binding: this.binding.name, action: this.binding.action };
     const stop = callbackMetrics.seconds.startTimer(labels);
+    let result: Outcome = "error";
     try {
-      const result = await callback();
-      callbackMetrics.calls.inc({ ...labels, result: outcome(result) });
-      return result;
-    } catch (error) {
-      callbackMetrics.calls.inc({ ...labels, result: "error" });
-      throw error;
+      const value = await callback();
+      result = outcome(value);
+      return value;
     } finally {
-      stop();
+      callbackMetrics.calls.inc({ ...labels, result });
+      const seconds = stop();
+      this.log.info(
+        {
+          action: this.binding.action,
+          phase,
+          kind: this.binding.kind.kind,
+          namespace: object.metadata?.namespace,
+          name: object.metadata?.name,
+          result,
+          ms: Math.round(seconds * 10_000) / 10,
+        },
+        "controller action",
+      );
     }
   }
 

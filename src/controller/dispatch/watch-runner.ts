@@ -32,7 +32,7 @@ export class WatchRunner extends BindingRunner {
     if (!callback) return;
     for (const { object, phase } of changes) {
       try {
-        await this.timed(() => callback(object, phase, this.log));
+        await this.timed(object, phase, () => callback(object, phase, this.log));
       } catch (error) {
         this.log.error(
           { err: error instanceof Error ? error.message : String(error), name: object.metadata?.name, phase },

@@ -60,7 +60,7 @@ describe("capstan dev", () => {
       [join(moduleDir, "node_modules/capstan/bin/capstan.js"), "dev", "--port", String(port), "--namespace", ns],
       {
         cwd: moduleDir,
-        env: { ...process.env, KUBECONFIG: inject("kubeconfig") },
+        env: { ...process.env, KUBECONFIG: inject("kubeconfig"), LOG_LEVEL: "info" },
         stdio: ["ignore", "pipe", "pipe"],
       },
     );
@@ -79,6 +79,26 @@ describe("capstan dev", () => {
     }).catch((error: Error) => {
       throw new Error(`${error.message}\ncapstan dev printed:\n${output}`);
     });
+    const monitor = spawn(
+      process.execPath,
+      [join(moduleDir, "node_modules/capstan/bin/capstan.js"), "monitor", "--dev"],
+      {
+        cwd: moduleDir,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let monitored = "";
+    monitor.stdout?.on("data", (c: Buffer) => (monitored += c.toString()));
+    // The monitor follows from the end of the log as it starts: create until it shows a mutation.
+    await eventually(
+      async () => {
+        await create(`monitored-${n++}`);
+        return /MUTATED CREATE ConfigMap \S+\/monitored-\d+ .*\n {4}patch \[.*greeting.*"v1"/.test(monitored)
+          ? true
+          : undefined;
+      },
+      { what: "capstan monitor to show a mutation with its patch", intervalMs: 500 },
+    );
     await expect(create("nope", { forbidden: "yes" })).rejects.toMatchObject({ status: 403 });
     await create("watched", { "watch-me": "yes" });
     const seen = await eventually(
@@ -86,6 +106,13 @@ describe("capstan dev", () => {
       { what: "the Watch callback to act" },
     );
     expect(seen.data).toEqual({ by: "v1" });
+    await eventually(async () => (/ OK +watch ADDED ConfigMap .*\/watched /.test(monitored) ? true : undefined), {
+      what: "capstan monitor to show the Watch callback",
+    }).catch((error: Error) => {
+      throw new Error(`${error.message}\nmonitor printed:\n${monitored}`);
+    });
+    monitor.kill("SIGINT");
+    expect(monitored).toMatch(new RegExp(`DENIED  CREATE ConfigMap ${ns}/nope: forbidden by the dev module`));
 
     const configPath = `/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/capstan-${uuid}`;
     const before = await client.request<ConfigMap>({ path: configPath });
