@@ -1,0 +1,62 @@
+import path from "node:path";
+import { Command, Option } from "commander";
+import { generateCrds } from "../../build/crd/generate.ts";
+import { DEFAULT_DOMAIN } from "../../build/crd/read-api.ts";
+import { scaffoldKind } from "../../build/crd/scaffold.ts";
+import type { CrdScope } from "../../build/crd/shapes.ts";
+
+interface CreateFlags {
+  group: string;
+  kind: string;
+  version: string;
+  shortName: string;
+  domain: string;
+  scope: CrdScope;
+  plural?: string;
+}
+
+function createCommand(): Command {
+  return new Command("create")
+    .description("(alpha) scaffold api/<version>/<kind>.ts with <Kind>Spec, <Kind>Status and <Kind>StatusCondition")
+    .requiredOption("-g, --group <group>", "API group (the CRD group is <group>.<domain>)")
+    .requiredOption("-k, --kind <kind>", "kind, PascalCase")
+    .requiredOption("-v, --version <version>", "API version, e.g. v1alpha1")
+    .requiredOption("-s, --short-name <name>", "short name for kubectl")
+    .option("-d, --domain <domain>", "domain", DEFAULT_DOMAIN)
+    .option("-p, --plural <plural>", "plural (default: from the kind)")
+    .addOption(
+      new Option("-S, --scope <scope>", "Namespaced or Cluster")
+        .choices(["Namespaced", "Cluster"])
+        .default("Namespaced"),
+    )
+    .action(async (flags: CreateFlags) => {
+      const file = await scaffoldKind(process.cwd(), {
+        kind: flags.kind,
+        group: flags.group,
+        version: flags.version,
+        domain: flags.domain,
+        shortName: flags.shortName,
+        scope: flags.scope,
+        ...(flags.plural ? { plural: flags.plural } : {}),
+      });
+      process.stderr.write(`capstan: wrote ${path.relative(process.cwd(), file)}; next: capstan crd generate\n`);
+    });
+}
+
+function generateCommand(): Command {
+  return new Command("generate")
+    .description("(alpha) write one CRD YAML per kind from the TypeScript types in api/<version>/*.ts")
+    .option("-o, --output <dir>", "output folder", "./crds")
+    .action(async (flags: { output: string }) => {
+      const generated = await generateCrds(process.cwd(), flags.output);
+      for (const { file, crd } of generated)
+        process.stderr.write(`capstan: wrote ${path.relative(process.cwd(), file)} (${crd.metadata.name})\n`);
+    });
+}
+
+export function crdCommand(): Command {
+  return new Command("crd")
+    .description("(alpha) scaffold custom resource types and generate their CRDs")
+    .addCommand(createCommand())
+    .addCommand(generateCommand());
+}
