@@ -17,9 +17,20 @@ export type SourceOverrides = ReadonlyMap<string, string>;
 export function readCrdDefinitions(files: readonly string[], overrides: SourceOverrides = new Map()): CrdDefinition[] {
   const program = ts.createProgram({
     rootNames: [...files],
-    options: { strict: true, noEmit: true, target: ts.ScriptTarget.ES2022, skipLibCheck: true, types: [] },
+    options: {
+      strict: true,
+      noEmit: true,
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      allowImportingTsExtensions: true,
+      lib: ["lib.es2022.d.ts"],
+      skipLibCheck: true,
+      types: [],
+    },
     host: hostWith(overrides),
   });
+  reportErrors(program, files);
   const checker = program.getTypeChecker();
   const definitions: CrdDefinition[] = [];
   for (const file of files) {
@@ -29,6 +40,21 @@ export function readCrdDefinitions(files: readonly string[], overrides: SourceOv
     if (definition) definitions.push(definition);
   }
   return definitions;
+}
+
+/** Type errors would turn types into `any` silently, so they stop the generator. */
+function reportErrors(program: ts.Program, files: readonly string[]): void {
+  const diagnostics = files.flatMap((file) => {
+    const source = program.getSourceFile(file);
+    return source ? [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)] : [];
+  });
+  if (diagnostics.length === 0) return;
+  const text = ts.formatDiagnostics(diagnostics, {
+    getCanonicalFileName: (name) => name,
+    getCurrentDirectory: () => process.cwd(),
+    getNewLine: () => "\n",
+  });
+  throw new CrdSourceError(`the api types do not compile:\n${text.trimEnd()}`);
 }
 
 function hostWith(overrides: SourceOverrides): ts.CompilerHost {
@@ -44,6 +70,9 @@ function hostWith(overrides: SourceOverrides): ts.CompilerHost {
   };
   host.fileExists = (name) => overrides.has(name) || fileExists(name);
   host.readFile = (name) => overrides.get(name) ?? readFile(name);
+  const directoryExists = host.directoryExists?.bind(host);
+  host.directoryExists = (name) =>
+    [...overrides.keys()].some((file) => file.startsWith(`${name}/`)) || (directoryExists?.(name) ?? false);
   return host;
 }
 
