@@ -1,11 +1,12 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import type { CustomResourceDefinition } from "../../../src/build/crd/crd-object.ts";
 import { generateCrds } from "../../../src/build/crd/generate.ts";
+import { scaffoldKind } from "../../../src/build/crd/scaffold.ts";
 import type { ApiClient } from "../../../src/k8s/api-client.ts";
 import { InvalidError } from "../../../src/k8s/errors.ts";
 import { adminClient, eventually, freshNamespace } from "../../support/cluster.ts";
@@ -14,27 +15,13 @@ const CRDS = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
 
 // A group unique to this run, so parallel runs on the shared control plane never share the CRD.
 const group = `crd${randomBytes(4).toString("hex")}`;
-const widgetSource = `
-export const Group = "${group}";
-export const Domain = "capstan.dev";
-
-export interface WidgetSpec {
+// The spec replaces the example one that crd create scaffolds; status and conditions stay as scaffolded.
+const widgetSpec = `export interface WidgetSpec {
   /** How many copies to run. @integer */
   Replicas: number;
   size: "small" | "large";
   tags?: string[];
-}
-
-export interface WidgetStatus {
-  conditions?: WidgetStatusCondition[];
-}
-
-export type WidgetStatusCondition = {
-  lastTransitionTime: Date;
-  status: "True" | "False" | "Unknown";
-  type: string;
-};
-`;
+}`;
 
 interface Condition {
   type: string;
@@ -50,8 +37,16 @@ describe("capstan crd generate against a real API server", () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), "capstan-crd-"));
-    await mkdir(path.join(dir, "api", "v1alpha1"), { recursive: true });
-    await writeFile(path.join(dir, "api", "v1alpha1", "widget.ts"), widgetSource);
+    const file = await scaffoldKind(dir, {
+      kind: "Widget",
+      group,
+      version: "v1alpha1",
+      domain: "capstan.dev",
+      shortName: "wd",
+      scope: "Namespaced",
+    });
+    const scaffolded = await readFile(file, "utf8");
+    await writeFile(file, scaffolded.replace(/export interface WidgetSpec \{[^}]*\}/, widgetSpec));
     const [generated] = await generateCrds(dir, "crds");
     if (!generated) throw new Error("no CRD generated");
     crd = parse(await readFile(generated.file, "utf8")) as CustomResourceDefinition;
@@ -85,8 +80,9 @@ describe("capstan crd generate against a real API server", () => {
     spec,
   });
 
-  it("writes crds/widget.yaml named <plural>.<group>.<domain>", () => {
+  it("generates crds/widget.yaml from what crd create scaffolded, named <plural>.<group>.<domain>", () => {
     expect(crd.metadata.name).toBe(`widgets.${group}.capstan.dev`);
+    expect(crd.spec.names.shortNames).toEqual(["wd"]);
   });
 
   it("accepts a valid resource and status through the status subresource", async () => {
@@ -96,7 +92,8 @@ describe("capstan crd generate against a real API server", () => {
       body: widget("good", { replicas: 2, size: "small", tags: ["a"] }),
     });
     expect(created.spec).toEqual({ replicas: 2, size: "small", tags: ["a"] });
-    const status = { conditions: [{ lastTransitionTime: "2026-11-26T08:00:00Z", status: "True", type: "Ready" }] };
+    const condition = { lastTransitionTime: "2026-11-26T08:00:00Z", message: "up", reason: "Started" };
+    const status = { observedGeneration: 1, conditions: [{ ...condition, status: "True", type: "Ready" }] };
     const patched = await client.request<{ status: unknown }>({
       method: "PATCH",
       path: `${widgets}/good/status`,
@@ -131,7 +128,11 @@ describe("capstan crd generate against a real API server", () => {
         method: "PATCH",
         path: `${widgets}/good/status`,
         contentType: "application/merge-patch+json",
-        body: { status: { conditions: [{ lastTransitionTime: "yesterday", status: "Maybe", type: "Ready" }] } },
+        body: {
+          status: {
+            conditions: [{ lastTransitionTime: "yesterday", message: "", reason: "R", status: "Maybe", type: "Ready" }],
+          },
+        },
       })
       .catch((failure: unknown) => failure);
     expect(badStatus).toBeInstanceOf(InvalidError);
