@@ -3,7 +3,7 @@ import { crdOf } from "../../../../src/build/crd/crd-object.ts";
 import { readCrdDefinitions } from "../../../../src/build/crd/read-api.ts";
 import { scaffoldSource } from "../../../../src/build/crd/scaffold.ts";
 import type { JsonSchema } from "../../../../src/build/crd/schema.ts";
-import { CrdSourceError } from "../../../../src/build/crd/shapes.ts";
+import { type CrdDefinition, CrdSourceError } from "../../../../src/build/crd/shapes.ts";
 
 const WIDGET = "/virtual/api/v1alpha1/widget.ts";
 
@@ -12,10 +12,15 @@ function read(files: Record<string, string>) {
   return readCrdDefinitions(Object.keys(files), new Map(Object.entries(files)));
 }
 
+/** The CRD of the one kind in `files`. */
+function onlyCrd(files: Record<string, string>) {
+  const definitions = read(files);
+  expect(definitions).toHaveLength(1);
+  return crdOf(definitions[0] as CrdDefinition);
+}
+
 function rootSchema(source: string): JsonSchema {
-  const [definition] = read({ [WIDGET]: source });
-  if (!definition) throw new Error("no kind read");
-  const schema = crdOf(definition).spec.versions[0]?.schema.openAPIV3Schema;
+  const schema = onlyCrd({ [WIDGET]: source }).spec.versions[0]?.schema.openAPIV3Schema;
   if (!schema) throw new Error("no schema");
   return schema;
 }
@@ -114,9 +119,7 @@ describe("TypeScript types to CRD schema", () => {
 
 describe("reading api/<version>/*.ts", () => {
   it("takes the group from Group and Domain, the version from the folder, and enables the status subresource", () => {
-    const [definition] = read({ [WIDGET]: widgetSource });
-    if (!definition) throw new Error("no kind read");
-    const crd = crdOf(definition);
+    const crd = onlyCrd({ [WIDGET]: widgetSource });
     expect(crd.metadata.name).toBe("widgets.shop.example.com");
     expect(crd.spec.group).toBe("shop.example.com");
     expect(crd.spec.names).toEqual({ kind: "Widget", plural: "widgets", singular: "widget" });
@@ -129,6 +132,7 @@ describe("reading api/<version>/*.ts", () => {
     const [definition] = read({
       "/virtual/api/v2/policy.ts": `// Kind: Policy
 // Version: v2beta1
+// Description: A network policy.
 export interface PolicySpec { rule: string }
 export const details = { plural: "policies", scope: "Cluster", shortName: "pol" };
 `,
@@ -140,6 +144,7 @@ export const details = { plural: "policies", scope: "Cluster", shortName: "pol" 
       plural: "policies",
       scope: "Cluster",
       shortNames: ["pol"],
+      description: "A network policy.",
     });
   });
 
@@ -150,7 +155,7 @@ export const details = { plural: "policies", scope: "Cluster", shortName: "pol" 
         'import type { Limits } from "./common.ts";\nexport interface BoxSpec { limits: Limits }',
     });
     expect(definitions.map((d) => d.kind)).toEqual(["Box"]);
-    expect(crdOf(definitions[0] as never).spec.names.plural).toBe("boxes");
+    expect(crdOf(definitions[0] as CrdDefinition).spec.names.plural).toBe("boxes");
   });
 
   it("reads what crd create scaffolds", () => {
@@ -162,8 +167,7 @@ export const details = { plural: "policies", scope: "Cluster", shortName: "pol" 
       shortName: "gd",
       scope: "Namespaced",
     });
-    const [definition] = read({ "/virtual/api/v1/gadget.ts": source });
-    const crd = crdOf(definition as never);
+    const crd = onlyCrd({ "/virtual/api/v1/gadget.ts": source });
     expect(crd.metadata.name).toBe("gadgets.shop.example.com");
     expect(crd.spec.names.shortNames).toEqual(["gd"]);
     const condition = crd.spec.versions[0]?.schema.openAPIV3Schema.properties?.status?.properties?.conditions?.items;
