@@ -28,7 +28,7 @@ export class TypeShaper {
     if (flags & ts.TypeFlags.Number) return { kind: integer ? "integer" : "number" };
     if (flags & ts.TypeFlags.BooleanLike) return { kind: "boolean" };
     if (type.isUnion()) return this.#unionShape(type, path, integer);
-    if (flags & ts.TypeFlags.Object) return this.#objectLikeShape(type, path, integer);
+    if (flags & (ts.TypeFlags.Object | ts.TypeFlags.Intersection)) return this.#objectLikeShape(type, path, integer);
     throw this.#error(path, `has type ${this.#text(type)}, which a CRD schema cannot express`);
   }
 

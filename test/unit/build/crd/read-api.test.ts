@@ -46,6 +46,7 @@ export interface WidgetSpec {
   notBefore?: Date;
   nickname: string | null;
   extra?: unknown;
+  merged?: { a: string } & Partial<{ b: number }>;
 }
 
 export interface WidgetStatus {
@@ -65,7 +66,7 @@ describe("TypeScript types to CRD schema", () => {
   const spec = schema.properties?.spec;
   const property = (name: string) => spec?.properties?.[name];
 
-  it("maps primitives, integer by @integer, arrays, nested objects, maps, Date and unknown", () => {
+  it("maps primitives, integer by @integer, arrays, nested objects, intersections, maps, Date and unknown", () => {
     expect(property("replicas")).toEqual({ description: "How many copies to run.", type: "number" });
     expect(property("port")).toEqual({ type: "integer" });
     expect(property("name")).toEqual({ type: "string" });
@@ -81,6 +82,11 @@ describe("TypeScript types to CRD schema", () => {
     expect(property("notBefore")).toEqual({ type: "string", format: "date-time" });
     expect(property("nickname")).toEqual({ type: "string", nullable: true });
     expect(property("extra")).toEqual({ "x-kubernetes-preserve-unknown-fields": true });
+    expect(property("merged")).toEqual({
+      type: "object",
+      properties: { a: { type: "string" }, b: { type: "number" } },
+      required: ["a"],
+    });
   });
 
   it("maps unions of literals to enums", () => {
