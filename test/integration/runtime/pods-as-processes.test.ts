@@ -8,7 +8,6 @@ import type { KubeObject } from "../../../src/build/manifest-input.ts";
 import { containerOf, literalEnv, projectedChunkFiles } from "../../../src/build/pod-spec.ts";
 import { resourceNames } from "../../../src/build/resource-names.ts";
 import { RUNTIME_ENTRY, RuntimeEnv } from "../../../src/build/runtime-contract.ts";
-import type { ApiClient } from "../../../src/k8s/api-client.ts";
 import { ConflictError } from "../../../src/k8s/errors.ts";
 import { WebhookCertificates } from "../../../src/runtime/webhook-certificates.ts";
 import { freePort } from "../../../src/testing/control-plane/ports.ts";
