@@ -101,23 +101,25 @@ export class AdmissionEngine {
     requestDuration.observe({ webhook }, seconds);
     (webhook === "mutate" ? peprMutate : peprValidate).observe(seconds * 1000);
     requestDecisions.inc({ webhook, operation: request.operation, result: response.allowed ? "allowed" : "denied" });
-    context.logger.info(
-      {
-        requestId: request.uid,
-        webhook,
-        operation: request.operation,
-        kind: request.kind.kind,
-        namespace: request.namespace,
-        name: request.name,
-        allowed: response.allowed,
-        patched: response.patch !== undefined,
-        // What the patch does, for `capstan monitor`; never for Secrets, whose patches carry values.
-        ...(response.patch && request.kind.kind !== "Secret" ? { patch: decodedPatch(response.patch) } : {}),
-        ...(response.status ? { status: response.status } : {}),
-        ms: Math.round(seconds * 10_000) / 10,
-      },
-      "admission decision",
-    );
+    if (context.logger.isLevelEnabled("info")) {
+      context.logger.info(
+        {
+          requestId: request.uid,
+          webhook,
+          operation: request.operation,
+          kind: request.kind.kind,
+          namespace: request.namespace,
+          name: request.name,
+          allowed: response.allowed,
+          patched: response.patch !== undefined,
+          // What the patch does, for `capstan monitor`; never for Secrets, whose patches carry values.
+          ...(response.patch && request.kind.kind !== "Secret" ? { patch: decodedPatch(response.patch) } : {}),
+          ...(response.status ? { status: response.status } : {}),
+          ms: Math.round(seconds * 10_000) / 10,
+        },
+        "admission decision",
+      );
+    }
     return response;
   }
 }

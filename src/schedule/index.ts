@@ -1,6 +1,12 @@
+export type {
+  CatchUpPolicy,
+  CronSchedule,
+  IntervalSchedule,
+  ScheduleDefinition,
+  ScheduleUnit,
+} from "../model/schedule.ts";
 export { type LeaderSignal, Leadership } from "./leadership.ts";
 export type { ScheduleStore } from "./runner.ts";
 export { Scheduler, type SchedulerOptions } from "./scheduler.ts";
 export type { ScheduleState } from "./state.ts";
-export type { CatchUpPolicy, CronSchedule, IntervalSchedule, ScheduleDefinition, ScheduleUnit } from "./types.ts";
 export { intervalMs, MIN_INTERVAL_MS, validateSchedule } from "./validate.ts";

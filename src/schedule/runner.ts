@@ -1,10 +1,10 @@
 import type { Clock, TimerHandle } from "../controller/clock.ts";
+import type { ScheduleDefinition } from "../model/schedule.ts";
 import type { Store } from "../store/store.ts";
 import type { Logger } from "../telemetry/logger.ts";
 import { scheduleMetrics } from "./metrics.ts";
 import { cronSeries, type DueSlot, intervalSeries, type SlotSeries } from "./slots.ts";
 import { iso, parseState, type ScheduleState, stateJson } from "./state.ts";
-import type { ScheduleDefinition } from "./types.ts";
 import { intervalMs } from "./validate.ts";
 
 /** The part of a capability's schedule store a runner uses. */

@@ -1,8 +1,8 @@
 import { type Clock, systemClock } from "../controller/clock.ts";
+import type { ScheduleDefinition } from "../model/schedule.ts";
 import { Log, type Logger } from "../telemetry/logger.ts";
 import type { LeaderSignal } from "./leadership.ts";
 import { ScheduleRunner, type ScheduleStore } from "./runner.ts";
-import type { ScheduleDefinition } from "./types.ts";
 import { validateSchedule } from "./validate.ts";
 
 export interface SchedulerOptions {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { FakeClock, settle } from "../../../src/controller/fake-clock.ts";
+import type { ScheduleDefinition } from "../../../src/model/schedule.ts";
 import { Leadership } from "../../../src/schedule/leadership.ts";
 import { Scheduler } from "../../../src/schedule/scheduler.ts";
 import { parseState } from "../../../src/schedule/state.ts";
-import type { ScheduleDefinition } from "../../../src/schedule/types.ts";
 import { MemoryStore } from "../../../src/store/memory-store.ts";
 import { Store } from "../../../src/store/store.ts";
 
