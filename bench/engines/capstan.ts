@@ -1,0 +1,73 @@
+// capstan as a bench engine: the bench module bundled the way `capstan dev` bundles it, run by the
+// compiled runtime (`dist/runtime/main.js --role dev`: admission and controller in one process, the
+// same child `capstan dev` starts), with its webhooks pointing at 127.0.0.1.
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { deleteWebhookConfigurations } from "../../src/admission/registration.ts";
+import { bundleModule } from "../../src/build/bundle.ts";
+import { ApiClient } from "../../src/k8s/api-client.ts";
+import { DevEnv } from "../../src/runtime/dev-contract.ts";
+import { localCredentials } from "../../src/runtime/webhook-credentials.ts";
+import { installStoreCrd } from "../../src/store/install.ts";
+import type { Engine, EngineStartOptions, RunningEngine } from "./engine.ts";
+import { benchPaths } from "./paths.ts";
+import { runningEngine } from "./running-engine.ts";
+
+const CONFIGURATION = "capstan-bench";
+
+export const capstanEngine: Engine = {
+  name: "capstan",
+  version: (await import("../../package.json", { with: { type: "json" } })).default.version,
+  async prepare() {
+    execFileSync("npm", ["run", "-s", "build"], { cwd: benchPaths.repo, stdio: "inherit" });
+    // Beside the repository's package.json, so the bundle's `import "capstan"` resolves to this
+    // checkout's dist/ by package self-reference, the instance the runtime entry also loads.
+    await bundleModule({ moduleDir: benchPaths.module, entry: "pepr.ts", outDir: join(benchPaths.work, "capstan") });
+  },
+  async start(options: EngineStartOptions): Promise<RunningEngine> {
+    const client = await ApiClient.fromKubeconfig({ kubeconfig: options.kubeconfig });
+    await installStoreCrd(client);
+    const credentials = (await localCredentials(["127.0.0.1"])).current();
+    const dir = join(benchPaths.work, "capstan", `run-${randomBytes(4).toString("hex")}`);
+    mkdirSync(dir, { recursive: true });
+    const files = { ca: join(dir, "ca.crt"), cert: join(dir, "tls.crt"), key: join(dir, "tls.key") };
+    writeFileSync(files.ca, credentials.caCert);
+    writeFileSync(files.cert, credentials.tlsCert);
+    writeFileSync(files.key, credentials.tlsKey, { mode: 0o600 });
+    const apiPath = randomBytes(16).toString("hex");
+    const base = `https://127.0.0.1:${options.port}`;
+    return runningEngine({
+      label: `capstan ${options.scenario}`,
+      command: process.execPath,
+      args: [join(benchPaths.repo, "dist", "runtime", "main.js"), "--role", "dev"],
+      env: {
+        ...process.env,
+        KUBECONFIG: options.kubeconfig,
+        LOG_LEVEL: "info",
+        BENCH_NAMESPACE: options.namespace,
+        BENCH_SCENARIO: options.scenario,
+        ...options.env,
+        [DevEnv.moduleFile]: join(benchPaths.work, "capstan", "module.mjs"),
+        [DevEnv.caFile]: files.ca,
+        [DevEnv.certFile]: files.cert,
+        [DevEnv.keyFile]: files.key,
+        [DevEnv.apiPath]: apiPath,
+        [DevEnv.host]: "127.0.0.1",
+        [DevEnv.port]: String(options.port),
+        [DevEnv.namespace]: options.namespace,
+      },
+      logFile: join(dir, "engine.log"),
+      mutateUrl: `${base}/mutate/${apiPath}`,
+      validateUrl: `${base}/validate/${apiPath}`,
+      healthUrl: `${base}/healthz`,
+      caCert: credentials.caCert,
+      client,
+      // The dev role always registers its configurations; a run that posts straight to the server
+      // leaves them in place meanwhile (nothing is created then) and removes them after.
+      webhookConfigurations: options.registerWebhooks ? [CONFIGURATION] : [],
+      cleanup: () => deleteWebhookConfigurations(client, CONFIGURATION),
+    });
+  },
+};

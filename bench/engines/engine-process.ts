@@ -1,0 +1,160 @@
+// A child process running an engine: its `BENCH {…}` stdout lines become events, everything else it
+// prints goes to a log file (its tail is shown when it dies), and /proc gives its memory and CPU.
+import { type ChildProcess, spawn } from "node:child_process";
+import { createWriteStream, readFileSync } from "node:fs";
+import { createInterface } from "node:readline";
+import type { ProcessUsage } from "./engine.ts";
+
+export interface BenchEvent {
+  readonly event: string;
+  readonly name: string;
+  /** Epoch ms with sub-ms precision (performance.timeOrigin + performance.now()). */
+  readonly at: number;
+}
+
+export interface EngineProcessOptions {
+  readonly label: string;
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd?: string;
+  readonly logFile: string;
+}
+
+const PREFIX = "BENCH ";
+const TICKS_PER_SECOND = 100;
+
+export function now(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+export class EngineProcess {
+  readonly label: string;
+  readonly spawnedAt: number;
+  readonly #child: ChildProcess;
+  readonly #listeners = new Set<(event: BenchEvent) => void>();
+  readonly #logFile: string;
+  readonly #exited: Promise<number | null>;
+  #peakRss = 0;
+
+  constructor(options: EngineProcessOptions) {
+    this.label = options.label;
+    this.#logFile = options.logFile;
+    const log = createWriteStream(options.logFile, { flags: "w" });
+    this.spawnedAt = now();
+    this.#child = spawn(options.command, [...options.args], {
+      env: options.env,
+      cwd: options.cwd,
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    this.#child.stderr?.pipe(log, { end: false });
+    const lines = createInterface({ input: this.#child.stdout as NodeJS.ReadableStream });
+    lines.on("line", (line) => {
+      if (!line.startsWith(PREFIX)) {
+        log.write(`${line}\n`);
+        return;
+      }
+      const event = JSON.parse(line.slice(PREFIX.length)) as BenchEvent;
+      for (const listener of this.#listeners) listener(event);
+    });
+    this.#exited = new Promise((resolve) => this.#child.once("exit", (code) => resolve(code)));
+    void this.#exited.then(() => log.end());
+  }
+
+  get pid(): number {
+    return this.#child.pid ?? -1;
+  }
+
+  get running(): boolean {
+    return this.#child.exitCode === null && this.#child.signalCode === null;
+  }
+
+  onEvent(listener: (event: BenchEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  waitFor(event: string, name?: string, timeoutMs = 120_000): Promise<BenchEvent> {
+    return this.until(
+      (resolve) => this.onEvent((e) => e.event === event && (name === undefined || e.name === name) && resolve(e)),
+      `event ${event}${name ? ` ${name}` : ""}`,
+      timeoutMs,
+    );
+  }
+
+  /** Runs `subscribe` until it resolves; fails with the log's tail if the process exits or time runs out. */
+  until<T>(subscribe: (resolve: (value: T) => void) => () => void, what: string, timeoutMs: number): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let unsubscribe = () => {};
+      const timer = setTimeout(() => finish(new Error(`${this.label}: no ${what} within ${timeoutMs} ms`)), timeoutMs);
+      const finish = (outcome: T | Error) => {
+        clearTimeout(timer);
+        unsubscribe();
+        if (outcome instanceof Error) reject(outcome);
+        else resolve(outcome);
+      };
+      void this.#exited.then((code) =>
+        finish(new Error(`${this.label} exited (${code}) before ${what}:\n${this.logTail()}`)),
+      );
+      unsubscribe = subscribe((value) => finish(value));
+    });
+  }
+
+  logTail(lines = 30): string {
+    try {
+      return readFileSync(this.#logFile, "utf8").split("\n").slice(-lines).join("\n");
+    } catch {
+      return "(no log)";
+    }
+  }
+
+  usage(): ProcessUsage {
+    let rssBytes = 0;
+    let peakRssBytes = 0;
+    let cpuMs = 0;
+    for (const pid of processTree(this.pid)) {
+      const status = safeRead(`/proc/${pid}/status`);
+      rssBytes += kib(status, "VmRSS") * 1024;
+      peakRssBytes += kib(status, "VmHWM") * 1024;
+      const stat = safeRead(`/proc/${pid}/stat`);
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      cpuMs += ((Number(fields[11]) || 0) + (Number(fields[12]) || 0)) * (1000 / TICKS_PER_SECOND);
+    }
+    this.#peakRss = Math.max(this.#peakRss, peakRssBytes);
+    return { rssBytes, peakRssBytes: this.#peakRss, cpuMs };
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    process.kill(-this.pid, "SIGTERM");
+    const killer = setTimeout(() => {
+      if (this.running) process.kill(-this.pid, "SIGKILL");
+    }, 10_000);
+    await this.#exited;
+    clearTimeout(killer);
+  }
+}
+
+function processTree(root: number): number[] {
+  const pids = [root];
+  for (let index = 0; index < pids.length; index++) {
+    const pid = pids[index] as number;
+    const children = safeRead(`/proc/${pid}/task/${pid}/children`).trim();
+    if (children) pids.push(...children.split(/\s+/).map(Number));
+  }
+  return pids;
+}
+
+function safeRead(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return "";
+  }
+}
+
+function kib(status: string, field: string): number {
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status);
+  return match ? Number(match[1]) : 0;
+}

@@ -1,0 +1,82 @@
+// The RunningEngine every engine returns: an EngineProcess plus where its webhooks are, a readiness
+// probe (the health URL answers, the webhook configurations exist) and clean-up on stop.
+import { request } from "node:https";
+import type { ApiClient } from "../../src/k8s/api-client.ts";
+import { NotFoundError } from "../../src/k8s/errors.ts";
+import type { RunningEngine } from "./engine.ts";
+import { EngineProcess, type EngineProcessOptions } from "./engine-process.ts";
+
+export interface RunningEngineOptions extends EngineProcessOptions {
+  readonly mutateUrl: string;
+  readonly validateUrl: string;
+  readonly healthUrl: string;
+  readonly caCert: string;
+  readonly client: ApiClient;
+  /** MutatingWebhookConfiguration names that must exist before the engine counts as ready. */
+  readonly webhookConfigurations: readonly string[];
+  readonly cleanup: () => Promise<void>;
+}
+
+export function runningEngine(options: RunningEngineOptions): RunningEngine {
+  const child = new EngineProcess(options);
+  return {
+    pid: child.pid,
+    spawnedAt: child.spawnedAt,
+    mutateUrl: options.mutateUrl,
+    validateUrl: options.validateUrl,
+    healthUrl: options.healthUrl,
+    caCert: options.caCert,
+    waitFor: (event, name, timeoutMs) => child.waitFor(event, name, timeoutMs),
+    onEvent: (listener) => child.onEvent(listener),
+    usage: () => child.usage(),
+    async ready(timeoutMs = 120_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!(await answers(options.healthUrl, options.caCert))) {
+        if (!child.running) throw new Error(`${options.label} exited before serving:\n${child.logTail()}`);
+        if (Date.now() > deadline) throw new Error(`${options.label} did not serve within ${timeoutMs} ms`);
+        await sleep(20);
+      }
+      for (const name of options.webhookConfigurations) {
+        while (!(await exists(options.client, name))) {
+          if (Date.now() > deadline) throw new Error(`${options.label}: webhook configuration ${name} never appeared`);
+          await sleep(50);
+        }
+      }
+    },
+    async stop() {
+      await child.stop();
+      await options.cleanup();
+      await options.client.close();
+    },
+  };
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Whether an HTTPS GET of `url` answers 2xx. */
+export function answers(url: string, ca: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = request(url, { ca, method: "GET", timeout: 2_000 }, (res) => {
+      res.resume();
+      resolve((res.statusCode ?? 500) < 300);
+    });
+    req.on("error", () => resolve(false));
+    req.on("timeout", () => req.destroy());
+    req.end();
+  });
+}
+
+async function exists(client: ApiClient, name: string): Promise<boolean> {
+  try {
+    await client.request({
+      method: "GET",
+      path: `/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/${name}`,
+    });
+    return true;
+  } catch (error) {
+    if (error instanceof NotFoundError) return false;
+    throw error;
+  }
+}

@@ -1,0 +1,84 @@
+// The capability `npm run bench` runs under every engine. It imports Pepr's API, so the same source
+// runs on Pepr and on capstan. Environment variables pick what a run exercises:
+//   BENCH_NAMESPACE       the namespace every binding watches (and the capability's only namespace)
+//   BENCH_SCENARIO        admission | watch | store: which bindings exist
+//   BENCH_WATCH_BINDINGS  watch: how many Watch bindings on ConfigMaps (only the first reports)
+//   BENCH_STORE_ROLE      store: writer | reader
+//   BENCH_STORE_KEYS      store: how many keys the writer sets
+//   BENCH_STORE_PACE_MS   store: the writer's gap between two writes (0 writes them all at once)
+//   BENCH_RUN             store: a tag unique to the run, so keys of earlier runs are not counted
+// Callbacks report to the harness on stdout, one line each: `BENCH {"event":…,"name":…,"at":epochMs}`.
+import { a, Capability } from "pepr";
+
+const namespace = process.env.BENCH_NAMESPACE ?? "bench";
+const scenario = process.env.BENCH_SCENARIO ?? "admission";
+
+export const Bench = new Capability({
+  name: "bench",
+  description: "The benchmark capability: one Mutate and one Validate per kind, Watch bindings, Store traffic",
+  namespaces: [namespace],
+});
+const { When, Store } = Bench;
+
+function report(event: string, name: string, extra: Record<string, number | string> = {}): void {
+  const at = performance.timeOrigin + performance.now();
+  process.stdout.write(`BENCH ${JSON.stringify({ event, name, at, ...extra })}\n`);
+}
+
+if (scenario === "admission") {
+  When(a.Pod)
+    .IsCreated()
+    .InNamespace(namespace)
+    .Mutate((req) => {
+      req.SetLabel("bench", "yes");
+    })
+    .Validate((req) => (req.Raw.spec?.containers?.length ? req.Approve() : req.Deny("a Pod needs containers")));
+  When(a.ConfigMap)
+    .IsCreated()
+    .InNamespace(namespace)
+    .Mutate((req) => {
+      req.SetAnnotation("bench/seen", "yes");
+    })
+    .Validate((req) => (req.Raw.data?.forbidden ? req.Deny("forbidden key") : req.Approve()));
+}
+
+if (scenario === "watch") {
+  const bindings = Number(process.env.BENCH_WATCH_BINDINGS ?? "1");
+  for (let index = 0; index < bindings; index++) {
+    When(a.ConfigMap)
+      .IsCreatedOrUpdated()
+      .InNamespace(namespace)
+      .Watch((cm) => {
+        if (index === 0) report("watch", cm.metadata?.name ?? "");
+      });
+  }
+}
+
+if (scenario === "store") {
+  const role = process.env.BENCH_STORE_ROLE ?? "reader";
+  const keys = Number(process.env.BENCH_STORE_KEYS ?? "100");
+  const paceMs = Number(process.env.BENCH_STORE_PACE_MS ?? "0");
+  const prefix = `k-${process.env.BENCH_RUN ?? "0"}-`;
+  Store.onReady(() => {
+    report("store-ready", role);
+    if (role === "reader") {
+      const seen = new Set<string>();
+      Store.subscribe((data) => {
+        for (const key of Object.keys(data)) {
+          if (!key.startsWith(prefix) || seen.has(key)) continue;
+          seen.add(key);
+          report("store-seen", key);
+        }
+      });
+      return;
+    }
+    void (async () => {
+      for (let index = 0; index < keys; index++) {
+        const key = `${prefix}${index}`;
+        report("store-write", key);
+        Store.setItem(key, String(index));
+        if (paceMs > 0) await new Promise((resolve) => setTimeout(resolve, paceMs));
+      }
+    })();
+  });
+}
