@@ -4,12 +4,18 @@ import type { Binding } from "../model/binding.ts";
 import { describeBinding } from "../model/binding.ts";
 import type { OnError } from "../model/module-config.ts";
 import type { Logger } from "../telemetry/logger.ts";
+import type { PatchOperation } from "./json-patch.ts";
 import { bindingDecisions, peprMutateTimeouts, peprValidateTimeouts } from "./metrics.ts";
 
 /** A binding with the namespaces of the capability that registered it. */
 export interface BoundAction {
   readonly binding: Binding;
   readonly capabilityNamespaces: readonly string[];
+}
+
+/** A bound action as the pipelines run it, with its binding's logger (made once, see `bindingLogger`). */
+export interface PipelineAction extends BoundAction {
+  readonly logger: Logger;
 }
 
 /** What both pipelines need from the module and the server. */
@@ -24,6 +30,12 @@ export interface PipelineContext {
   readonly afterHook?: (response: AdmissionResponse) => void;
 }
 
+/** A pipeline's answer, with the patch operations it encoded (for the decision log). */
+export interface Decision {
+  readonly response: AdmissionResponse;
+  readonly patch?: readonly PatchOperation[];
+}
+
 export type BindingResult = "succeeded" | "allowed" | "denied" | "error" | "timeout";
 
 /** Counts one callback's outcome. */
@@ -32,14 +44,18 @@ export function countBinding(binding: Binding, operation: string, result: Bindin
   if (result === "timeout") (binding.isMutate ? peprMutateTimeouts : peprValidateTimeouts).inc();
 }
 
-/** The logger a callback receives: the request id, capability, binding and alias (Pepr's default alias text). */
-export function callbackLogger(context: PipelineContext, binding: Binding, requestId: string): Logger {
-  return context.logger.child({
-    requestId,
+/** A binding's logger: capability, binding and alias (Pepr's default alias text). */
+export function bindingLogger(logger: Logger, binding: Binding): Logger {
+  return logger.child({
     capability: binding.capability,
     binding: binding.name,
     alias: binding.alias ?? "no alias provided",
   });
+}
+
+/** The logger a callback receives: its binding's logger with the request id. */
+export function callbackLogger(action: PipelineAction, requestId: string): Logger {
+  return action.logger.child({ requestId });
 }
 
 /** The message for a callback that overran: which binding, and how long it had. */

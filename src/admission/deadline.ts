@@ -12,8 +12,16 @@ export type Outcome<T> =
 export async function runWithDeadline<T>(callback: () => T | Promise<T>, budgetMs: number): Promise<Outcome<T>> {
   const started = performance.now();
   if (budgetMs <= 0) return { kind: "overran", afterMs: 0 };
+  let returned: T | Promise<T>;
+  try {
+    returned = callback();
+  } catch (error) {
+    return inTime({ kind: "failed", error }, started, budgetMs);
+  }
+  // A callback that finished synchronously needs no timer.
+  if (!isThenable(returned)) return inTime({ kind: "done", value: returned }, started, budgetMs);
   let timer: NodeJS.Timeout | undefined;
-  const running = (async () => callback())().then(
+  const running = Promise.resolve(returned).then(
     (value): Outcome<T> => ({ kind: "done", value }),
     (error: unknown): Outcome<T> => ({ kind: "failed", error }),
   );
@@ -22,10 +30,17 @@ export async function runWithDeadline<T>(callback: () => T | Promise<T>, budgetM
   });
   const outcome = await Promise.race([running, expired]);
   clearTimeout(timer);
-  if (outcome.kind !== "overran" && performance.now() - started > budgetMs) {
-    return { kind: "overran", afterMs: performance.now() - started };
-  }
-  return outcome;
+  return outcome.kind === "overran" ? outcome : inTime(outcome, started, budgetMs);
+}
+
+function isThenable<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null | undefined)?.then === "function";
+}
+
+/** `outcome`, unless the callback ended after its budget (it blocked the event loop): then overran. */
+function inTime<T>(outcome: Outcome<T>, started: number, budgetMs: number): Outcome<T> {
+  const afterMs = performance.now() - started;
+  return afterMs > budgetMs ? { kind: "overran", afterMs } : outcome;
 }
 
 /** A readable message for whatever a callback threw. */

@@ -38,3 +38,8 @@ export function encodeSecretData(secret: WithData, skipped: ReadonlySet<string>)
     }
   }
 }
+
+/** The keys `decodeSecretData` leaves encoded (their values are not text), found without changing `secret`. */
+export function undecodableKeys(secret: WithData): Set<string> {
+  return decodeSecretData({ data: { ...secret.data } });
+}

@@ -4,10 +4,11 @@ import { describeBinding } from "../model/binding.ts";
 import { cloneJson } from "../model/json.ts";
 import { PeprValidateRequest } from "../model/validate-request.ts";
 import {
-  type BoundAction,
   callbackLogger,
   countBinding,
+  type Decision,
   overranMessage,
+  type PipelineAction,
   type PipelineContext,
   reviewedObject,
 } from "./context.ts";
@@ -56,10 +57,10 @@ function fromCallback(
  */
 export async function validateRequest(
   context: PipelineContext,
-  matched: readonly BoundAction[],
+  matched: readonly PipelineAction[],
   request: AdmissionRequest,
   deadline: number,
-): Promise<AdmissionResponse> {
+): Promise<Decision> {
   const { uid, operation } = request;
 
   const source = reviewedObject(request);
@@ -69,8 +70,9 @@ export async function validateRequest(
     decodeSecretData(object);
   }
   const verdicts = await Promise.all(
-    matched.map(async ({ binding }): Promise<Verdict> => {
-      const logger = callbackLogger(context, binding, uid);
+    matched.map(async (action): Promise<Verdict> => {
+      const { binding } = action;
+      const logger = callbackLogger(action, uid);
       logger.debug(`Executing validation action with alias: ${binding.alias ?? "no alias provided"}`);
       const wrapped = new PeprValidateRequest(request, object);
       const outcome = await runWithDeadline(
@@ -113,5 +115,5 @@ export async function validateRequest(
       audits.map(([binding, audit]) => [`${binding?.capability}.${binding?.name}`, audit as string]),
     );
   }
-  return response;
+  return { response };
 }

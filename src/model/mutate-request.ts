@@ -1,43 +1,63 @@
 import type { KubernetesObject } from "../k8s/kinds.ts";
-import { mergeDeepInto } from "./json.ts";
-import { RequestBase } from "./request-base.ts";
+import type { AdmissionRequest } from "./admission-request.ts";
+import { RequestBase, requestObject } from "./request-base.ts";
+import { WorkingObject } from "./working-object.ts";
 
 /** Recursively optional, for `Merge`. */
 export type DeepPartial<T> = { [P in keyof T]?: T[P] extends object ? DeepPartial<T[P]> : T[P] };
 
-/** What a Mutate callback receives: change `Raw` (directly or with the helpers) and capstan patches the request. */
+/**
+ * What a Mutate callback receives: change `Raw` (directly or with the helpers) and capstan patches
+ * the request. The helpers copy only what they change; `Raw` is a full copy made on first use.
+ */
 export class PeprMutateRequest<T extends KubernetesObject = KubernetesObject> extends RequestBase<T> {
+  readonly #working: WorkingObject<T>;
+
+  /**
+   * Works on a copy of `object` (of `oldObject` for DELETE). The admission pipeline passes the
+   * working object it shares between callbacks; a plain `raw` object is used as the copy itself.
+   */
+  constructor(request: AdmissionRequest<T>, raw?: T | WorkingObject<T>) {
+    super(request);
+    const source = requestObject(request);
+    this.#working =
+      raw instanceof WorkingObject ? raw : raw ? WorkingObject.ofCopy(source, raw) : new WorkingObject(source);
+  }
+
+  get Raw(): T {
+    return this.#working.raw();
+  }
+
+  set Raw(value: T) {
+    this.#working.replace(value);
+  }
+
+  protected view(): T {
+    return this.#working.peek();
+  }
+
   /** Deep-merges `obj` into `Raw` (objects merge, arrays and scalars replace). */
   Merge(obj: DeepPartial<T>): void {
-    mergeDeepInto(this.Raw as Record<string, unknown>, obj as Record<string, unknown>);
+    this.#working.merge(obj as Record<string, unknown>);
   }
 
   SetLabel(key: string, value: string): this {
-    const metadata = this.#metadata();
-    metadata.labels = { ...metadata.labels, [key]: value };
+    this.#working.setEntry("labels", key, value);
     return this;
   }
 
   SetAnnotation(key: string, value: string): this {
-    const metadata = this.#metadata();
-    metadata.annotations = { ...metadata.annotations, [key]: value };
+    this.#working.setEntry("annotations", key, value);
     return this;
   }
 
   RemoveLabel(key: string): this {
-    const labels = this.Raw.metadata?.labels;
-    if (labels?.[key]) delete labels[key];
+    this.#working.removeEntry("labels", key);
     return this;
   }
 
   RemoveAnnotation(key: string): this {
-    const annotations = this.Raw.metadata?.annotations;
-    if (annotations?.[key]) delete annotations[key];
+    this.#working.removeEntry("annotations", key);
     return this;
-  }
-
-  #metadata(): NonNullable<KubernetesObject["metadata"]> {
-    this.Raw.metadata ??= {};
-    return this.Raw.metadata;
   }
 }

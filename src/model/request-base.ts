@@ -1,24 +1,27 @@
 import type { KubernetesObject } from "../k8s/kinds.ts";
 import type { AdmissionRequest } from "./admission-request.ts";
-import { cloneJson } from "./json.ts";
+
+/** The object a request is about: `object`, or `oldObject` for DELETE; throws when it is missing. */
+export function requestObject<T extends KubernetesObject>(request: AdmissionRequest<T>): T {
+  const source = request.operation === "DELETE" ? request.oldObject : request.object;
+  if (!source) throw new Error("Unable to load the request object into PeprRequest.Raw");
+  return source;
+}
 
 /** What both request wrappers share: the object under review and read-only helpers. */
 export abstract class RequestBase<T extends KubernetesObject> {
-  /** The object under review; writable as in Pepr (a Mutate callback may replace it whole). */
-  Raw: T;
   readonly Request: AdmissionRequest<T>;
 
-  /**
-   * `raw` is the object callbacks see; by default a copy of `object` (of `oldObject` for DELETE).
-   * The admission pipeline passes its own working copy.
-   */
-  constructor(request: AdmissionRequest<T>, raw?: T) {
+  constructor(request: AdmissionRequest<T>) {
     this.Request = request;
-    const source = request.operation === "DELETE" ? request.oldObject : request.object;
-    const object = raw ?? (source ? cloneJson(source) : undefined);
-    if (!object) throw new Error("Unable to load the request object into PeprRequest.Raw");
-    this.Raw = object;
   }
+
+  /** The object under review; writable as in Pepr (a Mutate callback may replace it whole). */
+  abstract get Raw(): T;
+  abstract set Raw(value: T);
+
+  /** The object under review for reading only (a Mutate request need not copy it for that). */
+  protected abstract view(): T;
 
   get OldResource(): T | undefined {
     return this.Request.oldObject;
@@ -33,10 +36,10 @@ export abstract class RequestBase<T extends KubernetesObject> {
   }
 
   HasLabel(key: string): boolean {
-    return this.Raw.metadata?.labels?.[key] !== undefined;
+    return this.view().metadata?.labels?.[key] !== undefined;
   }
 
   HasAnnotation(key: string): boolean {
-    return this.Raw.metadata?.annotations?.[key] !== undefined;
+    return this.view().metadata?.annotations?.[key] !== undefined;
   }
 }

@@ -1,9 +1,30 @@
 import type { KubernetesObject } from "../k8s/kinds.ts";
-import type { ValidateActionResponse } from "./admission-request.ts";
-import { RequestBase } from "./request-base.ts";
+import type { AdmissionRequest, ValidateActionResponse } from "./admission-request.ts";
+import { cloneJson } from "./json.ts";
+import { RequestBase, requestObject } from "./request-base.ts";
 
 /** What a Validate callback receives; it answers with `Approve` or `Deny`. */
 export class PeprValidateRequest<T extends KubernetesObject = KubernetesObject> extends RequestBase<T> {
+  #raw: T;
+
+  /** `raw` is the object callbacks see; by default a copy of the request's object. */
+  constructor(request: AdmissionRequest<T>, raw?: T) {
+    super(request);
+    this.#raw = raw ?? cloneJson(requestObject(request));
+  }
+
+  get Raw(): T {
+    return this.#raw;
+  }
+
+  set Raw(value: T) {
+    this.#raw = value;
+  }
+
+  protected view(): T {
+    return this.#raw;
+  }
+
   Approve(warnings?: string[]): ValidateActionResponse {
     return warnings === undefined ? { allowed: true } : { allowed: true, warnings };
   }
