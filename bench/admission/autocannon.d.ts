@@ -12,9 +12,16 @@ declare module "autocannon" {
   interface Histogram {
     average: number;
     mean: number;
+    min: number;
+    p2_5: number;
+    p10: number;
+    p25: number;
     p50: number;
+    p75: number;
     p90: number;
+    p97_5: number;
     p99: number;
+    p99_9: number;
     max: number;
   }
   interface Result {

@@ -33,6 +33,8 @@ export class EngineProcess {
   readonly spawnedAt: number;
   readonly #child: ChildProcess;
   readonly #listeners = new Set<(event: BenchEvent) => void>();
+  /** Every event so far: a listener added late replays them first. */
+  readonly #history: BenchEvent[] = [];
   readonly #logFile: string;
   readonly #exited: Promise<number | null>;
   #peakRss = 0;
@@ -56,6 +58,7 @@ export class EngineProcess {
         return;
       }
       const event = JSON.parse(line.slice(PREFIX.length)) as BenchEvent;
+      this.#history.push(event);
       for (const listener of this.#listeners) listener(event);
     });
     this.#exited = new Promise((resolve) => this.#child.once("exit", (code) => resolve(code)));
@@ -70,7 +73,9 @@ export class EngineProcess {
     return this.#child.exitCode === null && this.#child.signalCode === null;
   }
 
+  /** Calls `listener` with every event so far, then with each new one. */
   onEvent(listener: (event: BenchEvent) => void): () => void {
+    for (const event of [...this.#history]) listener(event);
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
@@ -86,18 +91,23 @@ export class EngineProcess {
   /** Runs `subscribe` until it resolves; fails with the log's tail if the process exits or time runs out. */
   until<T>(subscribe: (resolve: (value: T) => void) => () => void, what: string, timeoutMs: number): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      let unsubscribe = () => {};
+      let settled = false;
+      let unsubscribe: (() => void) | undefined;
       const timer = setTimeout(() => finish(new Error(`${this.label}: no ${what} within ${timeoutMs} ms`)), timeoutMs);
       const finish = (outcome: T | Error) => {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
-        unsubscribe();
+        unsubscribe?.();
         if (outcome instanceof Error) reject(outcome);
         else resolve(outcome);
       };
       void this.#exited.then((code) =>
         finish(new Error(`${this.label} exited (${code}) before ${what}:\n${this.logTail()}`)),
       );
+      // A replayed event may settle the promise while subscribing.
       unsubscribe = subscribe((value) => finish(value));
+      if (settled) unsubscribe();
     });
   }
 
@@ -110,19 +120,9 @@ export class EngineProcess {
   }
 
   usage(): ProcessUsage {
-    let rssBytes = 0;
-    let peakRssBytes = 0;
-    let cpuMs = 0;
-    for (const pid of processTree(this.pid)) {
-      const status = safeRead(`/proc/${pid}/status`);
-      rssBytes += kib(status, "VmRSS") * 1024;
-      peakRssBytes += kib(status, "VmHWM") * 1024;
-      const stat = safeRead(`/proc/${pid}/stat`);
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      cpuMs += ((Number(fields[11]) || 0) + (Number(fields[12]) || 0)) * (1000 / TICKS_PER_SECOND);
-    }
-    this.#peakRss = Math.max(this.#peakRss, peakRssBytes);
-    return { rssBytes, peakRssBytes: this.#peakRss, cpuMs };
+    const usage = processUsage(this.pid);
+    this.#peakRss = Math.max(this.#peakRss, usage.peakRssBytes);
+    return { ...usage, peakRssBytes: this.#peakRss };
   }
 
   async stop(): Promise<void> {
@@ -134,6 +134,22 @@ export class EngineProcess {
     await this.#exited;
     clearTimeout(killer);
   }
+}
+
+/** Memory (now and at its high-water mark) and CPU time of a process and its descendants, from /proc. */
+export function processUsage(root: number): ProcessUsage {
+  let rssBytes = 0;
+  let peakRssBytes = 0;
+  let cpuMs = 0;
+  for (const pid of processTree(root)) {
+    const status = safeRead(`/proc/${pid}/status`);
+    rssBytes += kib(status, "VmRSS") * 1024;
+    peakRssBytes += kib(status, "VmHWM") * 1024;
+    const stat = safeRead(`/proc/${pid}/stat`);
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    cpuMs += ((Number(fields[11]) || 0) + (Number(fields[12]) || 0)) * (1000 / TICKS_PER_SECOND);
+  }
+  return { rssBytes, peakRssBytes, cpuMs };
 }
 
 function processTree(root: number): number[] {

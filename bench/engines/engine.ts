@@ -33,9 +33,9 @@ export interface RunningEngine {
   readonly healthUrl: string;
   /** PEM CA that signed the serving certificate. */
   readonly caCert: string;
-  /** Resolves with the first event of this name (and name, when given); rejects if the process exits. */
+  /** Resolves with the first event (since start) of this name (and name, when given); rejects if the process exits. */
   waitFor(event: string, name?: string, timeoutMs?: number): Promise<BenchEvent>;
-  /** Calls `listener` for every BENCH line from now on. */
+  /** Calls `listener` with every BENCH line since the process started, then with each new one. */
   onEvent(listener: (event: BenchEvent) => void): () => void;
   /** Resolves once the webhooks are registered and served (registerWebhooks) or the server serves. */
   ready(timeoutMs?: number): Promise<void>;

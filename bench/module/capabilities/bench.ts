@@ -6,7 +6,7 @@
 //   BENCH_STORE_ROLE      store: writer | reader
 //   BENCH_STORE_KEYS      store: how many keys the writer sets
 //   BENCH_STORE_PACE_MS   store: the writer's gap between two writes (0 writes them all at once)
-//   BENCH_RUN             store: a tag unique to the run, so keys of earlier runs are not counted
+//   BENCH_RUN             store: the writer's key prefix is `k-<BENCH_RUN>-`, unique to the run
 // Callbacks report to the harness on stdout, one line each: `BENCH {"event":…,"name":…,"at":epochMs}`.
 import { a, Capability } from "pepr";
 
@@ -65,7 +65,7 @@ if (scenario === "store") {
       const seen = new Set<string>();
       Store.subscribe((data) => {
         for (const key of Object.keys(data)) {
-          if (!key.startsWith(prefix) || seen.has(key)) continue;
+          if (!key.startsWith("k-") || seen.has(key)) continue;
           seen.add(key);
           report("store-seen", key);
         }

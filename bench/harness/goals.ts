@@ -1,0 +1,71 @@
+// The goals of issue #8, checked against what this run measured (never edited by hand).
+import type { GoalCheck } from "./report.ts";
+import type { ScenarioResult } from "./results.ts";
+import { median } from "./stats.ts";
+
+type Lookup = (scenario: string, target: string, metric: string) => number | undefined;
+
+export function checkGoals(results: readonly ScenarioResult[]): GoalCheck[] {
+  const get: Lookup = (scenario, target, metric) => {
+    const values = results.find((r) => r.id === scenario)?.rows.find((r) => r.target === target)?.samples[metric];
+    return values && values.length > 0 ? median(values) : undefined;
+  };
+  const ratio = (a: number | undefined, b: number | undefined) =>
+    a !== undefined && b !== undefined ? a / b : undefined;
+  const fixed = (value: number | undefined, digits = 2) => (value === undefined ? "–" : value.toFixed(digits));
+  const check = (
+    goal: string,
+    value: number | undefined,
+    measured: string,
+    pass: (v: number) => boolean,
+  ): GoalCheck => ({
+    goal,
+    measured: value === undefined ? "not measured" : measured,
+    met: value === undefined ? undefined : pass(value),
+  });
+
+  const mutateRps = ratio(get("webhook-alone", "capstan /mutate", "rps"), get("webhook-alone", "pepr /mutate", "rps"));
+  const mutateP99 = ratio(get("webhook-alone", "capstan /mutate", "p99"), get("webhook-alone", "pepr /mutate", "p99"));
+  const barePatch = ratio(
+    get("webhook-alone", "capstan /mutate", "rps"),
+    get("webhook-alone", "bare node:https, clone + label + diff", "rps"),
+  );
+  const throughput = ratio(
+    get("through-api-server", "capstan", "rate"),
+    get("through-api-server", "no webhook", "rate"),
+  );
+  const storeP99 = get("store", "capstan", "p99");
+  const storeBurstP99 = get("store", "capstan", "burstP99");
+  const perObject = ratio(get("watch", "capstan", "perObject5"), get("watch", "pepr", "perObject5"));
+  const rss = ratio(get("webhook-alone", "capstan /mutate", "rss"), get("webhook-alone", "pepr /mutate", "rss"));
+  return [
+    check("mutate req/s ≥ 5× Pepr's", mutateRps, `${fixed(mutateRps)}×`, (v) => v >= 5),
+    check("mutate p99 ≤ 1/4 of Pepr's", mutateP99, `${fixed(mutateP99)}× Pepr's`, (v) => v <= 0.25),
+    check("mutate req/s ≥ the bare clone + label + diff server", barePatch, `${fixed(barePatch)}×`, (v) => v >= 1),
+    check(
+      "creates/s through the API server ≥ 90% of no webhook",
+      throughput,
+      `${fixed((throughput ?? 0) * 100, 0)}%`,
+      (v) => v >= 0.9,
+    ),
+    check("store visibility p99 < 500 ms (paced writes)", storeP99, `${fixed(storeP99, 0)} ms`, (v) => v < 500),
+    check(
+      "store visibility p99 < 500 ms (1,000 keys at once)",
+      storeBurstP99,
+      `${fixed(storeBurstP99, 0)} ms`,
+      (v) => v < 500,
+    ),
+    check(
+      "memory per cached object with 5 bindings ≤ 1/2 of Pepr's",
+      perObject,
+      `${fixed(perObject)}× Pepr's`,
+      (v) => v <= 0.5,
+    ),
+    check(
+      "RSS under load ≤ 60% of Pepr's (admission server)",
+      rss,
+      `${fixed((rss ?? 0) * 100, 0)}% of Pepr's`,
+      (v) => v <= 0.6,
+    ),
+  ];
+}

@@ -1,0 +1,106 @@
+// `npm run bench`: starts a private control plane, prepares every engine, runs the scenarios
+// (each engine in turn, repeated), and writes bench/RESULTS.md, bench/results.json and
+// bench/latency.svg. Not part of `npm test`.
+//   node bench/run.ts [--runs 5] [--scenarios webhook-alone,through-api-server,watch,store,startup]
+//                     [--engines capstan,pepr] [--kubeconfig PATH (use a running cluster)] [--out bench]
+import { readdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { ApiClient } from "../src/k8s/api-client.ts";
+import { startControlPlane, stopControlPlane } from "../src/testing/control-plane/control-plane.ts";
+import { capstanEngine } from "./engines/capstan.ts";
+import type { Engine } from "./engines/engine.ts";
+import { benchPaths } from "./engines/paths.ts";
+import { peprEngine } from "./engines/pepr/engine.ts";
+import { latencyChart } from "./harness/chart.ts";
+import type { BenchContext } from "./harness/context.ts";
+import { checkGoals } from "./harness/goals.ts";
+import { renderReport } from "./harness/report.ts";
+import type { ScenarioResult } from "./harness/results.ts";
+import { startup } from "./scenarios/startup.ts";
+import { store } from "./scenarios/store.ts";
+import { throughApiServer } from "./scenarios/through-api-server.ts";
+import { watch } from "./scenarios/watch.ts";
+import { webhookAlone } from "./scenarios/webhook-alone.ts";
+
+const scenarios: Record<string, (context: BenchContext) => Promise<ScenarioResult>> = {
+  "webhook-alone": webhookAlone,
+  "through-api-server": throughApiServer,
+  watch,
+  store,
+  startup,
+};
+const engines: Record<string, Engine> = { capstan: capstanEngine, pepr: peprEngine };
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: "string", default: "5" },
+    scenarios: { type: "string", default: Object.keys(scenarios).join(",") },
+    engines: { type: "string", default: Object.keys(engines).join(",") },
+    kubeconfig: { type: "string" },
+    out: { type: "string", default: "bench" },
+  },
+});
+const runs = Number(values.runs);
+const chosen = pick(values.scenarios, scenarios, "scenario");
+const chosenEngines = pick(values.engines, engines, "engine").map(([, engine]) => engine);
+const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+const startedAt = new Date();
+const loadBefore = os.loadavg();
+
+const stateDir = join(benchPaths.work, "control-plane");
+const kubeconfig = values.kubeconfig ?? (await startControlPlane({ stateDir, onProgress: log })).kubeconfig;
+const client = await ApiClient.fromKubeconfig({ kubeconfig });
+const results: ScenarioResult[] = [];
+try {
+  for (const engine of chosenEngines) {
+    log(`preparing ${engine.name} ${engine.version}`);
+    await engine.prepare();
+  }
+  const context: BenchContext = { kubeconfig, client, engines: chosenEngines, runs, log };
+  for (const [name, run] of chosen) {
+    log(`scenario ${name}`);
+    results.push(await run(context));
+  }
+  const server = await client.request<{ gitVersion: string }>({ method: "GET", path: "/version" });
+  const info = {
+    command: `npm run bench -- ${process.argv.slice(2).join(" ")}`.trim(),
+    startedAt: startedAt.toISOString(),
+    minutes: (Date.now() - startedAt.getTime()) / 60_000,
+    runs,
+    machine: [
+      `${os.cpus().length} × ${os.cpus()[0]?.model ?? "unknown CPU"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}`,
+    ],
+    versions: [
+      `Node ${process.version}; ${chosenEngines.map((e) => `${e.name} ${e.version}`).join("; ")}`,
+      `kube-apiserver ${server.gitVersion}, ${controlPlaneBuild()}`,
+    ],
+    loadAverage: { before: rounded(loadBefore), after: rounded(os.loadavg()) },
+  };
+  writeFileSync(join(values.out, "results.json"), `${JSON.stringify({ info, results }, null, 2)}\n`);
+  writeFileSync(join(values.out, "latency.svg"), await latencyChart(results));
+  writeFileSync(join(values.out, "RESULTS.md"), renderReport(info, results, checkGoals(results)));
+  log(`wrote ${join(values.out, "RESULTS.md")}`);
+} finally {
+  await client.close();
+  if (!values.kubeconfig) await stopControlPlane(stateDir);
+}
+
+function pick<T>(list: string, known: Record<string, T>, what: string): [string, T][] {
+  return list.split(",").map((name) => {
+    const found = known[name];
+    if (!found) throw new Error(`unknown ${what} "${name}"; choose from ${Object.keys(known).join(", ")}`);
+    return [name, found];
+  });
+}
+
+function rounded(values: readonly number[]): number[] {
+  return values.map((v) => Math.round(v * 10) / 10);
+}
+
+function controlPlaneBuild(): string {
+  const dir = join(os.homedir(), ".cache", "capstan", "control-plane");
+  const builds = readdirSync(dir).filter((name) => name.startsWith("k8s-"));
+  return `control-plane build ${builds.join(", ")}`;
+}
