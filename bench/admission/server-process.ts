@@ -71,4 +71,8 @@ async function capstan(): Promise<number> {
 
 const port = target === "capstan" ? await capstan() : await bare(target === "bare-patch");
 process.send?.({ port });
+// The run asks for this process's CPU time around each load, to report CPU per request.
+process.on("message", (message) => {
+  if (message === "cpu") process.send?.({ cpu: process.cpuUsage() });
+});
 process.on("SIGTERM", () => process.exit(0));
