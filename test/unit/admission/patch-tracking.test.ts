@@ -17,7 +17,8 @@ import { admissionRequest } from "../../../src/testing/index.ts";
 // The helpers copy only what they change and `Raw` switches to a full copy (WorkingObject): every
 // patch here is applied with fast-json-patch to the original and must give exactly the mutated object.
 
-type Mutation = (req: PeprMutateRequest) => void | Promise<void>;
+type Thing = KubernetesObject & { spec?: Record<string, unknown> };
+type Mutation = (req: PeprMutateRequest<Thing>) => void | Promise<void>;
 const STATUS = "u.capstan.dev/cap";
 
 function engineFor(onError: OnError, mutations: readonly Mutation[], webhookTimeout = 10): AdmissionEngine {
@@ -31,12 +32,7 @@ function engineFor(onError: OnError, mutations: readonly Mutation[], webhookTime
   return new AdmissionEngine(module, { logger: pino({ level: "silent" }), marginMs: 0 });
 }
 
-async function mutated(
-  object: KubernetesObject,
-  mutations: readonly Mutation[],
-  kind = "ConfigMap",
-  onError: OnError = "reject",
-) {
+async function mutated(object: Thing, mutations: readonly Mutation[], kind = "ConfigMap", onError: OnError = "reject") {
   const engine = kind === "ConfigMap" ? engineFor(onError, mutations) : secretEngine(mutations);
   const request = admissionRequest({
     uid: "uid-1",
@@ -66,11 +62,11 @@ function secretEngine(mutations: readonly Mutation[]): AdmissionEngine {
 const patchOf = (response: AdmissionResponse): Operation[] =>
   response.patch ? (JSON.parse(Buffer.from(response.patch, "base64").toString()) as Operation[]) : [];
 
-const thing = (): KubernetesObject =>
+const thing = (): Thing =>
   ({
     metadata: { name: "x", namespace: "ns", labels: { keep: "1", "a/b": "2", "t~x": "3" } },
     spec: { list: [1, { deep: { value: "v" } }, 3], nested: { a: { b: "c" } } },
-  }) as KubernetesObject;
+  }) as Thing;
 
 const b64 = (text: string) => Buffer.from(text).toString("base64");
 
@@ -97,7 +93,7 @@ describe("patches built from what callbacks changed", () => {
   });
 
   it("helpers create metadata, labels and annotations that are missing", async () => {
-    const { result } = await mutated({ spec: { a: 1 } } as KubernetesObject, [(req) => void req.SetLabel("l", "1")]);
+    const { result } = await mutated({ spec: { a: 1 } } as Thing, [(req) => void req.SetLabel("l", "1")]);
     expect(result).toEqual({
       apiVersion: "v1",
       kind: "ConfigMap",
@@ -150,11 +146,11 @@ describe("patches built from what callbacks changed", () => {
 
   it("rolls a failing binding back to the state before it, in either mode", async () => {
     for (const fail of [
-      (req: PeprMutateRequest) => {
+      (req: PeprMutateRequest<Thing>) => {
         req.SetLabel("dropped", "1").Merge({ spec: { dropped: true } } as never);
         throw new Error("no");
       },
-      (req: PeprMutateRequest) => {
+      (req: PeprMutateRequest<Thing>) => {
         (req.Raw.spec as Record<string, unknown>).dropped = true;
         throw new Error("no");
       },
@@ -197,7 +193,7 @@ describe("patches built from what callbacks changed", () => {
       operation: "CREATE",
       object: { apiVersion: "v1", kind: "ConfigMap", ...thing() },
     });
-    const before = cloneJson(request.object);
+    const before = cloneJson(request.object) as Thing;
     const response = await engine.review("mutate", request, performance.now());
     await late;
     expect(request.object).toEqual(before);
@@ -265,14 +261,14 @@ describe("patches built from what callbacks changed", () => {
       const object = {
         metadata: { name: "x", labels: { a: "0", "d~e": "" } },
         spec: { a: 1, "b/c": { z: "a" } },
-      } as KubernetesObject;
+      } as Thing;
       const steps = Array.from({ length: 1 + Math.floor(random() * 5) }, () => pick(edits));
       // The reference: every edit applied in place to one full copy, as before patch tracking.
       const reference = new PeprMutateRequest(
         admissionRequest({ uid: "r", operation: "CREATE", object: { apiVersion: "v1", kind: "ConfigMap", ...object } }),
-        cloneJson({ apiVersion: "v1", kind: "ConfigMap", ...object }) as KubernetesObject,
+        cloneJson({ apiVersion: "v1", kind: "ConfigMap", ...object }) as Thing,
       );
-      const replay = (req: PeprMutateRequest) => {
+      const replay = (req: PeprMutateRequest<Thing>) => {
         for (const step of steps) step(req);
       };
       const saved = seed;
