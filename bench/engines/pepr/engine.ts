@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { deleteWebhookConfigurations } from "../../../src/admission/registration.ts";
+import { applyWebhookConfigurations, deleteWebhookConfigurations } from "../../../src/admission/registration.ts";
 import { ApiClient } from "../../../src/k8s/api-client.ts";
 import { createCertificateAuthority } from "../../../src/tls/certificates.ts";
 import moduleJson from "../../module/package.json" with { type: "json" };
@@ -15,7 +15,7 @@ import { runningEngine } from "../running-engine.ts";
 import { bundleModule, bundlePeprAssets, installPepr } from "./build.ts";
 import { deletePeprStores, installPeprClusterResources } from "./cluster.ts";
 import { PEPR_VERSION, peprLayout } from "./layout.ts";
-import { PEPR_DEV_HOST, registerPeprWebhooks } from "./webhooks.ts";
+import { PEPR_DEV_HOST, peprWebhookConfigurations } from "./webhooks.ts";
 
 const uuid = moduleJson.pepr.uuid;
 /** Pepr names both webhook configurations, its Deployment and Service `pepr-<uuid>`. */
@@ -82,22 +82,9 @@ async function start(options: EngineStartOptions): Promise<RunningEngine> {
     BENCH_PEPR_PORT: String(options.port),
   };
 
-  // Registration runs beside the start-up, so the time `pepr dev` spends on it (a build-mode run
-  // of the module to learn its bindings, then the applies) counts towards the engine being ready.
-  const registration = options.registerWebhooks
-    ? registerPeprWebhooks({
-        client,
-        bundle: peprLayout.moduleBundle,
-        env,
-        config: moduleConfig,
-        name: CONFIGURATION,
-        apiPath,
-        caCert: tls.caCert,
-        port: options.port,
-      })
-    : Promise.resolve([]);
-  registration.catch(() => {}); // surfaced by ready()
-
+  let registration: Promise<void> = Promise.resolve();
+  let registered = false;
+  let stopping = false;
   running++;
   const base = `https://127.0.0.1:${options.port}`;
   const engine = runningEngine({
@@ -115,16 +102,45 @@ async function start(options: EngineStartOptions): Promise<RunningEngine> {
     webhookConfigurations: [],
     cleanup: async () => {
       running--;
-      await registration.catch(() => []);
+      await registration.catch(() => {});
+      // Again after the process is gone, in case an apply was in flight when stop() began.
       if (options.registerWebhooks) await deleteWebhookConfigurations(client, CONFIGURATION);
       if (running === 0) await deletePeprStores(client, uuid);
     },
   });
+  if (!options.registerWebhooks) return engine;
+
+  // `pepr dev` registers before it starts the module. Here the configurations (a build-mode run of
+  // the module to learn its bindings, then Pepr's generator) are made while the module starts, and
+  // applied once it serves: Pepr's webhooks take Pod and ConfigMap creates in every namespace but
+  // kube-system and pepr-system, with failurePolicy Fail, so an unserved window would fail others'.
+  registration = (async () => {
+    const configs = await peprWebhookConfigurations({
+      bundle: peprLayout.moduleBundle,
+      env,
+      config: moduleConfig,
+      name: CONFIGURATION,
+      apiPath,
+      caCert: tls.caCert,
+      port: options.port,
+    });
+    await engine.ready();
+    if (stopping) return;
+    await applyWebhookConfigurations(client, configs);
+    registered = true;
+  })();
+  registration.catch(() => {}); // reported by ready()
   return {
     ...engine,
     async ready(timeoutMs) {
-      await registration;
       await engine.ready(timeoutMs);
+      await registration;
+    },
+    async stop() {
+      stopping = true;
+      // Unregistered while Pepr still serves, for the same reason.
+      if (registered) await deleteWebhookConfigurations(client, CONFIGURATION);
+      await engine.stop();
     },
   };
 }

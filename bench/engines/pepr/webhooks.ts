@@ -1,9 +1,8 @@
-// Registers Pepr's webhook configurations the way `pepr dev` does: its own generator with a host
+// Pepr's webhook configurations as `pepr dev` generates them: its own generator with a host
 // set (so rules, namespaceSelector, failurePolicy and the 30 s dev timeout are Pepr's), our CA as
 // the caBundle. Pepr's generator always writes port 3000 into a host URL; the bench runs Pepr on the
 // port the harness gives it, so that port replaces 3000 and nothing else changes.
-import { applyWebhookConfigurations } from "../../../src/admission/registration.ts";
-import type { ApiClient } from "../../../src/k8s/api-client.ts";
+import type { WebhookConfigurations } from "../../../src/admission/webhook-config.ts";
 import { discoverCapabilities } from "./capabilities.ts";
 import { peprAssets, type WebhookConfiguration } from "./pepr-assets.ts";
 
@@ -12,7 +11,6 @@ const DEV_WEBHOOK_TIMEOUT_SECONDS = 30;
 export const PEPR_DEV_HOST = "127.0.0.1";
 
 export interface PeprWebhookOptions {
-  readonly client: ApiClient;
   /** The module bundle and the environment it runs with: its bindings depend on BENCH_*. */
   readonly bundle: string;
   readonly env: NodeJS.ProcessEnv;
@@ -34,8 +32,8 @@ function atPort(config: WebhookConfiguration, port: number): WebhookConfiguratio
   return config;
 }
 
-/** Generates and applies Pepr's Mutating/ValidatingWebhookConfigurations; returns what it applied. */
-export async function registerPeprWebhooks(options: PeprWebhookOptions): Promise<WebhookConfiguration[]> {
+/** Pepr's Mutating/ValidatingWebhookConfigurations for the module (none when it has no such bindings). */
+export async function peprWebhookConfigurations(options: PeprWebhookOptions): Promise<WebhookConfigurations> {
   const { webhookConfigGenerator } = await peprAssets();
   const capabilities = await discoverCapabilities(options.bundle, options.env);
   const assets = {
@@ -49,10 +47,8 @@ export async function registerPeprWebhooks(options: PeprWebhookOptions): Promise
   const [mutating, validating] = await Promise.all(
     (["mutate", "validate"] as const).map((type) => webhookConfigGenerator(assets, type, DEV_WEBHOOK_TIMEOUT_SECONDS)),
   );
-  const configs = {
+  return {
     ...(mutating && { mutating: atPort(mutating, options.port) }),
     ...(validating && { validating: atPort(validating, options.port) }),
   };
-  await applyWebhookConfigurations(options.client, configs);
-  return [configs.mutating, configs.validating].filter((config) => config !== undefined);
 }
