@@ -137,8 +137,10 @@ export class ClusterStore extends ViewBackedStore implements StoreBackend {
       };
       if (logValues()) this.#log.debug({ key: entry, storedValue: value }, "store write queued");
       this.#overlay.set(entry, write);
-      this.views.set(entry, value ?? undefined);
+      // Queue before updating the views: the writer's flush is then scheduled ahead of the
+      // subscriber call the change causes, so the patch does not wait for subscribers.
       this.#writerFor(entry).enqueue(write);
+      this.views.set(entry, value ?? undefined);
     });
   }
 
@@ -249,6 +251,7 @@ export class ClusterStore extends ViewBackedStore implements StoreBackend {
         api: this.#api,
         clock: this.clock,
         limiter: this.#limiter,
+        missing: () => this.#isReady && !this.#replica.has(shard),
         hooks: {
           acked: (writes, object) => this.#acked(writes, object),
           rejected: (write, error) => this.#rejected(write, error),

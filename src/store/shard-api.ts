@@ -14,8 +14,11 @@ export const STORE_LABEL = "capstan.dev/store";
 export interface ShardApi {
   /** Applies an RFC 6902 patch to a shard and returns the shard after it. Throws `NotFoundError` when the shard does not exist. */
   patch(shard: string, operations: readonly PatchOperation[]): Promise<StoreShardObject>;
-  /** Creates an empty shard; an existing one is left as it is. */
-  create(shard: string): Promise<void>;
+  /**
+   * Creates a shard holding `data` (empty by default) and returns it; an existing shard is left as
+   * it is and the result is undefined. A create never overwrites anything, so it can carry writes.
+   */
+  create(shard: string, data?: Readonly<Record<string, string>>): Promise<StoreShardObject | undefined>;
   /** Reads a shard from the API server (not the replica); undefined when it does not exist. */
   read(shard: string): Promise<StoreShardObject | undefined>;
 }
@@ -35,9 +38,9 @@ export function clusterShardApi(client: ApiClient, namespace: string, storeName:
         query: { fieldManager: "capstan-store" },
         signal: AbortSignal.timeout(PATCH_TIMEOUT_MS),
       }),
-    async create(shard) {
+    async create(shard, data = {}) {
       try {
-        await client.request({
+        return await client.request<StoreShardObject>({
           method: "POST",
           path: collection,
           query: { fieldManager: "capstan-store" },
@@ -45,11 +48,13 @@ export function clusterShardApi(client: ApiClient, namespace: string, storeName:
             apiVersion: storeKind.apiVersion,
             kind: STORE_KIND,
             metadata: { name: shard, namespace, labels: { [STORE_LABEL]: storeName } },
-            data: {},
+            data,
           },
+          signal: AbortSignal.timeout(PATCH_TIMEOUT_MS),
         });
       } catch (error) {
-        if (!(error instanceof ConflictError && error.reason === "AlreadyExists")) throw error;
+        if (error instanceof ConflictError && error.reason === "AlreadyExists") return undefined;
+        throw error;
       }
     },
     async read(shard) {

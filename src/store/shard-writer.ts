@@ -38,6 +38,12 @@ export interface ShardWriterOptions {
   readonly hooks: ShardWriterHooks;
   /** Shared by the store's writers: bounds the patches in flight, so writes coalesce when the server is the bottleneck. */
   readonly limiter: Limiter;
+  /**
+   * Whether the store knows this shard does not exist yet (its replica has synced without seeing
+   * it). The writer then creates the shard with the batch's values in one request instead of a
+   * patch that fails with 404, a create, and the patch again.
+   */
+  readonly missing?: () => boolean;
   readonly maxOperations?: number;
   readonly maxBytes?: number;
   readonly backoff?: { readonly initialMs?: number; readonly maxMs?: number };
@@ -51,6 +57,13 @@ export function operationsOf(write: Pick<PendingWrite, "entry" | "value">): Patc
     { op: "add", path, value: "" },
     { op: "remove", path },
   ];
+}
+
+/** The values a batch leaves in a shard that did not exist: removals of absent keys change nothing. */
+export function initialData(batch: readonly Pick<PendingWrite, "entry" | "value">[]): Record<string, string> {
+  const data: Record<string, string> = {};
+  for (const write of batch) if (write.value !== null) data[write.entry] = write.value;
+  return data;
 }
 
 /**
@@ -149,24 +162,31 @@ export class ShardWriter {
   async #send(batch: PendingWrite[]): Promise<void> {
     const { api, hooks } = this.#options;
     const operations = batch.flatMap(operationsOf);
+    let create = this.#options.missing?.() ?? false;
     for (;;) {
       let failure: unknown;
       try {
-        const shard = await api.patch(this.shard, operations);
-        this.#backoff.reset();
-        hooks.acked(batch, shard);
-        return;
+        const shard = create
+          ? await api.create(this.shard, initialData(batch))
+          : await api.patch(this.shard, operations);
+        if (shard) {
+          this.#backoff.reset();
+          hooks.acked(batch, shard);
+          return;
+        }
+        // Another writer created the shard first: patch it.
+        create = false;
+        continue;
       } catch (error) {
         failure = error;
       }
       let action = classifyFailure(failure);
       if (action === "missing") {
-        try {
-          await api.create(this.shard);
+        // A create that finds nothing to create in (a missing namespace) is refused, not retried as missing.
+        if (create) action = "reject";
+        else {
+          create = true;
           continue;
-        } catch (error) {
-          failure = error;
-          action = classifyFailure(error) === "retry" ? "retry" : "reject";
         }
       }
       if (action === "retry") {

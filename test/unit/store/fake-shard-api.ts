@@ -13,7 +13,7 @@ function apiError(status: number, message: string): ApiError {
 export class FakeShardApi implements ShardApi {
   readonly shards = new Map<string, { version: number; data: Record<string, string> }>();
   readonly patches: { shard: string; operations: readonly PatchOperation[] }[] = [];
-  /** Errors to throw from the next patch calls, in order. */
+  /** Errors to throw from the next patch or create calls, in order. */
   readonly failNext: ApiError[] = [];
   /** Refuse any patch that leaves a value containing this text (like etcd refusing a too-large object). */
   refuseValue: string | undefined;
@@ -57,16 +57,24 @@ export class FakeShardApi implements ShardApi {
         delete data[entry];
       }
     }
-    if (this.refuseValue && Object.values(data).some((v) => v.includes(this.refuseValue ?? ""))) {
-      throw apiError(500, `etcdserver: request is too large (value ${this.refuseValue})`);
-    }
+    this.#refuseTooLarge(data);
     const next = { version: ++this.#version, data };
     this.shards.set(shard, next);
     return this.#object(shard, next);
   }
 
-  async create(shard: string): Promise<void> {
-    if (!this.shards.has(shard)) this.shards.set(shard, { version: ++this.#version, data: {} });
+  readonly creates: { shard: string; data: Readonly<Record<string, string>> }[] = [];
+
+  async create(shard: string, data: Readonly<Record<string, string>> = {}): Promise<StoreShardObject | undefined> {
+    this.creates.push({ shard, data });
+    if (this.#gate) await this.#gate;
+    const failure = this.failNext.shift();
+    if (failure) throw failure;
+    if (this.shards.has(shard)) return undefined;
+    this.#refuseTooLarge(data);
+    const created = { version: ++this.#version, data: { ...data } };
+    this.shards.set(shard, created);
+    return this.#object(shard, created);
   }
 
   async read(shard: string): Promise<StoreShardObject | undefined> {
@@ -80,6 +88,12 @@ export class FakeShardApi implements ShardApi {
     const next = { version: ++this.#version, data: { ...current.data, [entry]: value } };
     this.shards.set(shard, next);
     return this.#object(shard, next);
+  }
+
+  #refuseTooLarge(data: Readonly<Record<string, string>>): void {
+    if (this.refuseValue && Object.values(data).some((v) => v.includes(this.refuseValue ?? ""))) {
+      throw apiError(500, `etcdserver: request is too large (value ${this.refuseValue})`);
+    }
   }
 
   #object(shard: string, state: { version: number; data: Record<string, string> }): StoreShardObject {

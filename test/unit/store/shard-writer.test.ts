@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { FakeClock, settle } from "../../../src/controller/fake-clock.ts";
 import { Limiter } from "../../../src/store/limiter.ts";
-import { operationsOf, type PendingWrite, ShardWriter } from "../../../src/store/shard-writer.ts";
+import { initialData, operationsOf, type PendingWrite, ShardWriter } from "../../../src/store/shard-writer.ts";
 import { FakeShardApi } from "./fake-shard-api.ts";
 
-function setup(options: { maxOperations?: number } = {}) {
+function setup(options: { maxOperations?: number; missing?: () => boolean } = {}) {
   const clock = new FakeClock();
   const api = new FakeShardApi();
   const acked: string[][] = [];
@@ -16,6 +16,7 @@ function setup(options: { maxOperations?: number } = {}) {
     clock,
     limiter: new Limiter(4),
     maxOperations: options.maxOperations,
+    missing: options.missing,
     // Like ClusterStore: the hooks answer the writers.
     hooks: {
       acked: (writes) => {
@@ -74,12 +75,64 @@ describe("ShardWriter", () => {
     expect([first.settled, superseded.settled, last.settled]).toEqual(["ok", "ok", "ok"]);
   });
 
-  it("creates a missing shard and retries", async () => {
+  it("creates a shard a patch found missing, with the batch's values", async () => {
     const { clock, api, write, acked } = setup();
     write("cap/a", "1");
     await clock.advance(0);
     expect(acked).toEqual([["cap/a"]]);
+    expect(api.patches).toHaveLength(1);
+    expect(api.creates).toEqual([{ shard: "s-0", data: { "cap/a": "1" } }]);
     expect(api.shards.get("s-0")?.data).toEqual({ "cap/a": "1" });
+  });
+
+  it("keeps a new shard's values and leaves removals out of it", () => {
+    expect(
+      initialData([
+        { entry: "cap/a", value: "1" },
+        { entry: "cap/b", value: null },
+        { entry: "cap/c", value: "" },
+      ]),
+    ).toEqual({
+      "cap/a": "1",
+      "cap/c": "",
+    });
+  });
+
+  it("creates a shard known to be missing with the batch's values in one request", async () => {
+    const { clock, api, write, acked } = setup({ missing: () => true });
+    const outcome = write("cap/a", "1");
+    write("cap/b", null);
+    await clock.advance(0);
+    expect(api.creates).toEqual([{ shard: "s-0", data: { "cap/a": "1" } }]);
+    expect(api.patches).toEqual([]);
+    expect(acked).toEqual([["cap/a", "cap/b"]]);
+    expect(outcome.settled).toBe("ok");
+    expect(api.shards.get("s-0")?.data).toEqual({ "cap/a": "1" });
+  });
+
+  it("patches when another writer created the shard first, keeping that writer's values", async () => {
+    const { clock, api, write, acked } = setup({ missing: () => true });
+    api.externalWrite("s-0", "cap/theirs", "x");
+    write("cap/a", "1");
+    await clock.advance(0);
+    expect(api.creates).toHaveLength(1);
+    expect(api.patches).toHaveLength(1);
+    expect(acked).toEqual([["cap/a"]]);
+    expect(api.shards.get("s-0")?.data).toEqual({ "cap/theirs": "x", "cap/a": "1" });
+  });
+
+  it("rejects instead of looping when the create itself finds nothing to create in (missing namespace)", async () => {
+    const { clock, api, write, rejected } = setup();
+    api.failNext.push(
+      FakeShardApi.error(404, "capstanstores not found"),
+      FakeShardApi.error(404, 'namespaces "gone" not found'),
+    );
+    const outcome = write("cap/a", "1");
+    await clock.advance(0);
+    expect(outcome.settled).toBe("rejected");
+    expect(rejected.map((r) => r.entry)).toEqual(["cap/a"]);
+    expect(api.patches).toHaveLength(1);
+    expect(api.creates).toHaveLength(1);
   });
 
   it("retries 429/5xx/connection failures with growing backoff and never drops the write", async () => {
