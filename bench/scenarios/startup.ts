@@ -43,7 +43,7 @@ export async function startup(context: BenchContext): Promise<ScenarioResult> {
         });
         let syncedMs: number;
         try {
-          const seen = await seenAll(watcher, EXISTING, 120_000);
+          const seen = await seenAll(watcher, "existing-", EXISTING, 120_000);
           syncedMs = Math.max(...[...seen.values()].map((e) => e.at)) - watcher.spawnedAt;
         } finally {
           await watcher.stop();

@@ -64,7 +64,9 @@ if (scenario === "store") {
     if (role === "reader") {
       const seen = new Set<string>();
       Store.subscribe((data) => {
-        for (const key of Object.keys(data)) {
+        for (const stored of Object.keys(data)) {
+          // Pepr 1.1.4 hands subscribers its stored key names, which carry a "v2-" prefix.
+          const key = stored.replace(/^v2-/, "");
           if (!key.startsWith("k-") || seen.has(key)) continue;
           seen.add(key);
           report("store-seen", key);
