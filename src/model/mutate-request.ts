@@ -20,16 +20,14 @@ export class PeprMutateRequest<T extends KubernetesObject = KubernetesObject> ex
   constructor(request: AdmissionRequest<T>, raw?: T | WorkingObject<T>) {
     super(request);
     const source = requestObject(request);
-    this.#working =
+    const working =
       raw instanceof WorkingObject ? raw : raw ? WorkingObject.ofCopy(source, raw) : new WorkingObject(source);
-  }
-
-  get Raw(): T {
-    return this.#working.raw();
-  }
-
-  set Raw(value: T) {
-    this.#working.replace(value);
+    this.#working = working;
+    Object.defineProperty(this, "Raw", {
+      enumerable: true,
+      get: () => working.raw(),
+      set: (value: T) => working.replace(value),
+    });
   }
 
   protected view(): T {

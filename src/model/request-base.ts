@@ -16,9 +16,11 @@ export abstract class RequestBase<T extends KubernetesObject> {
     this.Request = request;
   }
 
-  /** The object under review; writable as in Pepr (a Mutate callback may replace it whole). */
-  abstract get Raw(): T;
-  abstract set Raw(value: T);
+  /**
+   * The object under review; writable as in Pepr (a Mutate callback may replace it whole). An own
+   * enumerable property of each wrapper, as in Pepr, so logging or serialising a request shows it.
+   */
+  declare Raw: T;
 
   /** The object under review for reading only (a Mutate request need not copy it for that). */
   protected abstract view(): T;

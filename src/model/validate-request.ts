@@ -5,24 +5,14 @@ import { RequestBase, requestObject } from "./request-base.ts";
 
 /** What a Validate callback receives; it answers with `Approve` or `Deny`. */
 export class PeprValidateRequest<T extends KubernetesObject = KubernetesObject> extends RequestBase<T> {
-  #raw: T;
-
   /** `raw` is the object callbacks see; by default a copy of the request's object. */
   constructor(request: AdmissionRequest<T>, raw?: T) {
     super(request);
-    this.#raw = raw ?? cloneJson(requestObject(request));
-  }
-
-  get Raw(): T {
-    return this.#raw;
-  }
-
-  set Raw(value: T) {
-    this.#raw = value;
+    this.Raw = raw ?? cloneJson(requestObject(request));
   }
 
   protected view(): T {
-    return this.#raw;
+    return this.Raw;
   }
 
   Approve(warnings?: string[]): ValidateActionResponse {

@@ -281,6 +281,22 @@ describe("patches built from what callbacks changed", () => {
   });
 });
 
+describe("PeprMutateRequest.Raw", () => {
+  it("is an own enumerable property, as in Pepr, that serialises with the request", () => {
+    const input = admissionRequest({
+      uid: "u",
+      operation: "CREATE",
+      object: { apiVersion: "v1", kind: "ConfigMap", ...thing() },
+    });
+    const req = new PeprMutateRequest(input).SetLabel("l", "1");
+    expect(Object.keys(req)).toContain("Raw");
+    expect(JSON.parse(JSON.stringify(req)).Raw.metadata.labels.l).toBe("1");
+    req.Raw = { kind: "Replaced" } as never;
+    expect(req.Raw).toEqual({ kind: "Replaced" });
+    expect(input.object.kind).toBe("ConfigMap");
+  });
+});
+
 describe("WorkingObject", () => {
   it("shares untouched subtrees with the original until Raw is read", () => {
     const original = thing();
