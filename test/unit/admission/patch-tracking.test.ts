@@ -21,11 +21,16 @@ type Thing = KubernetesObject & { spec?: Record<string, unknown> };
 type Mutation = (req: PeprMutateRequest<Thing>) => void | Promise<void>;
 const STATUS = "u.capstan.dev/cap";
 
-function engineFor(onError: OnError, mutations: readonly Mutation[], webhookTimeout = 10): AdmissionEngine {
+function engineFor(
+  onError: OnError,
+  mutations: readonly Mutation[],
+  webhookTimeout = 10,
+  kind: typeof a.ConfigMap | typeof a.Secret = a.ConfigMap,
+): AdmissionEngine {
   const cap = new Capability({ name: "cap", description: "d" });
   for (const mutation of mutations)
     cap
-      .When(a.ConfigMap)
+      .When(kind)
       .IsCreated()
       .Mutate(mutation as never);
   const module = new PeprModule({ pepr: { uuid: "u", onError, webhookTimeout } }, [cap], { deferStart: true });
@@ -33,7 +38,7 @@ function engineFor(onError: OnError, mutations: readonly Mutation[], webhookTime
 }
 
 async function mutated(object: Thing, mutations: readonly Mutation[], kind = "ConfigMap", onError: OnError = "reject") {
-  const engine = kind === "ConfigMap" ? engineFor(onError, mutations) : secretEngine(mutations);
+  const engine = engineFor(onError, mutations, 10, kind === "Secret" ? a.Secret : a.ConfigMap);
   const request = admissionRequest({
     uid: "uid-1",
     operation: "CREATE",
@@ -46,17 +51,6 @@ async function mutated(object: Thing, mutations: readonly Mutation[], kind = "Co
   const ops = patchOf(response);
   const result = jsonPatch.applyPatch(cloneJson(before), ops, true, false).newDocument;
   return { response, ops, result, before };
-}
-
-function secretEngine(mutations: readonly Mutation[]): AdmissionEngine {
-  const cap = new Capability({ name: "cap", description: "d" });
-  for (const mutation of mutations)
-    cap
-      .When(a.Secret)
-      .IsCreated()
-      .Mutate(mutation as never);
-  const module = new PeprModule({ pepr: { uuid: "u", onError: "reject" } }, [cap], { deferStart: true });
-  return new AdmissionEngine(module, { logger: pino({ level: "silent" }), marginMs: 0 });
 }
 
 const patchOf = (response: AdmissionResponse): Operation[] =>
