@@ -75,6 +75,31 @@ describe("ClusterStore and Store", () => {
     await expect(removal).resolves.toBe("ok");
   });
 
+  it("creates a shard its synced replica has not seen with the first values, then patches it", async () => {
+    const { clock, api, store } = await setup();
+    store.setItem("a", "1");
+    store.removeItem("gone");
+    await clock.advance(0);
+    expect(api.creates).toEqual([{ shard: "mod-0", data: { "cap/a": "1" } }]);
+    expect(api.patches).toEqual([]);
+    store.setItem("b", "2");
+    await clock.advance(0);
+    expect(api.creates).toHaveLength(1);
+    expect(api.patches).toHaveLength(1);
+    expect(api.shards.get("mod-0")?.data).toEqual({ "cap/a": "1", "cap/b": "2" });
+  });
+
+  it("patches a shard it has not seen yet when another replica created it first", async () => {
+    const { clock, api, store } = await setup();
+    api.externalWrite("mod-0", "cap/theirs", "x");
+    const written = store.setItemAndWait("a", "1");
+    await clock.advance(0);
+    await expect(written).resolves.toBe("ok");
+    expect(api.creates).toHaveLength(1);
+    expect(api.shards.get("mod-0")?.data).toEqual({ "cap/theirs": "x", "cap/a": "1" });
+    expect(store.getItem("theirs")).toBe("x");
+  });
+
   it("gives subscribers the capability's data with plain keys, coalesced, and onReady once", async () => {
     const { clock, store, feed, api } = await setup();
     const calls: Record<string, string>[] = [];
