@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { deleteWebhookConfigurations } from "../../src/admission/registration.ts";
 import { bundleModule } from "../../src/build/bundle.ts";
+import { ROLE_FLAG, RUNTIME_NODE_FLAGS } from "../../src/build/runtime-contract.ts";
 import { ApiClient } from "../../src/k8s/api-client.ts";
 import { DevEnv } from "../../src/runtime/dev-contract.ts";
 import { localCredentials } from "../../src/runtime/webhook-credentials.ts";
@@ -41,7 +42,7 @@ export const capstanEngine: Engine = {
     return runningEngine({
       label: `capstan ${options.scenario}`,
       command: process.execPath,
-      args: [join(benchPaths.repo, "dist", "runtime", "main.js"), "--role", "dev"],
+      args: [...RUNTIME_NODE_FLAGS, join(benchPaths.repo, "dist", "runtime", "main.js"), ROLE_FLAG, "dev"],
       env: {
         ...process.env,
         KUBECONFIG: options.kubeconfig,

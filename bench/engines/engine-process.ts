@@ -1,7 +1,8 @@
-// A child process running an engine: its `BENCH {…}` stdout lines become events, everything else it
-// prints goes to a log file (its tail is shown when it dies), and /proc gives its memory and CPU.
+// A child process running an engine: the `BENCH {…}` lines the bench module writes to fd 3 become
+// events, its stdout and stderr go to a log file (whose tail is shown when it dies), and /proc
+// gives its memory and CPU.
 import { type ChildProcess, spawn } from "node:child_process";
-import { createWriteStream, readFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import type { ProcessUsage } from "./engine.ts";
 
@@ -22,6 +23,7 @@ export interface EngineProcessOptions {
 }
 
 const PREFIX = "BENCH ";
+const EVENTS_FD = 3;
 const TICKS_PER_SECOND = 100;
 
 export function now(): number {
@@ -42,27 +44,24 @@ export class EngineProcess {
   constructor(options: EngineProcessOptions) {
     this.label = options.label;
     this.#logFile = options.logFile;
-    const log = createWriteStream(options.logFile, { flags: "w" });
+    // The engine's own output goes straight to the log file; BENCH lines come over a pipe of their own (fd 3).
+    const log = openSync(options.logFile, "w");
     this.spawnedAt = now();
     this.#child = spawn(options.command, [...options.args], {
-      env: options.env,
+      env: { ...options.env, BENCH_EVENTS_FD: String(EVENTS_FD) },
       cwd: options.cwd,
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: ["ignore", log, log, "pipe"],
       detached: true,
     });
-    this.#child.stderr?.pipe(log, { end: false });
-    const lines = createInterface({ input: this.#child.stdout as NodeJS.ReadableStream });
+    closeSync(log);
+    const lines = createInterface({ input: this.#child.stdio[EVENTS_FD] as NodeJS.ReadableStream });
     lines.on("line", (line) => {
-      if (!line.startsWith(PREFIX)) {
-        log.write(`${line}\n`);
-        return;
-      }
+      if (!line.startsWith(PREFIX)) return;
       const event = JSON.parse(line.slice(PREFIX.length)) as BenchEvent;
       this.#history.push(event);
       for (const listener of this.#listeners) listener(event);
     });
     this.#exited = new Promise((resolve) => this.#child.once("exit", (code) => resolve(code)));
-    void this.#exited.then(() => log.end());
   }
 
   get pid(): number {

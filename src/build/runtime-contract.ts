@@ -10,6 +10,12 @@ export const APP_DIR = "/app";
 /** The Deployment command: `node <RUNTIME_ENTRY> --role <role>`. */
 export const RUNTIME_ENTRY = "/app/node_modules/capstan/dist/runtime/main.js";
 export const ROLE_FLAG = "--role";
+/**
+ * Node flags of every runtime process (Deployments and `capstan dev`). V8 would otherwise grow the
+ * young generation to 128 MiB under admission load; 8 MiB semi-spaces keep the resident set ~100 MiB
+ * smaller at the same requests/s (bench/RESULTS.md, docs/adr/0007-benchmark-harness.md).
+ */
+export const RUNTIME_NODE_FLAGS: readonly string[] = ["--enable-source-maps", "--max-semi-space-size=8"];
 
 /** Environment variables every Deployment sets. */
 export const RuntimeEnv = {

@@ -7,6 +7,7 @@ import { dirname, join, resolve } from "node:path";
 import { deleteWebhookConfigurations } from "../admission/registration.ts";
 import { bundleModule } from "../build/bundle.ts";
 import { moduleConfigOf } from "../build/module-package.ts";
+import { ROLE_FLAG, RUNTIME_NODE_FLAGS } from "../build/runtime-contract.ts";
 import type { ApiClient } from "../k8s/api-client.ts";
 import { ConflictError } from "../k8s/errors.ts";
 import { installStoreCrd } from "../store/index.ts";
@@ -80,7 +81,7 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
       minify: false,
     });
     const runtimeEntry = join(dirname(createRequire(bundle.outFile).resolve("capstan")), "runtime", "main.js");
-    const proc = spawn(process.execPath, ["--enable-source-maps", runtimeEntry, "--role", "dev"], {
+    const proc = spawn(process.execPath, [...RUNTIME_NODE_FLAGS, runtimeEntry, ROLE_FLAG, "dev"], {
       stdio: ["ignore", "pipe", "inherit"],
       env: {
         ...process.env,

@@ -7,7 +7,9 @@
 //   BENCH_STORE_KEYS      store: how many keys the writer sets
 //   BENCH_STORE_PACE_MS   store: the writer's gap between two writes (0 writes them all at once)
 //   BENCH_RUN             store: the writer's key prefix is `k-<BENCH_RUN>-`, unique to the run
-// Callbacks report to the harness on stdout, one line each: `BENCH {"event":…,"name":…,"at":epochMs}`.
+// Callbacks report to the harness one line each, `BENCH {"event":…,"name":…,"at":epochMs}`, on the
+// file descriptor BENCH_EVENTS_FD (stdout when unset).
+import { writeSync } from "node:fs";
 import { a, Capability } from "pepr";
 
 const namespace = process.env.BENCH_NAMESPACE ?? "bench";
@@ -20,9 +22,15 @@ export const Bench = new Capability({
 });
 const { When, Store } = Bench;
 
+// The harness passes a pipe as file descriptor BENCH_EVENTS_FD, so reports never queue behind the
+// engine's own log lines (which go straight to a file).
+const eventsFd = process.env.BENCH_EVENTS_FD ? Number(process.env.BENCH_EVENTS_FD) : undefined;
+
 function report(event: string, name: string, extra: Record<string, number | string> = {}): void {
   const at = performance.timeOrigin + performance.now();
-  process.stdout.write(`BENCH ${JSON.stringify({ event, name, at, ...extra })}\n`);
+  const line = `BENCH ${JSON.stringify({ event, name, at, ...extra })}\n`;
+  if (eventsFd === undefined) process.stdout.write(line);
+  else writeSync(eventsFd, line);
 }
 
 if (scenario === "admission") {

@@ -2,7 +2,13 @@ import { describe, expect, it } from "vitest";
 import { defaultsReader } from "../../../src/build/chart-values.ts";
 import type { KubeObject } from "../../../src/build/manifest-input.ts";
 import { moduleManifests } from "../../../src/build/manifests.ts";
-import { HEALTH_PATH, READY_PATH, RUNTIME_ENTRY, RuntimeEnv } from "../../../src/build/runtime-contract.ts";
+import {
+  HEALTH_PATH,
+  READY_PATH,
+  RUNTIME_ENTRY,
+  RUNTIME_NODE_FLAGS,
+  RuntimeEnv,
+} from "../../../src/build/runtime-contract.ts";
 import { binding, configMap, description, fullModule, input, pod } from "./fixtures.ts";
 
 function build(module = fullModule, extra = {}): KubeObject[] {
@@ -86,7 +92,7 @@ describe("module manifests", () => {
       const { spec } = deployment(objects, role);
       const container = spec.template.spec.containers[0] as Container;
       expect(spec.replicas).toBe(2);
-      expect(container.command).toEqual(["node", "--enable-source-maps", RUNTIME_ENTRY, "--role", role]);
+      expect(container.command).toEqual(["node", ...RUNTIME_NODE_FLAGS, RUNTIME_ENTRY, "--role", role]);
       const variables = env(container);
       expect(variables.get(RuntimeEnv.role)).toBe(role);
       expect(variables.get(RuntimeEnv.uuid)).toBe("demo");
