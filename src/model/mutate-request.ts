@@ -23,12 +23,19 @@ export class PeprMutateRequest<T extends KubernetesObject = KubernetesObject> ex
     const working =
       raw instanceof WorkingObject ? raw : raw ? WorkingObject.ofCopy(source, raw) : new WorkingObject(source);
     this.#working = working;
-    Object.defineProperty(this, "Raw", {
-      enumerable: true,
-      get: () => working.raw(),
-      set: (value: T) => working.replace(value),
-    });
+    Object.defineProperty(this, "Raw", PeprMutateRequest.#rawProperty);
   }
+
+  /** `Raw` as an own enumerable accessor; one descriptor shared by every request keeps them one shape. */
+  static readonly #rawProperty: PropertyDescriptor = {
+    enumerable: true,
+    get(this: PeprMutateRequest) {
+      return this.#working.raw();
+    },
+    set(this: PeprMutateRequest, value: KubernetesObject) {
+      this.#working.replace(value);
+    },
+  };
 
   protected view(): T {
     return this.#working.peek();
