@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import type { ApiClient } from "../../src/k8s/api-client.ts";
 import { ApiError, NotFoundError } from "../../src/k8s/errors.ts";
 import { freePort } from "../../src/testing/control-plane/ports.ts";
-import type { Engine } from "../engines/engine.ts";
+import type { Engine, EngineStartOptions, RunningEngine } from "../engines/engine.ts";
 import { sleep } from "../engines/running-engine.ts";
 
 export interface BenchContext {
@@ -51,4 +51,25 @@ export async function dropNamespace(client: ApiClient, name: string): Promise<vo
 /** Pins a process and all its threads (and threads it starts later) to the given CPUs. */
 export function pin(pid: number, cpus: string): void {
   execFileSync("taskset", ["-a", "-p", "-c", cpus, String(pid)], { stdio: "ignore" });
+}
+
+/** Starts the bench module under `engine` on a free port and waits until it serves. */
+export async function startReady(
+  context: BenchContext,
+  engine: Engine,
+  options: Pick<EngineStartOptions, "namespace" | "scenario" | "env"> & { registerWebhooks?: boolean },
+): Promise<RunningEngine> {
+  const running = await engine.start({
+    kubeconfig: context.kubeconfig,
+    port: await freePort(),
+    registerWebhooks: false,
+    ...options,
+  });
+  try {
+    await running.ready();
+  } catch (error) {
+    await running.stop();
+    throw error;
+  }
+  return running;
 }

@@ -4,7 +4,7 @@
 import { randomBytes } from "node:crypto";
 import type { Engine, RunningEngine } from "../engines/engine.ts";
 import type { BenchEvent } from "../engines/engine-process.ts";
-import { type BenchContext, dropNamespace, freePort, freshNamespace } from "../harness/context.ts";
+import { type BenchContext, dropNamespace, freshNamespace, startReady } from "../harness/context.ts";
 import { DistributionSet, SampleTable, type ScenarioResult } from "../harness/results.ts";
 import { percentile } from "../harness/stats.ts";
 
@@ -62,22 +62,13 @@ export async function store(context: BenchContext): Promise<ScenarioResult> {
   };
 }
 
-async function startStoreProcess(
+function startStoreProcess(
   context: BenchContext,
   engine: Engine,
   namespace: string,
   env: Record<string, string>,
 ): Promise<RunningEngine> {
-  const running = await engine.start({
-    kubeconfig: context.kubeconfig,
-    namespace,
-    scenario: "store",
-    port: await freePort(),
-    registerWebhooks: false,
-    env,
-  });
-  await running.ready();
-  return running;
+  return startReady(context, engine, { namespace, scenario: "store", env });
 }
 
 async function writeAndObserve(

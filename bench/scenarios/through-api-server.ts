@@ -1,6 +1,6 @@
 // Scenario 2: creates through the API server with the engine's webhooks registered (its dev mode's
 // registration, pointing at 127.0.0.1), against the same creates with no webhook at all.
-import { type BenchContext, dropNamespace, freePort, freshNamespace } from "../harness/context.ts";
+import { type BenchContext, dropNamespace, freshNamespace, startReady } from "../harness/context.ts";
 import { configMapRequests, createAll, podRequests } from "../harness/load.ts";
 import { DistributionSet, SampleTable, type ScenarioResult } from "../harness/results.ts";
 import { percentile } from "../harness/stats.ts";
@@ -25,16 +25,9 @@ export async function throughApiServer(context: BenchContext): Promise<ScenarioR
       const namespace = await freshNamespace(context.client, "bench-api");
       const engine = context.engines.find((e) => e.name === target);
       const running = engine
-        ? await engine.start({
-            kubeconfig: context.kubeconfig,
-            namespace,
-            scenario: "admission",
-            port: await freePort(),
-            registerWebhooks: true,
-          })
+        ? await startReady(context, engine, { namespace, scenario: "admission", registerWebhooks: true })
         : undefined;
       try {
-        await running?.ready();
         // Warm-up creates (connections, webhook TLS sessions) are not counted.
         await createAll(context.client, configMapRequests(namespace, "warm", 20), MODERATE);
         if (round === 0) continue;

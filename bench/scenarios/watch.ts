@@ -6,7 +6,7 @@ import { NotFoundError } from "../../src/k8s/errors.ts";
 import type { Engine, RunningEngine } from "../engines/engine.ts";
 import type { BenchEvent } from "../engines/engine-process.ts";
 import { sleep } from "../engines/running-engine.ts";
-import { type BenchContext, dropNamespace, ensureNamespace, freePort, freshNamespace } from "../harness/context.ts";
+import { type BenchContext, dropNamespace, ensureNamespace, freshNamespace, startReady } from "../harness/context.ts";
 import { configMapRequests, createAll } from "../harness/load.ts";
 import { DistributionSet, SampleTable, type ScenarioResult } from "../harness/results.ts";
 import { median, percentile } from "../harness/stats.ts";
@@ -108,22 +108,12 @@ async function fillCacheNamespace(context: BenchContext): Promise<void> {
   await createAll(context.client, configMapRequests(CACHE_NAMESPACE, "cached", CACHE_OBJECTS), 20);
 }
 
-async function startWatching(
-  context: BenchContext,
-  engine: Engine,
-  namespace: string,
-  bindings: number,
-): Promise<RunningEngine> {
-  const running = await engine.start({
-    kubeconfig: context.kubeconfig,
+function startWatching(context: BenchContext, engine: Engine, namespace: string, bindings: number) {
+  return startReady(context, engine, {
     namespace,
     scenario: "watch",
-    port: await freePort(),
-    registerWebhooks: false,
     env: { BENCH_WATCH_BINDINGS: String(bindings) },
   });
-  await running.ready();
-  return running;
 }
 
 /** Resolves once `count` distinct objects named `prefix…` have reached the Watch callback. */
