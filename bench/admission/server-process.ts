@@ -1,5 +1,6 @@
 // One benchmark target per process: `capstan`, `bare-allow` or `bare-patch`. Reads the TLS pair
-// from CERT/KEY, listens on a free port on 127.0.0.1 and reports it over IPC.
+// from CERT/KEY, listens on a free port on 127.0.0.1 and reports it over IPC. The bare servers
+// answer any path; `bare-patch` answers /validate… with a plain allow.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer } from "node:https";
 import type { AddressInfo } from "node:net";
@@ -32,7 +33,8 @@ function reply(res: ServerResponse, response: Record<string, unknown>) {
 async function bare(patch: boolean): Promise<number> {
   const server = createServer(tls, async (req, res) => {
     const review = await readJson(req);
-    if (!patch) return reply(res, { uid: review.request.uid, allowed: true });
+    // A validating webhook may not return a patch: registered as both, the server only patches on /mutate.
+    if (!patch || req.url?.startsWith("/validate")) return reply(res, { uid: review.request.uid, allowed: true });
     const original = review.request.object as { metadata: { labels?: Record<string, string> } };
     const mutated = structuredClone(original);
     mutated.metadata.labels = { ...mutated.metadata.labels, bench: "yes" };

@@ -1,13 +1,10 @@
 // Scenario 1: the webhook server alone. A ~10 KB Pod AdmissionReview is posted straight to each
 // server (autocannon, keep-alive, fixed connections) with the servers pinned to CPU 0 and the load
 // generator to CPU 1. Targets take turns round after round so background noise spreads over all.
-import { fork } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
-import { createCertificateAuthority } from "../../src/tls/certificates.ts";
 import { podReview } from "../admission/fixture.ts";
+import { bareNames, startBareServer } from "../engines/bare.ts";
 import type { RunningEngine } from "../engines/engine.ts";
-import { processUsage } from "../engines/engine-process.ts";
 import { type BenchContext, freePort, pin } from "../harness/context.ts";
 import { type Distribution, SampleTable, type ScenarioResult } from "../harness/results.ts";
 import { median } from "../harness/stats.ts";
@@ -31,9 +28,9 @@ export async function webhookAlone(context: BenchContext): Promise<ScenarioResul
   const targets: Target[] = [];
   try {
     for (const kind of ["bare-allow", "bare-patch"] as const) {
-      const bare = await startBare(kind);
-      stops.push(bare.stop);
-      targets.push(bare.target);
+      const bare = await startBareServer(kind);
+      stops.push(() => bare.stop());
+      targets.push({ name: bareNames[kind], url: bare.url, pid: bare.pid, usage: () => bare.usage() });
     }
     for (const engine of context.engines) {
       const running = await engine.start({
@@ -123,25 +120,4 @@ export async function webhookAlone(context: BenchContext): Promise<ScenarioResul
 
 function engineTarget(name: string, url: string, running: RunningEngine): Target {
   return { name, url, pid: running.pid, usage: () => running.usage() };
-}
-
-async function startBare(kind: "bare-allow" | "bare-patch"): Promise<{ target: Target; stop: () => Promise<void> }> {
-  const ca = await createCertificateAuthority({ commonName: "bench" });
-  const serving = await ca.issue({ commonName: "127.0.0.1", usage: "server", ipAddresses: ["127.0.0.1"] });
-  const child = fork(fileURLToPath(new URL("../admission/server-process.ts", import.meta.url)), [kind], {
-    env: { ...process.env, CERT: serving.cert, KEY: serving.key },
-    stdio: ["ignore", "ignore", "inherit", "ipc"],
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once("message", (m: { port: number }) => resolve(m.port));
-    child.once("exit", (code) => reject(new Error(`${kind} server exited with ${code}`)));
-  });
-  const pid = child.pid ?? -1;
-  const name = kind === "bare-allow" ? "bare node:https, fixed allow" : "bare node:https, clone + label + diff";
-  return {
-    target: { name, url: `https://127.0.0.1:${port}/`, pid, usage: () => processUsage(pid) },
-    stop: async () => {
-      child.kill("SIGTERM");
-    },
-  };
 }
