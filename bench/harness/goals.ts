@@ -36,6 +36,7 @@ export function checkGoals(results: readonly ScenarioResult[]): GoalCheck[] {
   );
   const storeP99 = get("store", "capstan", "p99");
   const storeBurstP99 = get("store", "capstan", "burstP99");
+  const lost = get("store", "capstan", "lost");
   const perObject = ratio(get("watch", "capstan", "perObject5"), get("watch", "pepr", "perObject5"));
   const rss = ratio(get("webhook-alone", "capstan /mutate", "rss"), get("webhook-alone", "pepr /mutate", "rss"));
   return [
