@@ -1,9 +1,10 @@
 // `npm run bench`: starts a private control plane, prepares every engine, runs the scenarios
 // (each engine in turn, repeated), and writes bench/RESULTS.md, bench/results.json and
-// bench/latency.svg. Not part of `npm test`.
+// bench/latency.svg (`node bench/render.ts` renders the last two again from results.json). Not
+// part of `npm test`.
 //   node bench/run.ts [--runs 5] [--scenarios webhook-alone,through-api-server,watch,store,startup]
 //                     [--engines capstan,pepr] [--kubeconfig PATH (use a running cluster)] [--out bench]
-import { readdirSync, writeFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -13,10 +14,8 @@ import { capstanEngine } from "./engines/capstan.ts";
 import type { Engine } from "./engines/engine.ts";
 import { benchPaths } from "./engines/paths.ts";
 import { peprEngine } from "./engines/pepr/engine.ts";
-import { latencyChart } from "./harness/chart.ts";
 import type { BenchContext } from "./harness/context.ts";
-import { checkGoals } from "./harness/goals.ts";
-import { renderReport } from "./harness/report.ts";
+import { writeOutputs } from "./harness/output.ts";
 import type { ScenarioResult } from "./harness/results.ts";
 import { startup } from "./scenarios/startup.ts";
 import { store } from "./scenarios/store.ts";
@@ -80,9 +79,7 @@ try {
     ],
     loadAverage: { before: rounded(loadBefore), after: rounded(os.loadavg()) },
   };
-  writeFileSync(join(values.out, "results.json"), `${JSON.stringify({ info, results }, null, 2)}\n`);
-  writeFileSync(join(values.out, "latency.svg"), await latencyChart(results));
-  writeFileSync(join(values.out, "RESULTS.md"), renderReport(info, results, checkGoals(results)));
+  await writeOutputs(values.out, { info, results }, { json: true });
   log(`wrote ${join(values.out, "RESULTS.md")}`);
 } finally {
   await client.close();

@@ -56,6 +56,7 @@ export function checkGoals(results: readonly ScenarioResult[]): GoalCheck[] {
       `${fixed(storeBurstP99, 0)} ms`,
       (v) => v < 500,
     ),
+    check("store loses no write (keys never visible on the reader)", lost, `${fixed(lost, 0)} keys`, (v) => v === 0),
     check(
       "memory per cached object with 5 bindings ≤ 1/2 of Pepr's",
       perObject,
