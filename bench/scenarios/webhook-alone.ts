@@ -5,7 +5,7 @@ import autocannon from "autocannon";
 import { podReview } from "../admission/fixture.ts";
 import { bareNames, startBareServer } from "../engines/bare.ts";
 import type { RunningEngine } from "../engines/engine.ts";
-import { type BenchContext, freePort, pin } from "../harness/context.ts";
+import { type BenchContext, pin, startReady } from "../harness/context.ts";
 import { type Distribution, SampleTable, type ScenarioResult } from "../harness/results.ts";
 import { median } from "../harness/stats.ts";
 
@@ -33,15 +33,8 @@ export async function webhookAlone(context: BenchContext): Promise<ScenarioResul
       targets.push({ name: bareNames[kind], url: bare.url, pid: bare.pid, usage: () => bare.usage() });
     }
     for (const engine of context.engines) {
-      const running = await engine.start({
-        kubeconfig: context.kubeconfig,
-        namespace: NAMESPACE,
-        scenario: "admission",
-        port: await freePort(),
-        registerWebhooks: false,
-      });
+      const running = await startReady(context, engine, { namespace: NAMESPACE, scenario: "admission" });
       stops.push(() => running.stop());
-      await running.ready();
       targets.push(engineTarget(`${engine.name} /mutate`, running.mutateUrl, running));
       targets.push(engineTarget(`${engine.name} /validate`, running.validateUrl, running));
     }
