@@ -133,9 +133,16 @@ describe("generated Deployments run as host processes", () => {
     });
     for (const kind of ["mutating", "validating"]) {
       const path = `/apis/admissionregistration.k8s.io/v1/${kind}webhookconfigurations/${names.webhookConfiguration}`;
-      const config = await client.request<{
-        webhooks: { clientConfig: { service?: { path?: string }; url?: string; caBundle?: string } }[];
-      }>({ path });
+      // The certificate manager publishes the caBundle after it stores the Secret the admission role serves from.
+      const config = await eventually(
+        async () => {
+          const current = await client.request<{
+            webhooks: { clientConfig: { service?: { path?: string }; url?: string; caBundle?: string } }[];
+          }>({ path });
+          return current.webhooks.every((webhook) => webhook.clientConfig.caBundle) ? current : undefined;
+        },
+        { what: `the ${kind} caBundle`, timeoutMs: 30_000 },
+      );
       for (const webhook of config.webhooks) {
         expect(webhook.clientConfig.caBundle, "the certificate manager published the caBundle").toBeTruthy();
         webhook.clientConfig.url = `https://127.0.0.1:${admission.port}${webhook.clientConfig.service?.path ?? ""}`;
