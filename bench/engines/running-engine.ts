@@ -55,17 +55,28 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Whether an HTTPS GET of `url` answers 2xx. */
-export function answers(url: string, ca: string): Promise<boolean> {
+/** The status an HTTPS request to `url` gets, or undefined when nothing answers (yet). */
+export function httpsStatus(
+  url: string,
+  ca: string,
+  method: "GET" | "POST",
+  body?: string,
+): Promise<number | undefined> {
   return new Promise((resolve) => {
-    const req = request(url, { ca, method: "GET", timeout: 2_000 }, (res) => {
+    const headers = body === undefined ? {} : { "content-type": "application/json" };
+    const req = request(url, { ca, method, headers, timeout: 2_000 }, (res) => {
       res.resume();
-      resolve((res.statusCode ?? 500) < 300);
+      resolve(res.statusCode);
     });
-    req.on("error", () => resolve(false));
+    req.on("error", () => resolve(undefined));
     req.on("timeout", () => req.destroy());
-    req.end();
+    req.end(body);
   });
+}
+
+/** Whether an HTTPS GET of `url` answers 2xx. */
+async function answers(url: string, ca: string): Promise<boolean> {
+  return ((await httpsStatus(url, ca, "GET")) ?? 500) < 300;
 }
 
 async function exists(client: ApiClient, name: string): Promise<boolean> {

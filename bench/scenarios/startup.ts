@@ -1,10 +1,9 @@
 // Scenario 5: start-up. Time from spawning the engine's process to the first AdmissionReview it
 // answers, and, in a namespace holding existing ConfigMaps, to the moment its Watch callback has
 // seen every one of them (caches synced and delivered).
-import { request } from "node:https";
 import { podReview } from "../admission/fixture.ts";
 import { now } from "../engines/engine-process.ts";
-import { sleep } from "../engines/running-engine.ts";
+import { httpsStatus, sleep } from "../engines/running-engine.ts";
 import { type BenchContext, dropNamespace, freePort, freshNamespace } from "../harness/context.ts";
 import { configMapRequests, createAll } from "../harness/load.ts";
 import { SampleTable, type ScenarioResult } from "../harness/results.ts";
@@ -29,7 +28,8 @@ export async function startup(context: BenchContext): Promise<ScenarioResult> {
         });
         let servingMs: number;
         try {
-          while (!(await admits(admission.mutateUrl, admission.caCert, body))) await sleep(10);
+          // A refused connection or a 404 is not serving yet.
+          while ((await httpsStatus(admission.mutateUrl, admission.caCert, "POST", body)) !== 200) await sleep(10);
           servingMs = now() - admission.spawnedAt;
         } finally {
           await admission.stop();
@@ -72,21 +72,4 @@ export async function startup(context: BenchContext): Promise<ScenarioResult> {
     distributions: [],
     notes: [],
   };
-}
-
-/** Whether the server answers an AdmissionReview with 200 (a refused connection or 404 is not yet). */
-function admits(url: string, ca: string, body: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = request(
-      url,
-      { ca, method: "POST", headers: { "content-type": "application/json" }, timeout: 2_000 },
-      (res) => {
-        res.resume();
-        resolve(res.statusCode === 200);
-      },
-    );
-    req.on("error", () => resolve(false));
-    req.on("timeout", () => req.destroy());
-    req.end(body);
-  });
 }

@@ -1,10 +1,3 @@
-export type {
-  CatchUpPolicy,
-  CronSchedule,
-  IntervalSchedule,
-  ScheduleDefinition,
-  ScheduleUnit,
-} from "../model/schedule.ts";
 export { type LeaderSignal, Leadership } from "./leadership.ts";
 export type { ScheduleStore } from "./runner.ts";
 export { Scheduler, type SchedulerOptions } from "./scheduler.ts";
