@@ -1,6 +1,6 @@
 // Store latency bench: N processes write K distinct keys each at once (or at a steady rate) and
 // measure setItem -> visible on the other replicas. Run against a running cluster:
-//   node bench/store/latency.ts [--processes 3] [--keys 1000] [--rounds 1] [--spread-ms 0] [--shards 32] [--kubeconfig PATH]
+//   node bench/store/latency.ts [--processes 3] [--keys 1000] [--rounds 1] [--spread-ms 0] [--kubeconfig PATH]
 // --spread-ms N writes 10 keys every N ms per process instead of all at once. Round 1 starts on a
 // fresh store (its writes create the shards); later rounds write into the shards that exist.
 // Each line gives the 1-minute load average at the end of the round: compare runs taken together.
@@ -17,7 +17,6 @@ const { values } = parseArgs({
     keys: { type: "string", default: "1000" },
     rounds: { type: "string", default: "1" },
     "spread-ms": { type: "string", default: "0" },
-    shards: { type: "string", default: "32" },
     kubeconfig: { type: "string", default: `${process.env.HOME}/.local/state/capstan/cluster/kubeconfig` },
   },
 });
@@ -25,7 +24,6 @@ const processes = Number(values.processes);
 const keys = Number(values.keys);
 const rounds = Number(values.rounds);
 const spreadMs = Number(values["spread-ms"]);
-const shards = Number(values.shards);
 const kubeconfig = values.kubeconfig;
 
 const client = await ApiClient.fromKubeconfig({ kubeconfig });
@@ -33,7 +31,7 @@ await installStoreCrd(client);
 const namespace = `store-bench-${randomBytes(3).toString("hex")}`;
 await client.request({ method: "POST", path: "/api/v1/namespaces", body: { metadata: { name: namespace } } });
 const writers = await Promise.all(
-  Array.from({ length: processes }, () => StoreProcess.start({ kubeconfig, namespace, name: "bench", shards })),
+  Array.from({ length: processes }, () => StoreProcess.start({ kubeconfig, namespace, name: "bench" })),
 );
 try {
   for (let round = 1; round <= rounds; round++) {
@@ -51,18 +49,19 @@ try {
     );
     const elapsed = Date.now() - started;
     const latencies = replies.flatMap((r) => ("latenciesMs" in r ? r.latenciesMs : []));
+    const writerCpuMs = replies.map((r) => ("cpuMs" in r ? r.cpuMs : 0));
     console.log(
       JSON.stringify({
         round,
         processes,
         keysPerProcess: keys,
-        shards,
         totalMs: elapsed,
         samples: latencies.length,
         p50Ms: percentile(latencies, 50),
         p90Ms: percentile(latencies, 90),
         p99Ms: percentile(latencies, 99),
         maxMs: Math.max(...latencies),
+        writerCpuMs,
         load1m: Number(loadavg()[0]?.toFixed(2)),
       }),
     );

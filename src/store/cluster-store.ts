@@ -8,18 +8,19 @@ import { Log, type Logger } from "../telemetry/logger.ts";
 import type { StoreBackend, UpdateFunction } from "./backend.ts";
 import { type StoreShardObject, storeKind } from "./crd.ts";
 import { classifyFailure, failureReason, redactedMessage, StoreWriteError } from "./failures.ts";
-import { dataKey, entryPointer, shardIndex, shardName, validateValue } from "./keys.ts";
+import { dataKey, entryPointer, validateValue } from "./keys.ts";
+import { entryPath, MIN_DEPTH, SHARD_LIMIT_BYTES, ShardLayout } from "./layout.ts";
 import { Limiter } from "./limiter.ts";
 import { logValues, storeMetrics } from "./metrics.ts";
 import { StoreReplica } from "./replica.ts";
-import { clusterShardApi, type PatchOperation, type ShardApi, STORE_LABEL } from "./shard-api.ts";
+import { clusterShardApi, type PatchOperation, type ShardApi, STORE_LABEL, WHILE_OPEN } from "./shard-api.ts";
+import { finishSplit, type SplitResult, splitShard } from "./shard-split.ts";
 import { operationsOf, type PendingWrite, ShardWriter } from "./shard-writer.ts";
 import { ViewBackedStore } from "./views.ts";
 
 /** What feeds the replica: the shared informer of the store's shards (or a stand-in in tests). */
 export type StoreFeed = Pick<Informer<StoreShardObject>, "subscribe" | "start" | "waitForSync" | "stop" | "list">;
 
-export const DEFAULT_SHARDS = 32;
 const UPDATE_MAX_ATTEMPTS = 200;
 const CONTENDED_FOR_MS = 5_000;
 
@@ -27,13 +28,16 @@ export interface ClusterStoreOptions {
   readonly client: ApiClient;
   /** Where the shard objects live (the module's namespace, e.g. `capstan-system`). */
   readonly namespace: string;
-  /** The store's name; shards are `<name>-00` … and carry the label `capstan.dev/store=<name>`. */
+  /** The store's name; shards are `<name>-000` … (see `ShardLayout`) and carry the label `capstan.dev/store=<name>`. */
   readonly name: string;
-  /** Fixed for the life of a store: every replica must use the same number. Default 32 (~45 MB). */
-  readonly shards?: number;
   readonly clock?: Clock;
   /** Patches in flight at once across all shards. Default 4. */
   readonly maxInFlight?: number;
+  /**
+   * Create the store's top-level shards, empty, once the replica has synced, so that first writes
+   * patch them instead of racing other replicas to create them. Default true.
+   */
+  readonly createShardsAhead?: boolean;
   readonly api?: ShardApi;
   readonly feed?: StoreFeed;
 }
@@ -46,10 +50,13 @@ export interface ClusterStoreOptions {
 export class ClusterStore extends ViewBackedStore implements StoreBackend {
   readonly name: string;
   readonly namespace: string;
-  readonly shardCount: number;
+  readonly #layout: ShardLayout;
+  readonly #createShardsAhead: boolean;
   readonly #api: ShardApi;
   readonly #feed: StoreFeed;
-  readonly #replica = new StoreReplica();
+  readonly #replica: StoreReplica;
+  /** Splits under way in this process, by shard: a shard's writers and updates wait for the same one. */
+  readonly #splits = new Map<string, Promise<boolean>>();
   readonly #overlay = new Map<string, PendingWrite>();
   readonly #writers = new Map<string, ShardWriter>();
   readonly #limiter: Limiter;
@@ -68,10 +75,9 @@ export class ClusterStore extends ViewBackedStore implements StoreBackend {
     super(options.clock ?? systemClock);
     this.name = options.name;
     this.namespace = options.namespace;
-    this.shardCount = options.shards ?? DEFAULT_SHARDS;
-    if (!Number.isInteger(this.shardCount) || this.shardCount < 1 || this.shardCount > 1000) {
-      throw new RangeError(`a store needs between 1 and 1000 shards, got ${options.shards}`);
-    }
+    this.#layout = new ShardLayout(options.name);
+    this.#createShardsAhead = options.createShardsAhead ?? true;
+    this.#replica = new StoreReplica(this.#layout);
     this.#api = options.api ?? clusterShardApi(options.client, options.namespace, options.name);
     this.#feed =
       options.feed ??
@@ -91,11 +97,11 @@ export class ClusterStore extends ViewBackedStore implements StoreBackend {
   start(): void {
     if (this.#unsubscribe) return;
     this.#unsubscribe = this.#feed.subscribe((event) => {
-      const changed =
-        event.type === "DELETED"
-          ? this.#replica.remove(event.object.metadata?.name ?? "")
-          : this.#replica.apply(event.object);
-      for (const entry of changed) this.#refresh(entry);
+      if (event.type === "DELETED") {
+        this.#removeShard(event.object.metadata?.name ?? "", event.object.metadata?.resourceVersion);
+      } else {
+        this.#applyShard(event.object);
+      }
     });
     this.#feed.start();
     void this.#feed.waitForSync().then(
@@ -105,6 +111,7 @@ export class ClusterStore extends ViewBackedStore implements StoreBackend {
         this.#isReady = true;
         this.#markReady();
         this.#log.info({ entries: this.#replica.size }, "store replica synced");
+        if (this.#createShardsAhead) void this.#createMissingShards();
       },
       (error: unknown) => this.#log.warn({ err: error }, "store replica stopped before it synced"),
     );
@@ -139,7 +146,7 @@ export class ClusterStore extends ViewBackedStore implements StoreBackend {
       this.#overlay.set(entry, write);
       // Queue before updating the views: the writer's flush is then scheduled ahead of the
       // subscriber call the change causes, so the patch does not wait for subscribers.
-      this.#writerFor(entry).enqueue(write);
+      this.#enqueue(write);
       this.views.set(entry, value ?? undefined);
     });
   }
@@ -157,8 +164,8 @@ export class ClusterStore extends ViewBackedStore implements StoreBackend {
   }
 
   async #update(entry: string, key: string, fn: UpdateFunction): Promise<string | null> {
-    const shard = this.#shardOf(entry);
-    if (this.#overlay.has(entry)) await this.#writerFor(entry).idle();
+    await this.#settled(entry);
+    let shard = this.#route(entry);
     let current = this.#replica.get(entry) ?? null;
     let version = this.#replica.resourceVersion(shard);
     // A key other replicas are updating too: the replica is likely behind, so start from a fresh read.
@@ -172,8 +179,13 @@ export class ClusterStore extends ViewBackedStore implements StoreBackend {
       if (next !== null) validateValue("update", key, next);
       if (next === current) return current;
       if (version === undefined) {
-        await this.#api.create(shard);
+        // A shard this replica has not seen: a new store's, or the child of a split one.
         ({ current, version } = await this.#read(shard, entry));
+        if (version === undefined) {
+          const created = await this.#api.create(shard);
+          if (created) this.#applyShard(created);
+          ({ current, version } = await this.#read(shard, entry));
+        }
         continue;
       }
       const precondition: PatchOperation =
@@ -181,12 +193,21 @@ export class ClusterStore extends ViewBackedStore implements StoreBackend {
           ? { op: "test", path: "/metadata/resourceVersion", value: version }
           : { op: "test", path: entryPointer(entry), value: current };
       try {
-        const object = await this.#api.patch(shard, [precondition, ...operationsOf({ entry, value: next })]);
+        const object = await this.#api.patch(shard, [
+          WHILE_OPEN,
+          precondition,
+          ...operationsOf({ entry, value: next }),
+        ]);
         this.#applyShard(object);
         return next;
       } catch (error) {
         const action = classifyFailure(error);
         if (error instanceof InvalidError) {
+          if (await this.#finishIfClosed(shard)) {
+            shard = this.#route(entry);
+            ({ current, version } = await this.#read(shard, entry));
+            continue;
+          }
           const before = { current, version };
           ({ current, version } = await this.#read(shard, entry));
           const testFailed = before.current !== current || (before.current === null && before.version !== version);
@@ -201,7 +222,11 @@ export class ClusterStore extends ViewBackedStore implements StoreBackend {
         } else if (action === "missing") {
           version = undefined;
           continue;
-        } else if (action === "reject") {
+        } else if (action === "full" && (await this.#split(shard))) {
+          shard = this.#route(entry);
+          ({ current, version } = await this.#read(shard, entry));
+          continue;
+        } else if (action === "reject" || action === "full") {
           throw this.#writeError(entry, next, error);
         }
         await this.#sleep(backoff.next());
@@ -213,9 +238,38 @@ export class ClusterStore extends ViewBackedStore implements StoreBackend {
     );
   }
 
+  /**
+   * Creates the shards of a new store, empty, so that the first burst of writes patches them
+   * instead of racing other replicas to create them (a lost race costs a 409 and a second round
+   * trip on the write path).
+   */
+  async #createMissingShards(): Promise<void> {
+    for (const shard of this.#layout.roots()) {
+      if (this.#replica.has(shard) || this.#writers.has(shard)) continue;
+      try {
+        const object = await this.#api.create(shard);
+        if (object) this.#applyShard(object);
+      } catch (error) {
+        this.#log.debug({ shard, reason: failureReason(error) }, "could not create a store shard ahead of writes");
+      }
+    }
+  }
+
   /** Resolves when every write queued so far has been acknowledged or refused (however long that takes). */
   async flushed(): Promise<void> {
-    await Promise.all([...this.#writers.values()].map((writer) => writer.idle()));
+    // Writes handed from a split shard to its children's writers are waited for in a later pass.
+    do {
+      await Promise.all([...this.#writers.values()].map((writer) => writer.idle()));
+      await Promise.all(this.#splits.values());
+    } while (this.pendingWrites > 0);
+  }
+
+  /** Waits until this process has no write of `entry` on its way. */
+  async #settled(entry: string): Promise<void> {
+    while (this.#overlay.has(entry)) {
+      await this.#writerFor(this.#route(entry)).idle();
+      if (this.#overlay.has(entry)) await this.flushed();
+    }
   }
 
   /** Waits (at most `timeoutMs`) for queued writes to be acknowledged, then stops the watch. */
@@ -238,12 +292,17 @@ export class ClusterStore extends ViewBackedStore implements StoreBackend {
     return new Promise((resolve) => this.clock.setTimeout(resolve, ms));
   }
 
-  #shardOf(entry: string): string {
-    return shardName(this.name, shardIndex(entry, this.shardCount), this.shardCount);
+  /** The shard an entry goes to: the one holding its path in the replica, or its top-level shard in a new store. */
+  #route(entry: string): string {
+    const path = entryPath(entry);
+    return this.#replica.shardFor(path) ?? this.#layout.nameAt(path, MIN_DEPTH);
   }
 
-  #writerFor(entry: string): ShardWriter {
-    const shard = this.#shardOf(entry);
+  #enqueue(write: PendingWrite): void {
+    this.#writerFor(this.#route(write.entry)).enqueue(write);
+  }
+
+  #writerFor(shard: string): ShardWriter {
     let writer = this.#writers.get(shard);
     if (!writer) {
       writer = new ShardWriter({
@@ -252,6 +311,7 @@ export class ClusterStore extends ViewBackedStore implements StoreBackend {
         clock: this.clock,
         limiter: this.#limiter,
         missing: () => this.#isReady && !this.#replica.has(shard),
+        room: () => SHARD_LIMIT_BYTES - this.#replica.bytes(shard),
         hooks: {
           acked: (writes, object) => this.#acked(writes, object),
           rejected: (write, error) => this.#rejected(write, error),
@@ -259,11 +319,68 @@ export class ClusterStore extends ViewBackedStore implements StoreBackend {
             storeMetrics.patches.inc({ store: this.name, outcome: "retry" });
             this.#log.warn({ shard, reason: failureReason(error), delayMs }, "store patch failed; retrying");
           },
+          // An empty shard that is too large for a write is not full: the write itself is too large.
+          split: () => (this.#replica.bytes(shard) > 0 ? this.#split(shard) : Promise.resolve(false)),
+          closed: () => this.#finishIfClosed(shard),
+          moved: (writes) => this.#moved(shard, writes),
         },
       });
       this.#writers.set(shard, writer);
     }
     return writer;
+  }
+
+  /** Routes again the writes of a shard that is gone; a write with a later one of its entry on the way is answered with that one. */
+  #moved(shard: string, writes: readonly PendingWrite[]): void {
+    this.#writers.delete(shard);
+    for (const write of writes) {
+      const latest = this.#overlay.get(write.entry);
+      if (latest === write) this.#enqueue(write);
+      else if (latest) latest.waiters.push(...write.waiters);
+      else for (const waiter of write.waiters) waiter.resolve();
+    }
+  }
+
+  /** Splits a full shard (one split per shard at a time in this process); true when the shard is split. */
+  #split(shard: string): Promise<boolean> {
+    return this.#once(shard, () => splitShard(this.#api, this.#layout, shard));
+  }
+
+  /** After a write failed its test that the shard is open: finishes the split under way, if that is why; true when the shard is split. */
+  #finishIfClosed(shard: string): Promise<boolean> {
+    return this.#once(shard, () => finishSplit(this.#api, this.#layout, shard));
+  }
+
+  #once(shard: string, run: () => Promise<SplitResult>): Promise<boolean> {
+    let running = this.#splits.get(shard);
+    if (!running) {
+      running = this.#splitting(shard, run).finally(() => this.#splits.delete(shard));
+      this.#splits.set(shard, running);
+    }
+    return running;
+  }
+
+  async #splitting(shard: string, run: () => Promise<SplitResult>): Promise<boolean> {
+    try {
+      const result = await run();
+      if (result.outcome === "split") {
+        // Children first: the parent's new state then hands its entries to them.
+        for (const object of result.objects) this.#applyShard(object);
+        storeMetrics.splits.inc({ store: this.name });
+        this.#log.info({ shard }, "store shard split in two");
+        return true;
+      }
+      if (result.outcome === "deepest") {
+        this.#log.warn({ shard }, "store shard is full and at the deepest level; writing it anyway");
+      }
+    } catch (error) {
+      this.#log.warn({ shard, reason: failureReason(error) }, "could not split a full store shard; writing it anyway");
+    }
+    return false;
+  }
+
+  #removeShard(shard: string, resourceVersion?: string): void {
+    for (const entry of this.#replica.remove(shard, resourceVersion)) this.#refresh(entry);
   }
 
   #applyShard(object: StoreShardObject): void {

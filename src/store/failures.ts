@@ -1,7 +1,10 @@
 import { ApiError, ConflictError, ConnectionError, NotFoundError } from "../k8s/errors.ts";
 
-/** What to do about a failed store request: try again later, create the missing shard, or give up and tell the writer. */
-export type FailureAction = "retry" | "missing" | "reject";
+/**
+ * What to do about a failed store request: try again later, find or create the missing shard,
+ * split the shard that has grown too large, or give up and tell the writer.
+ */
+export type FailureAction = "retry" | "missing" | "full" | "reject";
 
 /** etcd refuses objects over its request limit with a 500 that no retry can fix. */
 function tooLarge(error: ApiError): boolean {
@@ -11,7 +14,7 @@ function tooLarge(error: ApiError): boolean {
 export function classifyFailure(error: unknown): FailureAction {
   if (error instanceof NotFoundError) return "missing";
   if (error instanceof ApiError) {
-    if (tooLarge(error)) return "reject";
+    if (tooLarge(error)) return "full";
     if (error instanceof ConflictError || error.status === 429 || error.status >= 500) return "retry";
     return "reject";
   }

@@ -1,6 +1,6 @@
 export { attachCapabilityStores, type CapabilityStoreSlots, type CapabilityViews } from "./attach.ts";
 export type { StoreBackend, StoreListener, UpdateFunction } from "./backend.ts";
-export { ClusterStore, type ClusterStoreOptions, DEFAULT_SHARDS, type StoreFeed } from "./cluster-store.ts";
+export { ClusterStore, type ClusterStoreOptions, type StoreFeed } from "./cluster-store.ts";
 export { STORE_GROUP, STORE_KIND, STORE_PLURAL, type StoreShardObject, storeCrd, storeKind } from "./crd.ts";
 export { StoreWriteError } from "./failures.ts";
 export { installStoreCrd } from "./install.ts";

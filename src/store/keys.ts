@@ -72,20 +72,6 @@ export function entryPointer(entry: string): string {
   return `/data/${entry.replaceAll("~", "~0").replaceAll("/", "~1")}`;
 }
 
-/** FNV-1a over the entry's UTF-8 bytes: stable across processes and versions, so every replica picks the same shard. */
-export function shardIndex(entry: string, shardCount: number): number {
-  let hash = 0x811c9dc5;
-  for (const byte of utf8.encode(entry)) {
-    hash ^= byte;
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash % shardCount;
-}
-
-export function shardName(storeName: string, index: number, shardCount: number): string {
-  return `${storeName}-${String(index).padStart(String(shardCount - 1).length, "0")}`;
-}
-
 export function byteLength(text: string): number {
   return utf8.encode(text).length;
 }

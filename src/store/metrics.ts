@@ -22,6 +22,12 @@ export const storeMetrics = {
     labelNames: ["store"],
     registers: [registry],
   }),
+  splits: new Counter({
+    name: "capstan_store_shard_splits_total",
+    help: "Store shards this process split in two because they were full",
+    labelNames: ["store"],
+    registers: [registry],
+  }),
   updateConflicts: new Counter({
     name: "capstan_store_update_conflicts_total",
     help: "Store.update attempts retried because another writer changed the key first",

@@ -5,12 +5,16 @@ import { STORE_KIND, type StoreShardObject, storeKind } from "./crd.ts";
 export type PatchOperation =
   | { readonly op: "add"; readonly path: string; readonly value: string }
   | { readonly op: "remove"; readonly path: string }
-  | { readonly op: "test"; readonly path: string; readonly value: string };
+  | { readonly op: "test"; readonly path: string; readonly value: string }
+  | { readonly op: "replace"; readonly path: string; readonly value: string | Readonly<Record<string, string>> };
+
+/** The first operation of every write: it fails the patch (422) once the shard is sealed for a split. */
+export const WHILE_OPEN: PatchOperation = { op: "test", path: "/state", value: "open" };
 
 /** The label every shard of a store carries: the store's name. The replica watches by it. */
 export const STORE_LABEL = "capstan.dev/store";
 
-/** The three calls the store makes on its shard objects; an interface so tests can stand in for the API server. */
+/** The calls the store makes on its shard objects; an interface so tests can stand in for the API server. */
 export interface ShardApi {
   /** Applies an RFC 6902 patch to a shard and returns the shard after it. Throws `NotFoundError` when the shard does not exist. */
   patch(shard: string, operations: readonly PatchOperation[]): Promise<StoreShardObject>;
@@ -48,6 +52,7 @@ export function clusterShardApi(client: ApiClient, namespace: string, storeName:
             apiVersion: storeKind.apiVersion,
             kind: STORE_KIND,
             metadata: { name: shard, namespace, labels: { [STORE_LABEL]: storeName } },
+            state: "open",
             data,
           },
           signal: AbortSignal.timeout(PATCH_TIMEOUT_MS),

@@ -1,11 +1,11 @@
 import type { Clock, TimerHandle } from "../controller/clock.ts";
 import { Backoff } from "../informer/backoff.ts";
-import { ApiError } from "../k8s/errors.ts";
+import { ApiError, InvalidError } from "../k8s/errors.ts";
 import type { StoreShardObject } from "./crd.ts";
 import { classifyFailure } from "./failures.ts";
 import { byteLength, entryPointer } from "./keys.ts";
 import type { Limiter } from "./limiter.ts";
-import type { PatchOperation, ShardApi } from "./shard-api.ts";
+import { type PatchOperation, type ShardApi, WHILE_OPEN } from "./shard-api.ts";
 
 export interface WriteWaiter {
   resolve(): void;
@@ -29,6 +29,18 @@ export interface ShardWriterHooks {
   rejected(write: PendingWrite, error: unknown): void;
   /** A request failed and will be retried after `delayMs`. */
   retrying(error: unknown, delayMs: number): void;
+  /**
+   * The shard is too full for the next write: split it. Resolves true when the shard is gone (its
+   * writes then go back to the store, to be sent to its children), false when it could not split.
+   */
+  split(): Promise<boolean>;
+  /**
+   * A patch failed its test that the shard is open. Resolves true when the shard is being split or
+   * is split (the split is finished and the writes go back to the store, for its children).
+   */
+  closed(): Promise<boolean>;
+  /** Writes handed back because the shard is gone; the store routes them again. */
+  moved(writes: readonly PendingWrite[]): void;
 }
 
 export interface ShardWriterOptions {
@@ -44,6 +56,8 @@ export interface ShardWriterOptions {
    * patch that fails with 404, a create, and the patch again.
    */
   readonly missing?: () => boolean;
+  /** Bytes the shard can still take before it must split (default: no limit). Removals take none. */
+  readonly room?: () => number;
   readonly maxOperations?: number;
   readonly maxBytes?: number;
   readonly backoff?: { readonly initialMs?: number; readonly maxMs?: number };
@@ -104,10 +118,15 @@ export class ShardWriter {
   }
 
   enqueue(write: PendingWrite): void {
-    const superseded = this.#next.get(write.entry);
-    if (superseded) {
+    const queued = this.#next.get(write.entry);
+    if (queued && queued.seq > write.seq) {
+      // A write handed back from a split shard, older than one already queued here: the later value wins.
+      queued.waiters.unshift(...write.waiters);
+      return;
+    }
+    if (queued) {
       // The later value wins; whoever waited for the earlier one is answered with it.
-      write.waiters.unshift(...superseded.waiters);
+      write.waiters.unshift(...queued.waiters);
       this.#next.delete(write.entry);
     }
     this.#next.set(write.entry, write);
@@ -131,9 +150,20 @@ export class ShardWriter {
       for (;;) {
         const release = await this.#options.limiter.acquire();
         try {
-          const batch = this.#batches.shift() ?? this.#take();
+          let batch = this.#batches.shift() ?? this.#take(this.#options.room?.() ?? Number.POSITIVE_INFINITY);
+          if (!batch && this.#next.size > 0) {
+            // The next write does not fit: split the shard, or send it anyway if it cannot split.
+            if (await this.#options.hooks.split()) {
+              this.#handBack([]);
+              break;
+            }
+            batch = this.#take(Number.POSITIVE_INFINITY);
+          }
           if (!batch) break;
-          await this.#send(batch);
+          if ((await this.#send(batch)) === "moved") {
+            this.#handBack(batch);
+            break;
+          }
         } finally {
           release();
         }
@@ -144,24 +174,38 @@ export class ShardWriter {
     }
   }
 
-  #take(): PendingWrite[] | undefined {
+  /** The next batch: queued writes up to the patch limits, adding at most `room` bytes to the shard. */
+  #take(room: number): PendingWrite[] | undefined {
     const maxOperations = this.#options.maxOperations ?? 500;
     const maxBytes = this.#options.maxBytes ?? 1024 * 1024;
     const batch: PendingWrite[] = [];
     let bytes = 0;
+    let added = 0;
     for (const write of this.#next.values()) {
-      const size = byteLength(write.entry) + (write.value === null ? 0 : byteLength(write.value)) + 48;
+      const stored = write.value === null ? 0 : byteLength(write.entry) + byteLength(write.value);
+      const size = byteLength(write.entry) + stored + 48;
+      if (added + stored > room) break;
       if (batch.length > 0 && (batch.length >= maxOperations || bytes + size > maxBytes)) break;
       batch.push(write);
       bytes += size;
+      added += stored;
     }
     for (const write of batch) this.#next.delete(write.entry);
     return batch.length > 0 ? batch : undefined;
   }
 
-  async #send(batch: PendingWrite[]): Promise<void> {
+  /** Gives every write not yet acknowledged back to the store: the shard is gone. */
+  #handBack(batch: readonly PendingWrite[]): void {
+    const writes = [...batch, ...this.#batches.flat(), ...this.#next.values()];
+    this.#batches.length = 0;
+    this.#next.clear();
+    this.#options.hooks.moved(writes);
+  }
+
+  /** Sends one batch until it is stored or refused; `"moved"` when the shard turned out to be split. */
+  async #send(batch: PendingWrite[]): Promise<"done" | "moved"> {
     const { api, hooks } = this.#options;
-    const operations = batch.flatMap(operationsOf);
+    const operations = [WHILE_OPEN, ...batch.flatMap(operationsOf)];
     let create = this.#options.missing?.() ?? false;
     for (;;) {
       let failure: unknown;
@@ -172,7 +216,7 @@ export class ShardWriter {
         if (shard) {
           this.#backoff.reset();
           hooks.acked(batch, shard);
-          return;
+          return "done";
         }
         // Another writer created the shard first: patch it.
         create = false;
@@ -189,6 +233,11 @@ export class ShardWriter {
           continue;
         }
       }
+      if (action === "full") {
+        if (await hooks.split()) return "moved";
+        action = "reject";
+      }
+      if (failure instanceof InvalidError && (await hooks.closed())) return "moved";
       if (action === "retry") {
         const retryAfter = failure instanceof ApiError ? failure.retryAfterSeconds : undefined;
         const delayMs = retryAfter ? this.#backoff.nextAfter(retryAfter) : this.#backoff.next();
@@ -199,11 +248,11 @@ export class ShardWriter {
       if (batch.length > 1) {
         const half = Math.ceil(batch.length / 2);
         this.#batches.unshift(batch.slice(0, half), batch.slice(half));
-        return;
+        return "done";
       }
       const [write] = batch;
       if (write) hooks.rejected(write, failure);
-      return;
+      return "done";
     }
   }
 }

@@ -20,12 +20,7 @@ export class StoreProcess {
     });
   }
 
-  static async start(env: {
-    kubeconfig: string;
-    namespace: string;
-    name: string;
-    shards?: number;
-  }): Promise<StoreProcess> {
+  static async start(env: { kubeconfig: string; namespace: string; name: string }): Promise<StoreProcess> {
     const child = fork(script, [], {
       execPath: process.execPath,
       env: {
@@ -33,7 +28,6 @@ export class StoreProcess {
         KUBECONFIG_PATH: env.kubeconfig,
         STORE_NAMESPACE: env.namespace,
         STORE_NAME: env.name,
-        STORE_SHARDS: String(env.shards ?? 32),
         LOG_LEVEL: "warn",
       },
       stdio: ["ignore", "inherit", "inherit", "ipc"],

@@ -4,6 +4,7 @@ import { ClusterStore } from "../../../src/store/cluster-store.ts";
 import type { StoreShardObject } from "../../../src/store/crd.ts";
 import { StoreWriteError } from "../../../src/store/failures.ts";
 import { installStoreCrd } from "../../../src/store/install.ts";
+import { entryPath } from "../../../src/store/layout.ts";
 import { STORE_LABEL } from "../../../src/store/shard-api.ts";
 import { Store } from "../../../src/store/store.ts";
 import { adminClient, eventually, freshNamespace } from "../../support/cluster.ts";
@@ -14,10 +15,10 @@ const backends: ClusterStore[] = [];
 const clients: ApiClient[] = [];
 
 /** A running store with one capability view; each call is a separate replica (its own client and watch, like another pod). */
-async function replica(name: string, options: { shards?: number; capability?: string } = {}) {
+async function replica(name: string, options: { capability?: string; namespace?: string } = {}) {
   const own = await ApiClient.fromKubeconfig({ kubeconfig: inject("kubeconfig") });
   clients.push(own);
-  const backend = new ClusterStore({ client: own, namespace, name, shards: options.shards });
+  const backend = new ClusterStore({ client: own, namespace: options.namespace ?? namespace, name });
   backends.push(backend);
   const store = new Store(options.capability ?? "cap");
   store.attach(backend);
@@ -96,23 +97,30 @@ describe("Store against the API server", () => {
     expect(store.getItem("n")).toBeNull();
   });
 
-  it("rejects exactly the writes the API server refuses, with the reason and without the value", async () => {
-    const { store } = await replica("full", { shards: 1 });
-    // etcd takes at most 1.5 MiB per object: three 400 KB values fit in the one shard, a fourth does not.
-    const big = (c: string) => c.repeat(400 * 1024);
-    const names = ["a", "b", "c", "d", "e"];
-    const results = await Promise.allSettled(names.map((c) => store.setItemAndWait(`big-${c}`, big(c))));
-    const fulfilled = results.filter((r) => r.status === "fulfilled");
-    const rejected = results.flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
-    expect(fulfilled).toHaveLength(3);
-    expect(rejected).toHaveLength(2);
-    for (const reason of rejected) {
-      expect(reason).toBeInstanceOf(StoreWriteError);
-      expect(String(reason)).toMatch(/too large/);
-      expect(String(reason)).not.toMatch(/(.)\1{20}/);
-    }
-    // The refused writes are not left visible locally.
-    expect(names.filter((c) => store.getItem(`big-${c}`) !== null)).toHaveLength(3);
+  it("splits a shard before it outgrows etcd's object limit and keeps every value", async () => {
+    const writer = await replica("full");
+    // Eight 400 KB values whose keys all live in the same top-level shard: 3.2 MB where etcd takes 1.5 MiB per object.
+    const keys: string[] = [];
+    for (let i = 0; keys.length < 8; i++) if (entryPath(`cap/big-${i}`).startsWith("101")) keys.push(`big-${i}`);
+    const big = (key: string) => key.padEnd(400 * 1024, "x");
+    const results = await Promise.allSettled(keys.map((key) => writer.store.setItemAndWait(key, big(key))));
+    expect(results.filter((r) => r.status === "rejected")).toEqual([]);
+    const reader = await replica("full");
+    for (const key of keys) expect(reader.store.getItem(key)).toBe(big(key));
+    const objects = await shards("full");
+    const split = objects.filter((s) => s.state === "split").map((s) => s.metadata?.name);
+    expect(split).toContain("full-101");
+    expect(Math.max(...objects.map((s) => JSON.stringify(s).length))).toBeLessThan(1_400_000);
+  });
+
+  it("rejects the writes the API server refuses, with the reason and without the value", async () => {
+    const { store } = await replica("nowhere", { namespace: "no-such-namespace" });
+    const refused = await store.setItemAndWait("k", "SECRET-VALUE-1234").catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(StoreWriteError);
+    expect(String(refused)).toMatch(/404 NotFound/);
+    expect(String(refused)).toMatch(/no-such-namespace/);
+    expect(String(refused)).not.toContain("SECRET-VALUE-1234");
+    expect(store.getItem("k")).toBeNull();
   });
 
   it("holds 20 MB across 2,000 keys and a new replica loads all of it", async () => {
@@ -131,7 +139,7 @@ describe("Store against the API server", () => {
     const objects = await shards("large");
     const sizes = objects.map((s) => JSON.stringify(s).length);
     console.log(
-      `[store] 20 MB in 2,000 keys: written in ${written} ms, loaded by a new replica in ${loaded} ms; ${objects.length} shards, largest ${Math.max(...sizes)} bytes`,
+      `[store] 20 MB in 2,000 keys: written in ${written} ms, loaded by a new replica in ${loaded} ms; ${objects.length} shards (${objects.filter((s) => s.state === "split").length} split), largest ${Math.max(...sizes)} bytes`,
     );
     expect(Math.max(...sizes)).toBeLessThan(1_400_000);
   });

@@ -6,6 +6,7 @@ import { ClusterStore, type StoreFeed } from "../../../src/store/cluster-store.t
 import type { StoreShardObject } from "../../../src/store/crd.ts";
 import { StoreWriteError } from "../../../src/store/failures.ts";
 import { StoreInputError } from "../../../src/store/keys.ts";
+import { entryPath, MIN_DEPTH, ShardLayout } from "../../../src/store/layout.ts";
 import { MemoryStore } from "../../../src/store/memory-store.ts";
 import { Store } from "../../../src/store/store.ts";
 import { FakeShardApi } from "./fake-shard-api.ts";
@@ -38,7 +39,17 @@ class FakeFeed implements StoreFeed {
   }
 }
 
-async function setup(options: { shards?: number } = {}) {
+const layout = new ShardLayout("mod");
+/** The top-level shard a key of capability "cap" lives in. */
+const at = (key: string) => layout.nameAt(entryPath(`cap/${key}`), MIN_DEPTH);
+/** Another key that lives in the same top-level shard as `key`. */
+const neighbourOf = (key: string) => {
+  for (let i = 0; ; i++) if (at(`k${i}`) === at(key)) return `k${i}`;
+};
+/** Everything stored, across shards. */
+const stored = (api: FakeShardApi) => Object.assign({}, ...[...api.shards.values()].map((shard) => shard.data));
+
+async function setup(options: { createShardsAhead?: boolean } = {}) {
   const clock = new FakeClock();
   const api = new FakeShardApi();
   const feed = new FakeFeed();
@@ -46,7 +57,7 @@ async function setup(options: { shards?: number } = {}) {
     client: {} as ApiClient,
     namespace: "ns",
     name: "mod",
-    shards: options.shards ?? 1,
+    createShardsAhead: options.createShardsAhead ?? false,
     clock,
     api,
     feed,
@@ -67,8 +78,8 @@ describe("ClusterStore and Store", () => {
     const waited = store.setItemAndWait("b", "2");
     await clock.advance(0);
     await expect(waited).resolves.toBe("ok");
-    expect(api.shards.get("mod-0")?.data).toEqual({ "cap/a": "1", "cap/b": "2" });
-    feed.deliver(api.externalWrite("mod-0", "cap/c", "3"));
+    expect(stored(api)).toEqual({ "cap/a": "1", "cap/b": "2" });
+    feed.deliver(api.externalWrite(at("c"), "cap/c", "3"));
     expect(store.getItem("c")).toBe("3");
     const removal = store.removeItemAndWait("missing");
     await clock.advance(0);
@@ -80,23 +91,25 @@ describe("ClusterStore and Store", () => {
     store.setItem("a", "1");
     store.removeItem("gone");
     await clock.advance(0);
-    expect(api.creates).toEqual([{ shard: "mod-0", data: { "cap/a": "1" } }]);
+    expect(api.creates).toContainEqual({ shard: at("a"), data: { "cap/a": "1" } });
     expect(api.patches).toEqual([]);
-    store.setItem("b", "2");
+    const creates = api.creates.length;
+    store.setItem("a", "2");
     await clock.advance(0);
-    expect(api.creates).toHaveLength(1);
+    expect(api.creates).toHaveLength(creates);
     expect(api.patches).toHaveLength(1);
-    expect(api.shards.get("mod-0")?.data).toEqual({ "cap/a": "1", "cap/b": "2" });
+    expect(api.shards.get(at("a"))?.data).toEqual({ "cap/a": "2" });
   });
 
   it("patches a shard it has not seen yet when another replica created it first", async () => {
     const { clock, api, store } = await setup();
-    api.externalWrite("mod-0", "cap/theirs", "x");
-    const written = store.setItemAndWait("a", "1");
+    const ours = neighbourOf("theirs");
+    api.externalWrite(at("theirs"), "cap/theirs", "x");
+    const written = store.setItemAndWait(ours, "1");
     await clock.advance(0);
     await expect(written).resolves.toBe("ok");
     expect(api.creates).toHaveLength(1);
-    expect(api.shards.get("mod-0")?.data).toEqual({ "cap/theirs": "x", "cap/a": "1" });
+    expect(api.shards.get(at("theirs"))?.data).toEqual({ "cap/theirs": "x", [`cap/${ours}`]: "1" });
     expect(store.getItem("theirs")).toBe("x");
   });
 
@@ -111,7 +124,7 @@ describe("ClusterStore and Store", () => {
     await clock.advance(0);
     expect(calls).toEqual([{ x: "1", y: "2" }]);
     expect(ready).toEqual([{ x: "1", y: "2" }]);
-    feed.deliver(api.externalWrite("mod-0", "other/z", "not ours"));
+    feed.deliver(api.externalWrite(at("x"), "other/z", "not ours"));
     await clock.advance(10);
     expect(calls).toHaveLength(1);
     unsubscribe();
@@ -135,13 +148,13 @@ describe("ClusterStore and Store", () => {
 
   it("times out setItemAndWait after 15 s while the write keeps being retried", async () => {
     const { clock, api, store } = await setup();
-    await api.create("mod-0");
+    await api.create(at("k"));
     for (let i = 0; i < 10; i++) api.failNext.push(FakeShardApi.error(503, "down"));
     const waited = store.setItemAndWait("k", "v").catch((e: Error) => e.message);
     await clock.advance(15_000);
     expect(await waited).toMatch(/MAX_WAIT_TIME elapsed: Key k not acknowledged in 15s; the write stays queued/);
     await clock.advance(120_000);
-    expect(api.shards.get("mod-0")?.data).toEqual({ "cap/k": "v" });
+    expect(api.shards.get(at("k"))?.data).toEqual({ "cap/k": "v" });
   });
 
   it("update retries on a concurrent change and never loses an increment", async () => {
@@ -151,19 +164,19 @@ describe("ClusterStore and Store", () => {
     await clock.advance(0);
     await expect(first).resolves.toBe("1");
     // Someone else increments; our replica has not seen it yet, so the test op fails and update re-reads.
-    api.externalWrite("mod-0", "cap/n", "5");
+    api.externalWrite(at("n"), "cap/n", "5");
     const second = store.update("n", increment);
     await clock.advance(1000);
     await expect(second).resolves.toBe("6");
-    feed.deliver((await api.read("mod-0")) ?? {});
+    feed.deliver((await api.read(at("n"))) ?? {});
     expect(store.getItem("n")).toBe("6");
     await expect(store.update("n", () => null)).resolves.toBeNull();
-    expect(api.shards.get("mod-0")?.data).toEqual({});
+    expect(api.shards.get(at("n"))?.data).toEqual({});
   });
 
   it("update rejects a value the server refuses for good, with the reason", async () => {
     const { clock, api, store } = await setup();
-    await api.create("mod-0");
+    await api.create(at("k"));
     api.refuseValue = "too-big";
     const refused = store.update("k", () => "too-big").catch((e: unknown) => e);
     await clock.advance(5_000);

@@ -1,5 +1,5 @@
 import { ApiError, InvalidError, NotFoundError } from "../../../src/k8s/errors.ts";
-import type { StoreShardObject } from "../../../src/store/crd.ts";
+import type { ShardState, StoreShardObject } from "../../../src/store/crd.ts";
 import type { PatchOperation, ShardApi } from "../../../src/store/shard-api.ts";
 
 function apiError(status: number, message: string): ApiError {
@@ -9,9 +9,15 @@ function apiError(status: number, message: string): ApiError {
   return new ApiError(init);
 }
 
+interface ShardRecord {
+  version: number;
+  state: ShardState;
+  data: Record<string, string>;
+}
+
 /** An in-memory API server for shard objects: applies JSON patches as the real one does (atomically, 422 on a failed test or missing path). */
 export class FakeShardApi implements ShardApi {
-  readonly shards = new Map<string, { version: number; data: Record<string, string> }>();
+  readonly shards = new Map<string, ShardRecord>();
   readonly patches: { shard: string; operations: readonly PatchOperation[] }[] = [];
   /** Errors to throw from the next patch or create calls, in order. */
   readonly failNext: ApiError[] = [];
@@ -42,14 +48,18 @@ export class FakeShardApi implements ShardApi {
     if (failure) throw failure;
     const current = this.shards.get(shard);
     if (!current) throw apiError(404, `capstanstores "${shard}" not found`);
-    const data = { ...current.data };
+    let data = { ...current.data };
+    let state = current.state;
     for (const op of operations) {
       const entry = op.path.startsWith("/data/")
         ? op.path.slice(6).replaceAll("~1", "/").replaceAll("~0", "~")
         : undefined;
       if (op.op === "test") {
-        const actual = entry === undefined ? String(current.version) : data[entry];
+        const actual = op.path === "/state" ? state : entry === undefined ? String(current.version) : data[entry];
         if (actual !== op.value) throw apiError(422, "the server rejected our request due to an error in our request");
+      } else if (op.op === "replace") {
+        if (op.path === "/state") state = op.value as ShardState;
+        if (op.path === "/data") data = { ...(op.value as Record<string, string>) };
       } else if (op.op === "add" && entry !== undefined) {
         data[entry] = op.value;
       } else if (op.op === "remove" && entry !== undefined) {
@@ -58,7 +68,7 @@ export class FakeShardApi implements ShardApi {
       }
     }
     this.#refuseTooLarge(data);
-    const next = { version: ++this.#version, data };
+    const next = { version: ++this.#version, state, data };
     this.shards.set(shard, next);
     return this.#object(shard, next);
   }
@@ -72,7 +82,7 @@ export class FakeShardApi implements ShardApi {
     if (failure) throw failure;
     if (this.shards.has(shard)) return undefined;
     this.#refuseTooLarge(data);
-    const created = { version: ++this.#version, data: { ...data } };
+    const created: ShardRecord = { version: ++this.#version, state: "open", data: { ...data } };
     this.shards.set(shard, created);
     return this.#object(shard, created);
   }
@@ -84,8 +94,12 @@ export class FakeShardApi implements ShardApi {
 
   /** Another writer changes an entry behind our back. */
   externalWrite(shard: string, entry: string, value: string): StoreShardObject {
-    const current = this.shards.get(shard) ?? { version: 0, data: {} };
-    const next = { version: ++this.#version, data: { ...current.data, [entry]: value } };
+    const current = this.shards.get(shard) ?? { version: 0, state: "open", data: {} };
+    const next: ShardRecord = {
+      version: ++this.#version,
+      state: current.state,
+      data: { ...current.data, [entry]: value },
+    };
     this.shards.set(shard, next);
     return this.#object(shard, next);
   }
@@ -96,7 +110,11 @@ export class FakeShardApi implements ShardApi {
     }
   }
 
-  #object(shard: string, state: { version: number; data: Record<string, string> }): StoreShardObject {
-    return { metadata: { name: shard, resourceVersion: String(state.version) }, data: { ...state.data } };
+  #object(shard: string, record: ShardRecord): StoreShardObject {
+    return {
+      metadata: { name: shard, resourceVersion: String(record.version) },
+      state: record.state,
+      data: { ...record.data },
+    };
   }
 }

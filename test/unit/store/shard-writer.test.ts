@@ -28,6 +28,11 @@ function setup(options: { maxOperations?: number; missing?: () => boolean } = {}
         for (const waiter of write.waiters) waiter.reject(error);
       },
       retrying: (_error, delayMs) => retries.push(delayMs),
+      split: async () => false,
+      closed: async () => false,
+      moved: () => {
+        throw new Error("a writer of a shard that is not split hands nothing back");
+      },
     },
   });
   let seq = 0;
@@ -165,7 +170,9 @@ describe("ShardWriter", () => {
     await api.create("s-0");
     for (const key of ["a", "b", "c", "d", "e"]) write(`cap/${key}`, "1");
     await clock.advance(0);
-    expect(api.patches.map((p) => p.operations.length)).toEqual([2, 2, 1]);
+    // Each patch starts with the test that the shard is open.
+    expect(api.patches.map((p) => p.operations.length)).toEqual([3, 3, 2]);
+    expect(api.patches.every((p) => p.operations[0]?.path === "/state")).toBe(true);
   });
 
   it("idle() resolves when everything enqueued is settled", async () => {
