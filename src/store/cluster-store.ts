@@ -9,7 +9,7 @@ import type { StoreBackend, UpdateFunction } from "./backend.ts";
 import { type StoreShardObject, storeKind } from "./crd.ts";
 import { classifyFailure, failureReason, redactedMessage, StoreWriteError } from "./failures.ts";
 import { dataKey, entryPointer, validateValue } from "./keys.ts";
-import { entryPath, MIN_DEPTH, SHARD_LIMIT_BYTES, ShardLayout } from "./layout.ts";
+import { entryPath, MIN_DEPTH, SHARD_LIMIT_BYTES, SHARD_LIMIT_ENTRIES, ShardLayout } from "./layout.ts";
 import { Limiter } from "./limiter.ts";
 import { logValues, storeMetrics } from "./metrics.ts";
 import { StoreReplica } from "./replica.ts";
@@ -31,7 +31,7 @@ export interface ClusterStoreOptions {
   /** The store's name; shards are `<name>-000` … (see `ShardLayout`) and carry the label `capstan.dev/store=<name>`. */
   readonly name: string;
   readonly clock?: Clock;
-  /** Patches in flight at once across all shards. Default 4. */
+  /** Patches in flight at once across all shards. Default 8: one per top-level shard. */
   readonly maxInFlight?: number;
   /**
    * Create the store's top-level shards, empty, once the replica has synced, so that first writes
@@ -86,7 +86,7 @@ export class ClusterStore extends ViewBackedStore implements StoreBackend {
         namespace: options.namespace,
         labelSelector: `${STORE_LABEL}=${options.name}`,
       });
-    this.#limiter = new Limiter(options.maxInFlight ?? 4);
+    this.#limiter = new Limiter(options.maxInFlight ?? 8);
     this.#log = Log.child({ component: "store", store: options.name, namespace: options.namespace });
     this.#ready = new Promise((resolve) => {
       this.#markReady = resolve;
@@ -311,7 +311,11 @@ export class ClusterStore extends ViewBackedStore implements StoreBackend {
         clock: this.clock,
         limiter: this.#limiter,
         missing: () => this.#isReady && !this.#replica.has(shard),
-        room: () => SHARD_LIMIT_BYTES - this.#replica.bytes(shard),
+        room: () => ({
+          bytes: SHARD_LIMIT_BYTES - this.#replica.bytes(shard),
+          entries: SHARD_LIMIT_ENTRIES - this.#replica.count(shard),
+          holds: (entry) => this.#replica.holds(shard, entry),
+        }),
         hooks: {
           acked: (writes, object) => this.#acked(writes, object),
           rejected: (write, error) => this.#rejected(write, error),
@@ -319,8 +323,9 @@ export class ClusterStore extends ViewBackedStore implements StoreBackend {
             storeMetrics.patches.inc({ store: this.name, outcome: "retry" });
             this.#log.warn({ shard, reason: failureReason(error), delayMs }, "store patch failed; retrying");
           },
-          // An empty shard that is too large for a write is not full: the write itself is too large.
-          split: () => (this.#replica.bytes(shard) > 0 ? this.#split(shard) : Promise.resolve(false)),
+          // An empty shard refused as too large is not full: the write itself is too large.
+          split: (why) =>
+            why === "refused" && this.#replica.bytes(shard) === 0 ? Promise.resolve(false) : this.#split(shard),
           closed: () => this.#finishIfClosed(shard),
           moved: (writes) => this.#moved(shard, writes),
         },

@@ -6,6 +6,11 @@ export const MIN_DEPTH = 3;
 export const MAX_DEPTH = 16;
 /** A shard splits before a write would take its data past this many bytes (etcd refuses objects over ~1.5 MiB). */
 export const SHARD_LIMIT_BYTES = 768 * 1024;
+/**
+ * ... or past this many entries: every patch costs the API server ~15 µs per entry of the shard
+ * (it decodes, validates and encodes the whole object), so small values must not pile up either.
+ */
+export const SHARD_LIMIT_ENTRIES = 4096;
 
 /**
  * FNV-1a over the entry's UTF-8 bytes, then a final mix so the high bits (which pick the shard)

@@ -6,6 +6,7 @@ interface ShardState {
   readonly state: StoreShardObject["state"];
   readonly data: Readonly<Record<string, string>>;
   bytes?: number;
+  count?: number;
 }
 
 function parseVersion(resourceVersion: string | undefined): bigint | undefined {
@@ -19,8 +20,8 @@ function parseVersion(resourceVersion: string | undefined): bigint | undefined {
  */
 function stringEntries(data: Readonly<Record<string, unknown>> | undefined): Readonly<Record<string, string>> {
   if (!data) return {};
-  for (const value of Object.values(data)) {
-    if (typeof value !== "string") {
+  for (const entry in data) {
+    if (typeof data[entry] !== "string") {
       return Object.fromEntries(
         Object.entries(data).filter((entry): entry is [string, string] => typeof entry[1] === "string"),
       );
@@ -68,17 +69,34 @@ export class StoreReplica {
     return this.#shards.get(shard)?.resourceVersion?.toString();
   }
 
-  /** The UTF-8 bytes of a shard's keys and values (0 for a shard we do not hold). */
+  /**
+   * A shard's keys and values in UTF-16 code units (0 for a shard we do not hold): the UTF-8 size of
+   * ASCII data. Non-ASCII data can be larger; the API server's refusal of an object that is too
+   * large then splits the shard instead.
+   */
   bytes(shard: string): number {
     const state = this.#shards.get(shard);
     if (!state) return 0;
     if (state.bytes === undefined) {
       let bytes = 0;
-      for (const [entry, value] of Object.entries(state.data))
-        bytes += Buffer.byteLength(entry) + Buffer.byteLength(value);
+      for (const entry in state.data) bytes += entry.length + (state.data[entry]?.length ?? 0);
       state.bytes = bytes;
     }
     return state.bytes;
+  }
+
+  /** The number of entries a shard holds (0 for a shard we do not hold). */
+  count(shard: string): number {
+    const state = this.#shards.get(shard);
+    if (!state) return 0;
+    state.count ??= Object.keys(state.data).length;
+    return state.count;
+  }
+
+  /** Whether a shard holds an entry. */
+  holds(shard: string, entry: string): boolean {
+    const data = this.#shards.get(shard)?.data;
+    return data !== undefined && Object.hasOwn(data, entry);
   }
 
   /**

@@ -33,7 +33,7 @@ export interface ShardWriterHooks {
    * The shard is too full for the next write: split it. Resolves true when the shard is gone (its
    * writes then go back to the store, to be sent to its children), false when it could not split.
    */
-  split(): Promise<boolean>;
+  split(why: "full" | "refused"): Promise<boolean>;
   /**
    * A patch failed its test that the shard is open. Resolves true when the shard is being split or
    * is split (the split is finished and the writes go back to the store, for its children).
@@ -42,6 +42,16 @@ export interface ShardWriterHooks {
   /** Writes handed back because the shard is gone; the store routes them again. */
   moved(writes: readonly PendingWrite[]): void;
 }
+
+export interface ShardRoom {
+  /** UTF-8 bytes of keys and values. */
+  readonly bytes: number;
+  readonly entries: number;
+  /** Whether the shard holds an entry already (a new value for it takes no entry). */
+  readonly holds: (entry: string) => boolean;
+}
+
+const UNLIMITED: ShardRoom = { bytes: Number.POSITIVE_INFINITY, entries: Number.POSITIVE_INFINITY, holds: () => false };
 
 export interface ShardWriterOptions {
   readonly shard: string;
@@ -56,8 +66,8 @@ export interface ShardWriterOptions {
    * patch that fails with 404, a create, and the patch again.
    */
   readonly missing?: () => boolean;
-  /** Bytes the shard can still take before it must split (default: no limit). Removals take none. */
-  readonly room?: () => number;
+  /** What the shard can still take before it must split (default: no limit). Removals take nothing. */
+  readonly room?: () => ShardRoom;
   readonly maxOperations?: number;
   readonly maxBytes?: number;
   readonly backoff?: { readonly initialMs?: number; readonly maxMs?: number };
@@ -150,14 +160,21 @@ export class ShardWriter {
       for (;;) {
         const release = await this.#options.limiter.acquire();
         try {
-          let batch = this.#batches.shift() ?? this.#take(this.#options.room?.() ?? Number.POSITIVE_INFINITY);
+          const room = this.#options.room?.() ?? UNLIMITED;
+          // What is queued will not fit: split first, while the shard holds least (a new store's
+          // bulk load then goes straight to shards of the right size instead of being copied down).
+          if (this.#batches.length === 0 && this.#overflows(room) && (await this.#options.hooks.split("full"))) {
+            this.#handBack([]);
+            break;
+          }
+          let batch = this.#batches.shift() ?? this.#take(room);
           if (!batch && this.#next.size > 0) {
             // The next write does not fit: split the shard, or send it anyway if it cannot split.
-            if (await this.#options.hooks.split()) {
+            if (await this.#options.hooks.split("full")) {
               this.#handBack([]);
               break;
             }
-            batch = this.#take(Number.POSITIVE_INFINITY);
+            batch = this.#take(UNLIMITED);
           }
           if (!batch) break;
           if ((await this.#send(batch)) === "moved") {
@@ -174,24 +191,40 @@ export class ShardWriter {
     }
   }
 
-  /** The next batch: queued writes up to the patch limits, adding at most `room` bytes to the shard. */
-  #take(room: number): PendingWrite[] | undefined {
+  /** The next batch: queued writes up to the patch limits, within the room the shard has left. */
+  #take(room: ShardRoom): PendingWrite[] | undefined {
     const maxOperations = this.#options.maxOperations ?? 500;
     const maxBytes = this.#options.maxBytes ?? 1024 * 1024;
     const batch: PendingWrite[] = [];
     let bytes = 0;
-    let added = 0;
+    let addedBytes = 0;
+    let addedEntries = 0;
     for (const write of this.#next.values()) {
       const stored = write.value === null ? 0 : byteLength(write.entry) + byteLength(write.value);
+      const newEntry = write.value !== null && !room.holds(write.entry) ? 1 : 0;
       const size = byteLength(write.entry) + stored + 48;
-      if (added + stored > room) break;
+      if (addedBytes + stored > room.bytes || addedEntries + newEntry > room.entries) break;
       if (batch.length > 0 && (batch.length >= maxOperations || bytes + size > maxBytes)) break;
       batch.push(write);
       bytes += size;
-      added += stored;
+      addedBytes += stored;
+      addedEntries += newEntry;
     }
     for (const write of batch) this.#next.delete(write.entry);
     return batch.length > 0 ? batch : undefined;
+  }
+
+  /** Whether the queued writes would take the shard past its room. */
+  #overflows(room: ShardRoom): boolean {
+    let bytes = 0;
+    let entries = 0;
+    for (const write of this.#next.values()) {
+      if (write.value === null) continue;
+      bytes += write.entry.length + write.value.length;
+      if (!room.holds(write.entry)) entries++;
+      if (bytes > room.bytes || entries > room.entries) return true;
+    }
+    return false;
   }
 
   /** Gives every write not yet acknowledged back to the store: the shard is gone. */
@@ -234,7 +267,7 @@ export class ShardWriter {
         }
       }
       if (action === "full") {
-        if (await hooks.split()) return "moved";
+        if (await hooks.split("refused")) return "moved";
         action = "reject";
       }
       if (failure instanceof InvalidError && (await hooks.closed())) return "moved";

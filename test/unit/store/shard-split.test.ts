@@ -4,7 +4,7 @@ import type { InformerHandler } from "../../../src/informer/types.ts";
 import type { ApiClient } from "../../../src/k8s/api-client.ts";
 import { ClusterStore, type StoreFeed } from "../../../src/store/cluster-store.ts";
 import type { StoreShardObject } from "../../../src/store/crd.ts";
-import { entryPath, SHARD_LIMIT_BYTES, ShardLayout } from "../../../src/store/layout.ts";
+import { entryPath, SHARD_LIMIT_BYTES, SHARD_LIMIT_ENTRIES, ShardLayout } from "../../../src/store/layout.ts";
 import type { ShardApi } from "../../../src/store/shard-api.ts";
 import { WHILE_OPEN } from "../../../src/store/shard-api.ts";
 import { finishSplit, splitShard } from "../../../src/store/shard-split.ts";
@@ -116,6 +116,20 @@ describe("splitting full shards", () => {
     expect(all[`cap/${stale}`]).toBe("from the stale replica");
     for (const key of keys) expect(one.store.getItem(key)).toBe(value);
     expect(other.store.getItem(stale)).toBe("from the stale replica");
+  });
+
+  it("splits a shard before it holds more than SHARD_LIMIT_ENTRIES entries, however small", async () => {
+    const clock = new FakeClock();
+    const api = new FakeShardApi();
+    const { backend, store } = await replica(api, clock);
+    const keys = keysUnder("110", SHARD_LIMIT_ENTRIES + 10);
+    for (const key of keys) store.setItem(key, "1");
+    await clock.advance(0);
+    await backend.flushed();
+    expect(api.shards.get("mod-110")?.state).toBe("split");
+    const open = [...api.shards.entries()].filter(([name, s]) => name.startsWith("mod-110") && s.state === "open");
+    for (const [, shard] of open) expect(Object.keys(shard.data).length).toBeLessThanOrEqual(SHARD_LIMIT_ENTRIES);
+    expect(open.reduce((n, [, shard]) => n + Object.keys(shard.data).length, 0)).toBe(keys.length);
   });
 
   it("update finds a key whose shard was split under it", async () => {
