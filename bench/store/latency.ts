@@ -1,6 +1,6 @@
 // Store latency bench: N processes write K distinct keys each at once (or at a steady rate) and
 // measure setItem -> visible on the other replicas. Run against a running cluster:
-//   node bench/store/latency.ts [--processes 3] [--keys 1000] [--rounds 1] [--spread-ms 0] [--kubeconfig PATH]
+//   node bench/store/latency.ts [--processes 3] [--keys 1000] [--rounds 1] [--spread-ms 0] [--max-in-flight N] [--kubeconfig PATH]
 // --spread-ms N writes 10 keys every N ms per process instead of all at once. Round 1 starts on a
 // fresh store (its writes create the shards); later rounds write into the shards that exist.
 // Each line gives the 1-minute load average at the end of the round: compare runs taken together.
@@ -17,6 +17,7 @@ const { values } = parseArgs({
     keys: { type: "string", default: "1000" },
     rounds: { type: "string", default: "1" },
     "spread-ms": { type: "string", default: "0" },
+    "max-in-flight": { type: "string" },
     kubeconfig: { type: "string", default: `${process.env.HOME}/.local/state/capstan/cluster/kubeconfig` },
   },
 });
@@ -25,13 +26,14 @@ const keys = Number(values.keys);
 const rounds = Number(values.rounds);
 const spreadMs = Number(values["spread-ms"]);
 const kubeconfig = values.kubeconfig;
+const maxInFlight = values["max-in-flight"] === undefined ? undefined : Number(values["max-in-flight"]);
 
 const client = await ApiClient.fromKubeconfig({ kubeconfig });
 await installStoreCrd(client);
 const namespace = `store-bench-${randomBytes(3).toString("hex")}`;
 await client.request({ method: "POST", path: "/api/v1/namespaces", body: { metadata: { name: namespace } } });
 const writers = await Promise.all(
-  Array.from({ length: processes }, () => StoreProcess.start({ kubeconfig, namespace, name: "bench" })),
+  Array.from({ length: processes }, () => StoreProcess.start({ kubeconfig, namespace, name: "bench", maxInFlight })),
 );
 try {
   for (let round = 1; round <= rounds; round++) {

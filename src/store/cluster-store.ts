@@ -31,7 +31,11 @@ export interface ClusterStoreOptions {
   /** The store's name; shards are `<name>-000` … (see `ShardLayout`) and carry the label `capstan.dev/store=<name>`. */
   readonly name: string;
   readonly clock?: Clock;
-  /** Patches in flight at once across all shards. Default 8: one per top-level shard. */
+  /**
+   * Patches in flight at once across all shards. Default 2: under load, fewer and larger patches
+   * cost the API server less than many small ones (measured: 2 beat 4 and 8 for bursts and for
+   * steady streams of writes).
+   */
   readonly maxInFlight?: number;
   /**
    * Create the store's top-level shards, empty, once the replica has synced, so that first writes
@@ -86,7 +90,7 @@ export class ClusterStore extends ViewBackedStore implements StoreBackend {
         namespace: options.namespace,
         labelSelector: `${STORE_LABEL}=${options.name}`,
       });
-    this.#limiter = new Limiter(options.maxInFlight ?? 8);
+    this.#limiter = new Limiter(options.maxInFlight ?? 2);
     this.#log = Log.child({ component: "store", store: options.name, namespace: options.namespace });
     this.#ready = new Promise((resolve) => {
       this.#markReady = resolve;

@@ -20,7 +20,13 @@ export class StoreProcess {
     });
   }
 
-  static async start(env: { kubeconfig: string; namespace: string; name: string }): Promise<StoreProcess> {
+  static async start(env: {
+    kubeconfig: string;
+    namespace: string;
+    name: string;
+    /** The store's patches in flight (default: the store's own default). */
+    maxInFlight?: number;
+  }): Promise<StoreProcess> {
     const child = fork(script, [], {
       execPath: process.execPath,
       env: {
@@ -28,6 +34,7 @@ export class StoreProcess {
         KUBECONFIG_PATH: env.kubeconfig,
         STORE_NAMESPACE: env.namespace,
         STORE_NAME: env.name,
+        ...(env.maxInFlight === undefined ? {} : { STORE_MAX_IN_FLIGHT: String(env.maxInFlight) }),
         LOG_LEVEL: "warn",
       },
       stdio: ["ignore", "inherit", "inherit", "ipc"],
