@@ -68,7 +68,7 @@ export const storeCrd = {
                 description:
                   "Store entries: '<capability>/<key>' to string value. capstan checks keys and values before it writes them.",
                 "x-kubernetes-preserve-unknown-fields": true,
-                // Untyped values: typing each one cost the API server ~30% more CPU per key on every patch.
+                // Untyped values: typing each one costs the API server ~20-25% more CPU per key on every patch.
                 // One managed field for the whole map: per-key field tracking would double each
                 // shard's size in managedFields and make every patch cost O(keys) in the API server.
                 "x-kubernetes-map-type": "atomic",
