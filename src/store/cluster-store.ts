@@ -289,7 +289,8 @@ export class ClusterStore extends ViewBackedStore implements StoreBackend {
   async #read(shard: string, entry: string): Promise<{ current: string | null; version: string | undefined }> {
     const object = await this.#api.read(shard);
     if (object) this.#applyShard(object);
-    return { current: object?.data?.[entry] ?? null, version: object?.metadata?.resourceVersion };
+    const value: unknown = object?.data?.[entry];
+    return { current: typeof value === "string" ? value : null, version: object?.metadata?.resourceVersion };
   }
 
   #sleep(ms: number): Promise<void> {
