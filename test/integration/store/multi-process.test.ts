@@ -3,7 +3,7 @@ import type { ApiClient } from "../../../src/k8s/api-client.ts";
 import type { StoreShardObject } from "../../../src/store/crd.ts";
 import { installStoreCrd } from "../../../src/store/install.ts";
 import { STORE_LABEL } from "../../../src/store/shard-api.ts";
-import { adminClient, freshNamespace } from "../../support/cluster.ts";
+import { adminClient, eventually, freshNamespace } from "../../support/cluster.ts";
 import { percentile, StoreProcess } from "./store-processes.ts";
 
 let client: ApiClient;
@@ -67,6 +67,36 @@ describe("Store across processes", () => {
     console.log(`[store] 3,000 contended updates in ${Date.now() - started} ms`);
     expect((await serverEntries("counter"))["bench/hits"]).toBe("3000");
   }, 300_000);
+
+  it("three processes filling a store at once, past what its top-level shards hold: concurrent splits lose nothing", async () => {
+    const writers = await startProcesses("filled", 3);
+    const started = Date.now();
+    // 3 x 600 values of 5 KB: 9 MB where the 8 top-level shards take 768 KiB each before they split.
+    const replies = await Promise.all(
+      writers.map((w, i) => w.ask({ do: "fill", prefix: `f${i}`, count: 600, valueBytes: 5 * 1024 })),
+    );
+    expect(replies).toEqual([{ filled: 600 }, { filled: 600 }, { filled: 600 }]);
+    const list = await client.request<{ items: StoreShardObject[] }>({
+      path: `/apis/capstan.dev/v1/namespaces/${namespace}/capstanstores`,
+      query: { labelSelector: `${STORE_LABEL}=filled` },
+    });
+    const open = list.items.filter((shard) => shard.state !== "split");
+    const entries: Record<string, string> = Object.assign({}, ...open.map((shard) => shard.data ?? {}));
+    for (let w = 0; w < 3; w++) {
+      for (let i = 0; i < 600; i++) expect(entries[`bench/f${w}-${i}`]?.startsWith(`f${w}-${i}:`)).toBe(true);
+    }
+    expect(list.items.filter((shard) => shard.state === "sealed")).toEqual([]);
+    expect(Math.max(...list.items.map((shard) => JSON.stringify(shard).length))).toBeLessThan(1_400_000);
+    for (const writer of writers) {
+      await eventually(async () => {
+        const reply = await writer.ask({ do: "count", prefixes: ["f0-", "f1-", "f2-"] });
+        return "counted" in reply && reply.counted === 1800 ? true : undefined;
+      });
+    }
+    console.log(
+      `[store] 3 x 600 x 5 KB filled in ${Date.now() - started} ms: ${list.items.length} shards, ${list.items.length - open.length} split`,
+    );
+  });
 
   it("a process killed right after setItemAndWait resolves loses nothing", async () => {
     const [writer] = await startProcesses("killed", 1);
