@@ -315,7 +315,8 @@ export class ClusterStore extends ViewBackedStore implements StoreBackend {
         api: this.#api,
         clock: this.clock,
         limiter: this.#limiter,
-        missing: () => this.#isReady && !this.#replica.has(shard),
+        // Only a top-level shard can be missing: a deeper one exists once its parent is split.
+        missing: () => this.#isReady && !this.#replica.has(shard) && this.#layout.pathOf(shard)?.length === MIN_DEPTH,
         room: () => ({
           bytes: SHARD_LIMIT_BYTES - this.#replica.bytes(shard),
           entries: SHARD_LIMIT_ENTRIES - this.#replica.count(shard),
@@ -376,8 +377,10 @@ export class ClusterStore extends ViewBackedStore implements StoreBackend {
       if (result.outcome === "split") {
         // Children first: the parent's new state then hands its entries to them.
         for (const object of result.objects) this.#applyShard(object);
-        storeMetrics.splits.inc({ store: this.name });
-        this.#log.info({ shard }, "store shard split in two");
+        if (result.marked) {
+          storeMetrics.splits.inc({ store: this.name });
+          this.#log.info({ shard }, "store shard split in two");
+        }
         return true;
       }
       if (result.outcome === "deepest") {

@@ -13,8 +13,6 @@ export class StoreInputError extends TypeError {
   }
 }
 
-const utf8 = new TextEncoder();
-
 function describe(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "array";
@@ -73,5 +71,5 @@ export function entryPointer(entry: string): string {
 }
 
 export function byteLength(text: string): number {
-  return utf8.encode(text).length;
+  return Buffer.byteLength(text, "utf8");
 }

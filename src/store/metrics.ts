@@ -24,7 +24,7 @@ export const storeMetrics = {
   }),
   splits: new Counter({
     name: "capstan_store_shard_splits_total",
-    help: "Store shards this process split in two because they were full",
+    help: "Store shards this process split in two because they were full (splits it only helped finish are not counted)",
     labelNames: ["store"],
     registers: [registry],
   }),

@@ -4,8 +4,11 @@ import { entryPath, type ShardLayout } from "./layout.ts";
 import type { ShardApi } from "./shard-api.ts";
 
 export type SplitResult =
-  /** The shard is split: `objects` are the states this process saw of its children and of it. */
-  | { readonly outcome: "split"; readonly objects: readonly StoreShardObject[] }
+  /**
+   * The shard is split: `objects` are the states this process saw of its children and of it;
+   * `marked` when this call completed the split (false when another replica had).
+   */
+  | { readonly outcome: "split"; readonly objects: readonly StoreShardObject[]; readonly marked: boolean }
   /** The shard is at the deepest level and cannot split. */
   | { readonly outcome: "deepest" }
   /** The shard does not exist. */
@@ -60,7 +63,7 @@ export async function finishSplit(api: ShardApi, layout: ShardLayout, shard: str
   if (!parent) return { outcome: "missing" };
   if (parent.state === "split") {
     const states = await Promise.all(children.map((child) => api.read(child)));
-    return { outcome: "split", objects: [...states.filter((s) => s !== undefined), parent] };
+    return { outcome: "split", objects: [...states.filter((s) => s !== undefined), parent], marked: false };
   }
   if (parent.state !== "sealed") return { outcome: "open" };
   const data = halves(parent.data ?? {}, depth);
@@ -68,6 +71,7 @@ export async function finishSplit(api: ShardApi, layout: ShardLayout, shard: str
     children.map(async (child, i) => (await api.create(child, data[i])) ?? (await api.read(child))),
   );
   let marked: StoreShardObject | undefined;
+  let byUs = true;
   try {
     marked = await api.patch(shard, [
       { op: "test", path: "/state", value: "sealed" },
@@ -76,7 +80,12 @@ export async function finishSplit(api: ShardApi, layout: ShardLayout, shard: str
     ]);
   } catch (error) {
     if (!(error instanceof InvalidError)) throw error;
+    byUs = false;
     marked = await api.read(shard);
   }
-  return { outcome: "split", objects: [...states.filter((s) => s !== undefined), ...(marked ? [marked] : [])] };
+  return {
+    outcome: "split",
+    objects: [...states.filter((s) => s !== undefined), ...(marked ? [marked] : [])],
+    marked: byUs,
+  };
 }

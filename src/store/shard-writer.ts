@@ -44,7 +44,7 @@ export interface ShardWriterHooks {
 }
 
 export interface ShardRoom {
-  /** UTF-8 bytes of keys and values. */
+  /** Room for keys and values, in UTF-16 code units (bytes, for ASCII); writes count their UTF-8 bytes against it. */
   readonly bytes: number;
   readonly entries: number;
   /** Whether the shard holds an entry already (a new value for it takes no entry). */
@@ -200,9 +200,10 @@ export class ShardWriter {
     let addedBytes = 0;
     let addedEntries = 0;
     for (const write of this.#next.values()) {
-      const stored = write.value === null ? 0 : byteLength(write.entry) + byteLength(write.value);
+      const entryBytes = byteLength(write.entry);
+      const stored = write.value === null ? 0 : entryBytes + byteLength(write.value);
       const newEntry = write.value !== null && !room.holds(write.entry) ? 1 : 0;
-      const size = byteLength(write.entry) + stored + 48;
+      const size = entryBytes + stored + 48;
       if (addedBytes + stored > room.bytes || addedEntries + newEntry > room.entries) break;
       if (batch.length > 0 && (batch.length >= maxOperations || bytes + size > maxBytes)) break;
       batch.push(write);
