@@ -4,7 +4,7 @@ import type { StoreShardObject } from "../../src/store/crd.ts";
 import { installStoreCrd } from "../../src/store/install.ts";
 import { STORE_LABEL } from "../../src/store/shard-api.ts";
 import { PrivatePlane } from "../integration/informer/private-plane.ts";
-import { StoreProcess, valueOf } from "../integration/store/store-processes.ts";
+import { StoreProcess, fillValue } from "../integration/store/store-processes.ts";
 import { eventually } from "../support/cluster.ts";
 
 // `npm run soak`: splits cut short by SIGKILL. Each round a process fills the store with 5 KB values
@@ -63,7 +63,7 @@ describe("Store soak: splits interrupted by SIGKILL", () => {
         {},
         ...objects.filter((shard) => shard.state !== "split").map((shard) => shard.data ?? {}),
       );
-      const lost = [...acked].filter((key) => stored[`bench/${key}`] !== valueOf(key, VALUE_BYTES));
+      const lost = [...acked].filter((key) => stored[`bench/${key}`] !== fillValue(key, VALUE_BYTES));
       const prefixes = Array.from({ length: round }, (_, i) => [`a${i + 1}-`, `b${i + 1}-`]).flat();
       const onServer = Object.keys(stored).filter((entry) => prefixes.some((p) => entry.startsWith(`bench/${p}`)));
       await eventually(async () => {

@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import type { WorkerCommand, WorkerReply } from "./fixtures/store-worker.ts";
 
 /** The value the fill commands write: it names its key, so a reader can tell it is the right one. */
-export const valueOf = (key: string, bytes: number) => `${key}:`.padEnd(bytes, "x");
+export const fillValue = (key: string, bytes: number) => `${key}:`.padEnd(bytes, "x");
 
 const script = fileURLToPath(new URL("./fixtures/store-worker.ts", import.meta.url));
 
