@@ -4,7 +4,7 @@ import type { StoreShardObject } from "../../src/store/crd.ts";
 import { installStoreCrd } from "../../src/store/install.ts";
 import { STORE_LABEL } from "../../src/store/shard-api.ts";
 import { PrivatePlane } from "../integration/informer/private-plane.ts";
-import { StoreProcess, fillValue } from "../integration/store/store-processes.ts";
+import { fillValue, StoreProcess } from "../integration/store/store-processes.ts";
 import { eventually } from "../support/cluster.ts";
 
 // `npm run soak`: splits cut short by SIGKILL. Each round a process fills the store with 5 KB values
