@@ -16,7 +16,7 @@ export const SHARD_LIMIT_ENTRIES = 4096;
  * FNV-1a over the entry's UTF-8 bytes, then a final mix so the high bits (which pick the shard)
  * depend on every byte. Stable across processes and versions: every replica picks the same shard.
  */
-export function entryHash(entry: string): number {
+function entryHash(entry: string): number {
   let hash = 0x811c9dc5;
   for (const byte of utf8.encode(entry)) {
     hash ^= byte;
@@ -81,11 +81,5 @@ export class ShardLayout {
     const ancestors: string[] = [];
     for (let depth = MIN_DEPTH; depth < path.length; depth++) ancestors.push(this.nameAt(path, depth));
     return ancestors;
-  }
-
-  /** Whether an entry belongs under a shard (its path starts with the shard's). */
-  holds(name: string, entryPathDigits: string): boolean {
-    const path = this.pathOf(name);
-    return path !== undefined && entryPathDigits.startsWith(path);
   }
 }
