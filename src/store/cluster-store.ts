@@ -271,7 +271,8 @@ export class ClusterStore extends ViewBackedStore implements StoreBackend {
   /** Waits until this process has no write of `entry` on its way. */
   async #settled(entry: string): Promise<void> {
     while (this.#overlay.has(entry)) {
-      await this.#writerFor(this.#route(entry)).idle();
+      const writer = this.#writers.get(this.#route(entry));
+      if (writer) await writer.idle();
       if (this.#overlay.has(entry)) await this.flushed();
     }
   }

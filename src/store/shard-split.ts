@@ -1,7 +1,7 @@
 import { InvalidError } from "../k8s/errors.ts";
 import type { StoreShardObject } from "./crd.ts";
 import { entryPath, type ShardLayout } from "./layout.ts";
-import type { ShardApi } from "./shard-api.ts";
+import { type ShardApi, WHILE_OPEN } from "./shard-api.ts";
 
 export type SplitResult =
   /**
@@ -39,14 +39,9 @@ function halves(
  * Writers whose patch failed on a sealed shard finish the split themselves (steps 2 and 3).
  */
 export async function splitShard(api: ShardApi, layout: ShardLayout, shard: string): Promise<SplitResult> {
-  const children = layout.childrenOf(shard);
-  const depth = layout.pathOf(shard)?.length;
-  if (!children || depth === undefined) return { outcome: "deepest" };
+  if (!layout.childrenOf(shard)) return { outcome: "deepest" };
   try {
-    await api.patch(shard, [
-      { op: "test", path: "/state", value: "open" },
-      { op: "replace", path: "/state", value: "sealed" },
-    ]);
+    await api.patch(shard, [WHILE_OPEN, { op: "replace", path: "/state", value: "sealed" }]);
   } catch (error) {
     // Already sealed or split by another replica: finish what it began.
     if (!(error instanceof InvalidError)) throw error;

@@ -91,7 +91,7 @@ describe("splitting full shards", () => {
     const early = keys.slice(0, 4);
     for (const key of early) one.store.setItem(key, value);
     await clock.advance(0);
-    // The other replica saw the shard before it grew and split; its replica never hears of the split.
+    // The other replica's feed is silent: it never hears of the split and still writes the parent.
     other.store.setItem("seen", "1");
     await clock.advance(0);
     for (const key of keys.slice(4)) one.store.setItem(key, value);
