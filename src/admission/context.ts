@@ -2,6 +2,7 @@ import type { KubernetesObject } from "../k8s/kinds.ts";
 import type { AdmissionRequest, AdmissionResponse } from "../model/admission-request.ts";
 import type { Binding } from "../model/binding.ts";
 import { describeBinding } from "../model/binding.ts";
+import type { Flavor } from "../model/flavor.ts";
 import type { OnError } from "../model/module-config.ts";
 import type { Logger } from "../telemetry/logger.ts";
 import type { PatchOperation } from "./json-patch.ts";
@@ -23,8 +24,14 @@ export interface PipelineContext {
   readonly onError: OnError;
   readonly ignoredNamespaces: readonly string[];
   readonly logger: Logger;
-  /** `<uuid>.capstan.dev/`: each mutating capability leaves `<prefix><capability>: succeeded|warning`. */
+  /** `<uuid>.pepr.dev/` or `<uuid>.capstan.dev/`: each mutating capability leaves `<prefix><capability>: succeeded|warning`. */
   readonly statusAnnotationPrefix: string;
+  /**
+   * Whose status semantics: under `pepr` a callback sees its capability's annotation at `started`
+   * and the capability's last binding decides the final value, as in Pepr; under `capstan` any
+   * failed binding leaves `warning`.
+   */
+  readonly flavor: Flavor;
   readonly timeoutSeconds: number;
   readonly beforeHook?: (request: AdmissionRequest) => void;
   readonly afterHook?: (response: AdmissionResponse) => void;

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { ApiClient } from "../k8s/api-client.ts";
+import { namesOf } from "../model/flavor.ts";
 import type { Logger } from "../telemetry/logger.ts";
 import { createCertificateAuthority } from "../tls/certificates.ts";
 import { AdmissionEngine, type AdmissionModule } from "./engine.ts";
@@ -14,7 +15,7 @@ export interface DevAdmissionOptions {
   readonly port?: number;
   /** Address the API server reaches this process at. Default 127.0.0.1. */
   readonly host?: string;
-  /** Configuration name. Default `capstan-<uuid>`. */
+  /** Configuration name. Default `pepr-<uuid>` (Pepr mode) or `capstan-<uuid>`. */
   readonly name?: string;
   readonly namespaceSelector?: LabelSelector;
   readonly logger?: Logger;
@@ -53,7 +54,7 @@ export async function startDevAdmission(options: DevAdmissionOptions): Promise<D
     host,
     logger: options.logger,
   });
-  const name = options.name ?? `capstan-${options.module.config.uuid}`;
+  const name = options.name ?? namesOf(options.module.config).objectPrefix(options.module.config.uuid);
   const configs = webhookConfigurations(options.module, {
     name,
     endpoint: { url: `https://${isIp && host.includes(":") ? `[${host}]` : host}:${server.port}` },

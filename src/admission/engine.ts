@@ -1,6 +1,9 @@
 import type { AdmissionRequest, AdmissionResponse } from "../model/admission-request.ts";
+import type { Binding } from "../model/binding.ts";
 import type { Capability } from "../model/capability.ts";
 import { shouldSkipAdmission } from "../model/filters.ts";
+import { finalizerAdder } from "../model/finalizer.ts";
+import { type Flavor, flavorNames, flavorOf } from "../model/flavor.ts";
 import type { PeprModuleOptions } from "../model/module.ts";
 import { admissionIgnoredNamespaces, type ModuleConfig } from "../model/module-config.ts";
 import { Log, type Logger } from "../telemetry/logger.ts";
@@ -24,9 +27,15 @@ export interface AdmissionEngineOptions {
   readonly marginMs?: number;
 }
 
-/** `<uuid>.capstan.dev/`: the prefix of the per-capability mutation status annotation. */
-export function statusAnnotationPrefix(uuid: string): string {
-  return `${uuid}.capstan.dev/`;
+/** `<uuid>.pepr.dev/` or `<uuid>.capstan.dev/`: the prefix of the per-capability mutation status annotation. */
+export function statusAnnotationPrefix(uuid: string, flavor: Flavor): string {
+  return flavorNames(flavor).statusAnnotationPrefix(uuid);
+}
+
+/** A Finalize binding's mutate half adds the module's own finalizer (`pepr.dev/finalizer` in Pepr mode). */
+function withModuleFinalizer(binding: Binding, flavor: Flavor): Binding {
+  if (binding.action !== "finalize-mutate" || flavor === "capstan") return binding;
+  return { ...binding, mutateCallback: finalizerAdder(flavorNames(flavor).finalizer) as Binding["mutateCallback"] };
 }
 
 function kindKey(group: string, kind: string): string {
@@ -51,6 +60,7 @@ export class AdmissionEngine {
 
   constructor(module: AdmissionModule, options: AdmissionEngineOptions = {}) {
     this.module = module;
+    const flavor = flavorOf(module.config);
     const timeoutSeconds = module.config.webhookTimeout ?? 10;
     const timeoutMs = timeoutSeconds * 1000;
     this.budgetMs = timeoutMs - (options.marginMs ?? Math.min(1000, Math.max(500, timeoutMs * 0.1)));
@@ -58,14 +68,16 @@ export class AdmissionEngine {
       onError: module.config.onError,
       ignoredNamespaces: [...admissionIgnoredNamespaces(module.config), ...(options.extraIgnoredNamespaces ?? [])],
       logger: options.logger ?? Log,
-      statusAnnotationPrefix: statusAnnotationPrefix(module.config.uuid),
+      statusAnnotationPrefix: statusAnnotationPrefix(module.config.uuid, flavor),
+      flavor,
       timeoutSeconds,
       beforeHook: module.options?.beforeHook,
       afterHook: module.options?.afterHook,
     };
     this.#decisionLog = this.context.logger.child({}, { redact: [] });
     for (const capability of module.capabilities) {
-      for (const binding of capability.bindings) {
+      for (const registered of capability.bindings) {
+        const binding = withModuleFinalizer(registered, flavor);
         const index = binding.isMutate ? this.#mutate : binding.isValidate ? this.#validate : undefined;
         if (!index) continue;
         const key = kindKey(binding.kind.group, binding.kind.kind);

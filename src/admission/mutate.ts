@@ -41,11 +41,15 @@ export async function mutateRequest(
   const statuses = new Map<string, CapabilityStatus>();
   const warnings: string[] = [];
   const auditAnnotations: Record<string, string> = {};
+  const pepr = context.flavor === "pepr";
+  const statusKey = (capability: string) => `${context.statusAnnotationPrefix}${capability}`;
 
   for (let i = 0; i < matched.length; i++) {
     const action = matched[i] as PipelineAction;
     const { binding } = action;
     const rollback = i === 0 ? undefined : working.snapshot();
+    // Pepr marks the capability `started` before each of its callbacks, and the callback can read it.
+    if (pepr && operation !== "DELETE") working.setEntry("annotations", statusKey(binding.capability), "started");
     const wrapped = new PeprMutateRequest(request, working);
     const logger = callbackLogger(action, uid);
     logger.debug(`Executing mutation action with alias: ${binding.alias ?? "no alias provided"}`);
@@ -55,7 +59,8 @@ export async function mutateRequest(
     const outcome = await runWithDeadline(() => binding.mutateCallback?.(wrapped, logger), share);
     if (outcome.kind === "done") {
       countBinding(binding, operation, "succeeded");
-      if (!statuses.has(binding.capability)) statuses.set(binding.capability, "succeeded");
+      // Pepr: the capability's last binding decides; capstan: a warning stays.
+      if (pepr || !statuses.has(binding.capability)) statuses.set(binding.capability, "succeeded");
       continue;
     }
     const problem =
@@ -81,7 +86,7 @@ export async function mutateRequest(
   if (operation === "DELETE") return { response };
 
   for (const [capability, status] of statuses) {
-    working.setEntry("annotations", `${context.statusAnnotationPrefix}${capability}`, status);
+    working.setEntry("annotations", statusKey(capability), status);
   }
   const result = working.peek();
   // Only a full copy can hold decoded Secret data; shared state still has the original encoded data.

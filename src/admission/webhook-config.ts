@@ -1,6 +1,7 @@
 import type { Binding } from "../model/binding.ts";
 import { operationsOf } from "../model/events.ts";
-import { admissionIgnoredNamespaces, DEFAULT_MODULE_NAMESPACE } from "../model/module-config.ts";
+import { flavorNames, flavorOf } from "../model/flavor.ts";
+import { admissionIgnoredNamespaces, moduleNamespace } from "../model/module-config.ts";
 import { anyBindingCondition, bindingNamespaces } from "./cel.ts";
 import type { BoundAction } from "./context.ts";
 import type { AdmissionModule } from "./engine.ts";
@@ -22,7 +23,7 @@ export type WebhookEndpoint =
   | { readonly service: { readonly name: string; readonly namespace: string; readonly port?: number } };
 
 export interface WebhookConfigOptions {
-  /** Configuration name. Default `capstan-<uuid>`. */
+  /** Configuration name. Default `pepr-<uuid>` (Pepr mode) or `capstan-<uuid>`. */
   readonly name?: string;
   readonly endpoint: WebhookEndpoint;
   /** The secret path segment (`/mutate/<apiPath>`). */
@@ -95,7 +96,7 @@ function namespaceSelectorFor(
 ): LabelSelector {
   const ignored = new Set([
     "kube-system",
-    module.config.namespace ?? DEFAULT_MODULE_NAMESPACE,
+    moduleNamespace(module.config),
     ...admissionIgnoredNamespaces(module.config),
     ...(options.ignoredNamespaces ?? []),
   ]);
@@ -133,6 +134,17 @@ function clientConfig(webhook: WebhookKind, options: WebhookConfigOptions) {
   return { service: { name: service.name, namespace: service.namespace, port: service.port ?? 443, path }, caBundle };
 }
 
+/**
+ * Webhook entry names. Pepr mode: Pepr's `pepr-<uuid>.pepr.dev` and `pepr-<uuid>-<ns>.pepr.dev` (the same
+ * in both configurations); capstan: `<mutate|validate>.<name>.capstan.dev`.
+ */
+function webhookName(module: AdmissionModule, webhook: WebhookKind, name: string, extraNamespace?: string): string {
+  const flavor = flavorOf(module.config);
+  const base = extraNamespace === undefined ? name : `${name}-${extraNamespace}`;
+  const domain = flavorNames(flavor).domain;
+  return flavor === "pepr" ? `${base}.${domain}` : `${webhook}.${base}.${domain}`;
+}
+
 function webhooksFor(module: AdmissionModule, webhook: WebhookKind, options: WebhookConfigOptions, name: string) {
   const actions = actionsOf(module, webhook);
   if (actions.length === 0) return [];
@@ -150,7 +162,7 @@ function webhooksFor(module: AdmissionModule, webhook: WebhookKind, options: Web
     ...(webhook === "mutate" ? { reinvocationPolicy: "Never" } : {}),
   };
   const main = {
-    name: `${webhook}.${name}.capstan.dev`,
+    name: webhookName(module, webhook, name),
     ...common,
     failurePolicy: module.config.onError === "reject" ? "Fail" : "Ignore",
     namespaceSelector: namespaceSelectorFor(module, actions, {
@@ -160,7 +172,7 @@ function webhooksFor(module: AdmissionModule, webhook: WebhookKind, options: Web
   };
   // Pepr's additionalWebhooks: one more entry per namespace, with its own failurePolicy.
   const extras = additional.map((extra) => ({
-    name: `${webhook}.${name}-${extra.namespace}.capstan.dev`,
+    name: webhookName(module, webhook, name, extra.namespace),
     ...common,
     failurePolicy: extra.failurePolicy,
     namespaceSelector: {
@@ -176,10 +188,12 @@ function webhooksFor(module: AdmissionModule, webhook: WebhookKind, options: Web
 
 /** The Mutating/ValidatingWebhookConfiguration objects for a module (either is absent when no binding needs it). */
 export function webhookConfigurations(module: AdmissionModule, options: WebhookConfigOptions): WebhookConfigurations {
-  const name = options.name ?? `capstan-${module.config.uuid}`;
+  const names = flavorNames(flavorOf(module.config));
+  const name = options.name ?? names.objectPrefix(module.config.uuid);
   const mutate = webhooksFor(module, "mutate", options, name);
   const validate = webhooksFor(module, "validate", options, name);
-  const meta = { name, labels: { "capstan.dev/module": module.config.uuid } };
+  const moduleLabel = names.flavor === "pepr" ? names.uuidLabel : "capstan.dev/module";
+  const meta = { name, labels: { [moduleLabel]: module.config.uuid } };
   return {
     ...(mutate.length > 0 && {
       mutating: {

@@ -3,11 +3,12 @@ import { existsSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
+import { moduleNamespace } from "../model/module-config.ts";
 import { bundleModule, sourcesUseStore } from "./bundle.ts";
 import { defaultsReader } from "./chart-values.ts";
 import { discoverModule } from "./discover.ts";
 import { helmChart, staticYaml } from "./helm-chart.ts";
-import { DEFAULT_IMAGE_REPOSITORY, DEFAULT_NAMESPACE, type ManifestInput } from "./manifest-input.ts";
+import { DEFAULT_IMAGE_REPOSITORY, type ManifestInput } from "./manifest-input.ts";
 import { moduleManifests } from "./manifests.ts";
 import { chunkPayload } from "./module-chunks.ts";
 import type { ModuleDescription } from "./module-description.ts";
@@ -90,7 +91,7 @@ export async function buildModule(options: BuildOptions): Promise<BuildReport> {
   const bundle = await bundleModule({ moduleDir, entry, outDir });
   progress("discovering capabilities (no callback runs)");
   const discovered = await discoverModule(bundle.outFile);
-  const config = { ...discovered.config, namespace: discovered.config.namespace ?? DEFAULT_NAMESPACE };
+  const config = { ...discovered.config, namespace: moduleNamespace(discovered.config) };
   const storeFlag = (config as { store?: unknown }).store;
   const description: ModuleDescription = {
     packageName: pkg.name ?? config.uuid,

@@ -1,3 +1,4 @@
+import { flavorNames } from "../model/flavor.ts";
 import type { ValueReader } from "./chart-values.ts";
 import type { KubeObject, ManifestInput } from "./manifest-input.ts";
 import type { ModuleNeeds } from "./module-description.ts";
@@ -42,6 +43,7 @@ function runtimeEnv(
   return [
     literal(RuntimeEnv.role, role),
     literal(RuntimeEnv.uuid, input.module.config.uuid),
+    literal(RuntimeEnv.flavor, names.flavor),
     literal(RuntimeEnv.namespace, input.namespace),
     { name: RuntimeEnv.podName, valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
     literal(RuntimeEnv.moduleDir, MODULE_CHUNKS_MOUNT),
@@ -82,7 +84,7 @@ export function deploymentFor(role: DeployedRole, context: DeploymentContext): K
       name: names.deployment(role),
       namespace: input.namespace,
       labels: context.labels,
-      annotations: { "capstan.dev/description": input.module.description },
+      annotations: { [flavorNames(names.flavor).descriptionAnnotation]: input.module.description },
     },
     spec: {
       replicas: values.value(`${role}.replicas`),

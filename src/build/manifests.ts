@@ -1,3 +1,4 @@
+import { flavorOf, namesOf } from "../model/flavor.ts";
 import { storeCrd } from "../store/crd.ts";
 import { declareValues, moduleLabels, rolesOf } from "./chart-defaults.ts";
 import type { ValueCatalog, ValueReader } from "./chart-values.ts";
@@ -7,7 +8,14 @@ import type { ChunkedPayload } from "./module-chunks.ts";
 import { moduleNeeds } from "./module-description.ts";
 import { deriveRbac } from "./rbac.ts";
 import { resourceNames } from "./resource-names.ts";
-import { type DeployedRole, Labels, MODULE_SHA_LABEL, SERVE_PORT } from "./runtime-contract.ts";
+import {
+  type DeployedRole,
+  Labels,
+  MODULE_SHA_LABEL,
+  PeprLabels,
+  peprControllerOf,
+  SERVE_PORT,
+} from "./runtime-contract.ts";
 import { moduleWebhooks } from "./webhooks.ts";
 
 export interface ModuleManifests {
@@ -17,22 +25,34 @@ export interface ModuleManifests {
 }
 
 function chunkSecrets(input: ManifestInput, payloads: readonly ChunkedPayload[]) {
-  const names = resourceNames(input.module.config.uuid);
+  const names = resourceNames(input.module.config.uuid, flavorOf(input.module.config));
   return payloads
     .flatMap((payload) => payload.chunks)
     .map((chunk, index) => ({ name: names.moduleSecret(input.code.sha256, index), chunk }));
 }
 
+/** The module labels with the flavor's uuid label (`pepr.dev/uuid` in Pepr mode, as Pepr labels its objects). */
+function flavorLabels(labels: Record<string, string>, config: ModuleManifestConfig): Record<string, string> {
+  const { uuidLabel } = namesOf(config);
+  if (uuidLabel === Labels.uuid) return labels;
+  const { [Labels.uuid]: uuid, ...others } = labels;
+  return { ...others, [uuidLabel]: uuid ?? config.uuid };
+}
+
+type ModuleManifestConfig = ManifestInput["module"]["config"];
+
 /** The module's Kubernetes objects; each part exists only when a binding needs it. */
 export function moduleManifests(input: ManifestInput): ModuleManifests {
   const { module, namespace } = input;
-  const names = resourceNames(module.config.uuid);
+  const names = resourceNames(module.config.uuid, flavorOf(module.config));
+  const pepr = names.flavor === "pepr";
   const needs = moduleNeeds(module);
-  const labels = moduleLabels(input, names.prefix);
-  const selectorOf = (role: DeployedRole) => ({
-    [Labels.instance]: names.prefix,
-    [Labels.component]: role,
-  });
+  const labels = flavorLabels(moduleLabels(input, names.prefix), module.config);
+  // Pepr mode keeps Pepr's selector, so a deploy over a Deployment Pepr made is an update, not a conflict.
+  const selectorOf = (role: DeployedRole): Record<string, string> =>
+    pepr
+      ? { [PeprLabels.app]: names.app(role), [PeprLabels.controller]: peprControllerOf[role] }
+      : { [Labels.instance]: names.prefix, [Labels.component]: role };
   const catalog = declareValues(input, selectorOf);
   const secrets = chunkSecrets(input, input.map ? [input.code, input.map] : [input.code]);
   const rbac = deriveRbac(module, needs, names, input.rbacMode);
@@ -93,7 +113,7 @@ export function moduleManifests(input: ManifestInput): ModuleManifests {
     }
     const roles = rolesOf(needs);
     for (const role of roles) {
-      const roleLabels = { ...labels, [Labels.component]: role };
+      const roleLabels = { ...labels, [Labels.component]: role, ...(pepr ? selectorOf(role) : {}) };
       const selector = selectorOf(role);
       result.push({
         apiVersion: "v1",

@@ -30,6 +30,8 @@ export const RuntimeEnv = {
   /** The namespace the module runs in (also the Downward API's namespace). */
   namespace: "CAPSTAN_NAMESPACE",
   uuid: "CAPSTAN_UUID",
+  /** `pepr` or `capstan`: whose names the manifests use; the runtime derives the same ones (resource-names.ts). */
+  flavor: "CAPSTAN_FLAVOR",
   role: "CAPSTAN_ROLE",
   /** "true" on the one role that creates, rotates and publishes the webhook certificates. */
   manageCertificates: "CAPSTAN_MANAGE_CERTIFICATES",
@@ -79,11 +81,25 @@ export const Labels = {
   managedBy: "app.kubernetes.io/managed-by",
   uuid: "capstan.dev/uuid",
 } as const;
+/**
+ * Pepr's labels, also on a Pepr-mode module's Deployments, pods and Services (beside `pepr.dev/uuid`):
+ * Pepr 1.1.4 selects a role's pods by `app` and `pepr.dev/controller`, and a Deployment's selector
+ * cannot change, so a Pepr-mode deploy keeps exactly that selector.
+ */
+export const PeprLabels = { app: "app", controller: "pepr.dev/controller" } as const;
+/** The `pepr.dev/controller` value of each role. */
+export const peprControllerOf: Readonly<Record<DeployedRole, "admission" | "watcher">> = {
+  admission: "admission",
+  controller: "watcher",
+};
 /** On module chunk Secrets: the code hash (first 63 hex digits), so `capstan deploy` can prune old builds. */
 export const MODULE_SHA_LABEL = "capstan.dev/module-sha256";
-export const DESCRIPTION_ANNOTATION = "capstan.dev/description";
 
-/** The server-side-apply field manager of `capstan deploy` (and `capstan dev`). */
+/**
+ * The server-side-apply field manager of `capstan deploy` (and `capstan dev`) for capstan-mode
+ * manifests. Pepr-mode manifests are applied as `pepr` (`deployFieldManager`), the manager Pepr's own
+ * deploy used: applying as the same manager replaces the fields Pepr set instead of merging beside them.
+ */
 export const FIELD_MANAGER = "capstan";
 /**
  * The field manager the deployed runtime must use when it writes `caBundle` (and anything else) into

@@ -19,7 +19,8 @@ export {
   shouldSkipWatch,
   watchSkipReason,
 } from "./filters.ts";
-export { addFinalizer, FINALIZER } from "./finalizer.ts";
+export { addFinalizer, FINALIZER, finalizerAdder, finalizerOf } from "./finalizer.ts";
+export { type Flavor, type FlavorNames, flavorNames, flavorOf, flavorOfPackage, namesOf } from "./flavor.ts";
 export {
   loadedModules,
   Module,

@@ -1,3 +1,5 @@
+import { type Flavor, flavorOfPackage, namesOf } from "./flavor.ts";
+
 export type OnError = "audit" | "ignore" | "reject";
 export const onErrorValues: readonly OnError[] = ["audit", "ignore", "reject"];
 
@@ -25,8 +27,13 @@ export interface ModuleConfig {
   appVersion?: string;
   includedFiles?: string[];
   additionalWebhooks?: { failurePolicy: "Fail" | "Ignore"; namespace: string }[];
-  /** The namespace capstan runs in (always ignored by its webhooks). Default "capstan-system". */
+  /** The namespace the module runs in (always ignored by its webhooks). Default per flavor: "pepr-system" or "capstan-system". */
   namespace?: string;
+  /**
+   * Not a package.json key: which block the config came from (`pepr` or `capstan`), recorded by
+   * `parseModuleConfig`. It selects the names the module observes (see flavor.ts).
+   */
+  flavor?: Flavor;
 }
 
 /** A type as a JSON import gives it: string literals widen to string; `parseModuleConfig` checks the values. */
@@ -41,11 +48,12 @@ export type JsonShaped<T> = T extends string
 /** The parts of package.json a module hands to `PeprModule` (`import pkg from "./package.json"` fits). */
 export interface PackageJSON {
   description?: string;
-  pepr?: JsonShaped<ModuleConfig>;
-  capstan?: JsonShaped<ModuleConfig>;
+  pepr?: JsonShaped<Omit<ModuleConfig, "flavor">>;
+  capstan?: JsonShaped<Omit<ModuleConfig, "flavor">>;
 }
 
 export const DEFAULT_WEBHOOK_TIMEOUT_SECONDS = 10;
+/** capstan's own default namespace; a Pepr-mode module's is "pepr-system" (see `moduleNamespace`). */
 export const DEFAULT_MODULE_NAMESPACE = "capstan-system";
 const rfc1123Label = /^[a-z0-9]([-a-z0-9]{0,34}[a-z0-9])?$/;
 
@@ -55,7 +63,11 @@ export function parseModuleConfig(pkg: PackageJSON): ModuleConfig {
   if (!raw || typeof raw !== "object") {
     throw new Error('Module config missing: package.json needs a "pepr" (or "capstan") object with uuid and onError');
   }
-  const config = { ...raw, description: pkg.description ?? raw.description } as unknown as ModuleConfig;
+  const config = {
+    ...raw,
+    description: pkg.description ?? raw.description,
+    flavor: flavorOfPackage(pkg),
+  } as unknown as ModuleConfig;
   if (!onErrorValues.includes(config.onError)) {
     throw new Error(`Invalid onError value "${String(config.onError)}": use one of ${onErrorValues.join(", ")}`);
   }
@@ -71,6 +83,11 @@ export function parseModuleConfig(pkg: PackageJSON): ModuleConfig {
     );
   }
   return { ...config, webhookTimeout: timeout };
+}
+
+/** The namespace the module runs in: its config's, else its flavor's default. */
+export function moduleNamespace(config: Pick<ModuleConfig, "namespace" | "flavor">): string {
+  return config.namespace ?? namesOf(config).defaultNamespace;
 }
 
 function firstNonEmpty(...lists: (string[] | undefined)[]): string[] {

@@ -3,6 +3,7 @@ import { applyWebhookConfigurations } from "../admission/registration.ts";
 import { type AdmissionServer, startAdmissionServer } from "../admission/server.ts";
 import { type WebhookEndpoint, webhookConfigurations } from "../admission/webhook-config.ts";
 import type { ApiClient } from "../k8s/api-client.ts";
+import { namesOf } from "../model/flavor.ts";
 import { Log } from "../telemetry/logger.ts";
 import type { WebhookCredentials } from "./webhook-credentials.ts";
 
@@ -16,7 +17,7 @@ export interface AdmissionRoleOptions {
   readonly endpoint: WebhookEndpoint | ((port: number) => WebhookEndpoint);
   readonly port: number;
   readonly host?: string;
-  /** Webhook configuration name. Default `capstan-<uuid>`. */
+  /** Webhook configuration name. Default `pepr-<uuid>` (Pepr mode) or `capstan-<uuid>`. */
   readonly configurationName?: string;
   /**
    * `apply` (dev, tests): this process owns the webhook configurations and applies them whole.
@@ -51,7 +52,8 @@ export async function startAdmissionRole(options: AdmissionRoleOptions): Promise
     host: options.host,
     isReady: options.isReady,
   });
-  const configurationName = options.configurationName ?? `capstan-${options.module.config.uuid}`;
+  const configurationName =
+    options.configurationName ?? namesOf(options.module.config).objectPrefix(options.module.config.uuid);
   const endpoint = typeof options.endpoint === "function" ? options.endpoint(server.port) : options.endpoint;
   const register = (caBundle: string) =>
     applyWebhookConfigurations(

@@ -3,6 +3,8 @@ import { startControllerRole } from "../controller/controller-role.ts";
 import { serveHealth } from "../controller/health-server.ts";
 import { stopInformers } from "../informer/index.ts";
 import type { ApiClient } from "../k8s/api-client.ts";
+import { setFieldManager } from "../k8s/fluent/k8s.ts";
+import { flavorOf, namesOf } from "../model/flavor.ts";
 import type { PeprModule } from "../model/module.ts";
 import { watchIgnoredNamespaces } from "../model/module-config.ts";
 import { Leadership, Scheduler } from "../schedule/index.ts";
@@ -11,6 +13,7 @@ import { ClusterStore } from "../store/index.ts";
 import { Log } from "../telemetry/logger.ts";
 import { enableProcessMetrics } from "../telemetry/metrics.ts";
 import { type AdmissionRole, type AdmissionRoleOptions, startAdmissionRole } from "./admission-role.ts";
+import { reconcileSettings } from "./reconcile-settings.ts";
 
 export type RuntimeRole = "admission" | "controller" | "dev";
 
@@ -44,6 +47,8 @@ export async function startModuleRuntime(options: ModuleRuntimeOptions): Promise
   const { module, client, role } = options;
   const log = Log.child({ module: module.config.uuid, role });
   enableProcessMetrics();
+  const names = namesOf(module.config);
+  setFieldManager(names.fieldManager);
   const closers: (() => Promise<void>)[] = [];
   const close = async () => {
     for (const closer of closers.reverse()) {
@@ -55,7 +60,7 @@ export async function startModuleRuntime(options: ModuleRuntimeOptions): Promise
     const store = new ClusterStore({
       client,
       namespace: options.namespace,
-      name: resourceNames(module.config.uuid).store,
+      name: resourceNames(module.config.uuid, flavorOf(module.config)).store,
     });
     const views = attachCapabilityStores(store, module.capabilities);
     store.start();
@@ -74,6 +79,8 @@ export async function startModuleRuntime(options: ModuleRuntimeOptions): Promise
       const controller = await startControllerRole(client, {
         capabilities: module.capabilities,
         ignoredNamespaces: watchIgnoredNamespaces(module.config),
+        finalizer: names.finalizer,
+        ...reconcileSettings(flavorOf(module.config)),
         leaderElection:
           controllerOptions.leaseName === false
             ? false

@@ -6,7 +6,9 @@ import { deleteWebhookConfigurations } from "../admission/registration.ts";
 import type { LabelSelector } from "../admission/webhook-config.ts";
 import { ApiClient } from "../k8s/api-client.ts";
 import { ConflictError } from "../k8s/errors.ts";
+import { flavorOf } from "../model/flavor.ts";
 import { PeprModule } from "../model/module.ts";
+import { moduleNamespace } from "../model/module-config.ts";
 import { type ModuleRuntime, startModuleRuntime } from "../runtime/module-runtime.ts";
 import { localCredentials } from "../runtime/webhook-credentials.ts";
 import { installStoreCrd } from "../store/index.ts";
@@ -100,7 +102,10 @@ export interface RunningModule {
 
 function asPeprModule(module: ModuleUnderTest): PeprModule {
   if (module instanceof PeprModule) return module;
-  return new PeprModule({ capstan: module.config }, [...module.capabilities], { ...module.options, deferStart: true });
+  return new PeprModule({ [flavorOf(module.config)]: module.config }, [...module.capabilities], {
+    ...module.options,
+    deferStart: true,
+  });
 }
 
 /**
@@ -115,7 +120,7 @@ export async function runModule(
 ): Promise<RunningModule> {
   const module = asPeprModule(moduleUnderTest(target));
   const host = options.host ?? "127.0.0.1";
-  const namespace = options.namespace ?? module.config.namespace ?? "capstan-system";
+  const namespace = options.namespace ?? moduleNamespace(module.config);
   await createNamespace(cluster.client, namespace);
   await installStoreCrd(cluster.client);
   const runtime = await startModuleRuntime({

@@ -7,6 +7,7 @@ import type { KubernetesObject } from "../k8s/kinds.ts";
 import { type Binding, describeBinding } from "../model/binding.ts";
 import type { Capability } from "../model/capability.ts";
 import type { WatchPhase } from "../model/events.ts";
+import { namesOf } from "../model/flavor.ts";
 import type { ModuleConfig } from "../model/module-config.ts";
 import { watchIgnoredNamespaces } from "../model/module-config.ts";
 import { Leadership, Scheduler } from "../schedule/index.ts";
@@ -182,6 +183,7 @@ export function controllerTester(target: TestTarget, options: ControllerTesterOp
     client: cluster.client,
     capabilities,
     ignoredNamespaces: watchIgnoredNamespaces(module.config),
+    finalizer: namesOf(module.config).finalizer,
     retry,
     clock,
     logger,

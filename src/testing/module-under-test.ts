@@ -1,4 +1,5 @@
 import type { Capability } from "../model/capability.ts";
+import { flavorOf } from "../model/flavor.ts";
 import type { PeprModuleOptions } from "../model/module.ts";
 import { type ModuleConfig, parseModuleConfig } from "../model/module-config.ts";
 
@@ -22,10 +23,13 @@ function isModule(target: TestTarget): target is ModuleUnderTest {
 /** Normalises what a test hands the kit; `config` overrides fields of a bare capability's module config. */
 export function moduleUnderTest(target: TestTarget, config: Partial<ModuleConfig> = {}): ModuleUnderTest {
   if (isModule(target)) {
+    const key = config.flavor ?? flavorOf(target.config);
     return Object.keys(config).length === 0
       ? target
-      : { ...target, config: parseModuleConfig({ capstan: { ...target.config, ...config } }) };
+      : { ...target, config: parseModuleConfig({ [key]: { ...target.config, ...config } }) };
   }
   const capabilities = Array.isArray(target) ? [...(target as readonly Capability[])] : [target as Capability];
-  return { config: parseModuleConfig({ capstan: { ...TEST_MODULE_CONFIG, ...config } }), capabilities };
+  // A bare capability runs under capstan's names unless the test asks for `flavor: "pepr"`.
+  const key = config.flavor ?? "capstan";
+  return { config: parseModuleConfig({ [key]: { ...TEST_MODULE_CONFIG, ...config } }), capabilities };
 }

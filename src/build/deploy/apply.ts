@@ -11,6 +11,8 @@ export interface ApplyOptions {
   /** Validate on the server without persisting (`dryRun=All`). */
   readonly dryRun?: boolean;
   readonly onApplied?: (object: KubeObject) => void;
+  /** Default `capstan`; `pepr` for a Pepr-mode module's manifests (see FIELD_MANAGER). */
+  readonly fieldManager?: string;
 }
 
 /** Parses a multi-document YAML file into objects (empty documents skipped). */
@@ -23,7 +25,7 @@ export function parseManifests(text: string): KubeObject[] {
     .filter((object): object is KubeObject => object !== null && typeof object === "object");
 }
 
-/** Server-side applies one object with field manager `capstan`; errors name the object. */
+/** Server-side applies one object (field manager `capstan` unless told); errors name the object. */
 export async function applyObject(
   client: ApiClient,
   object: KubeObject,
@@ -53,7 +55,7 @@ function sendApply(client: ApiClient, object: KubeObject, options: ApplyOptions)
     method: "PATCH",
     path: objectPath(object),
     query: {
-      fieldManager: FIELD_MANAGER,
+      fieldManager: options.fieldManager ?? FIELD_MANAGER,
       ...(options.force ? { force: true } : {}),
       ...(options.dryRun ? { dryRun: "All" } : {}),
     },

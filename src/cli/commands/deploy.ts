@@ -6,8 +6,9 @@ import { applyAll, parseManifests } from "../../build/deploy/apply.ts";
 import { describeObject } from "../../build/deploy/object-paths.ts";
 import { waitForRollout } from "../../build/deploy/rollout.ts";
 import type { KubeObject } from "../../build/manifest-input.ts";
-import { Labels, MODULE_SHA_LABEL } from "../../build/runtime-contract.ts";
+import { MODULE_SHA_LABEL } from "../../build/runtime-contract.ts";
 import { ApiClient } from "../../k8s/api-client.ts";
+import { type Flavor, flavorNames } from "../../model/flavor.ts";
 
 interface DeployFlags {
   dir: string;
@@ -42,14 +43,21 @@ async function confirm(question: string): Promise<boolean> {
   }
 }
 
+/** Pepr-mode manifests carry Pepr's uuid label (`pepr.dev/uuid`); capstan's carry `capstan.dev/uuid`. */
+export function manifestFlavor(objects: readonly KubeObject[]): Flavor {
+  const peprLabel = flavorNames("pepr").uuidLabel;
+  return objects.some((object) => object.metadata.labels?.[peprLabel] !== undefined) ? "pepr" : "capstan";
+}
+
 /** Deletes module-code Secrets of older builds once the new one is rolled out. */
 async function pruneOldModuleSecrets(client: ApiClient, objects: readonly KubeObject[]): Promise<number> {
   const current = objects.find((object) => object.kind === "Secret" && object.metadata.labels?.[MODULE_SHA_LABEL]);
   if (!current?.metadata.namespace) return 0;
-  const uuid = current.metadata.labels?.[Labels.uuid] as string;
+  const uuidLabel = flavorNames(manifestFlavor(objects)).uuidLabel;
+  const uuid = current.metadata.labels?.[uuidLabel] as string;
   const sha = current.metadata.labels?.[MODULE_SHA_LABEL] as string;
   const path = `/api/v1/namespaces/${encodeURIComponent(current.metadata.namespace)}/secrets`;
-  const selector = `${Labels.uuid}=${uuid},${MODULE_SHA_LABEL},${MODULE_SHA_LABEL}!=${sha}`;
+  const selector = `${uuidLabel}=${uuid},${MODULE_SHA_LABEL},${MODULE_SHA_LABEL}!=${sha}`;
   const list = await client.request<{ items: KubeObject[] }>({ path, query: { labelSelector: selector } });
   for (const secret of list.items) {
     await client.request({ method: "DELETE", path: `${path}/${encodeURIComponent(secret.metadata.name)}` });
@@ -88,6 +96,8 @@ export function deployCommand(): Command {
       }
       let applied = 0;
       await applyAll(client, objects, {
+        // Pepr-mode manifests apply as `pepr`, Pepr's own manager, so they replace what Pepr deployed.
+        fieldManager: flavorNames(manifestFlavor(objects)).fieldManager,
         force: flags.force === true,
         dryRun: flags.dryRun === true,
         onApplied: (object) => {

@@ -1,6 +1,7 @@
 import { Command } from "commander";
-import { DESCRIPTION_ANNOTATION, Labels } from "../../build/runtime-contract.ts";
+import { Labels, PeprLabels } from "../../build/runtime-contract.ts";
 import { ApiClient } from "../../k8s/api-client.ts";
+import { flavorNames, flavors } from "../../model/flavor.ts";
 
 interface DeploymentItem {
   metadata: { name: string; namespace: string; labels?: Record<string, string>; annotations?: Record<string, string> };
@@ -13,25 +14,31 @@ export interface DeployedModule {
   readonly description: string;
 }
 
-/** The modules deployed in the cluster, from their Deployments' `capstan.dev/uuid` label. */
+/**
+ * The modules deployed in the cluster, from their Deployments' uuid label: `capstan.dev/uuid`, or
+ * `pepr.dev/uuid` for Pepr-mode modules (and modules Pepr itself deployed).
+ */
 export async function deployedModules(client: ApiClient, uuid?: string): Promise<DeployedModule[]> {
-  const selector = uuid ? `${Labels.uuid}=${uuid}` : Labels.uuid;
-  const list = await client.request<{ items: DeploymentItem[] }>({
-    path: "/apis/apps/v1/deployments",
-    query: { labelSelector: selector },
-  });
   const modules = new Map<string, DeployedModule>();
-  for (const { metadata } of list.items) {
-    const id = metadata.labels?.[Labels.uuid] ?? "";
-    const key = `${metadata.namespace}/${id}`;
-    const module = modules.get(key) ?? {
-      uuid: id,
-      namespace: metadata.namespace,
-      roles: [],
-      description: metadata.annotations?.[DESCRIPTION_ANNOTATION] ?? "",
-    };
-    module.roles.push(metadata.labels?.[Labels.component] ?? metadata.name);
-    modules.set(key, module);
+  for (const flavor of flavors) {
+    const names = flavorNames(flavor);
+    const list = await client.request<{ items: DeploymentItem[] }>({
+      path: "/apis/apps/v1/deployments",
+      query: { labelSelector: uuid ? `${names.uuidLabel}=${uuid}` : names.uuidLabel },
+    });
+    for (const { metadata } of list.items) {
+      const id = metadata.labels?.[names.uuidLabel] ?? "";
+      const key = `${metadata.namespace}/${id}`;
+      const module = modules.get(key) ?? {
+        uuid: id,
+        namespace: metadata.namespace,
+        roles: [],
+        description: metadata.annotations?.[names.descriptionAnnotation] ?? "",
+      };
+      const role = metadata.labels?.[Labels.component] ?? metadata.labels?.[PeprLabels.controller] ?? metadata.name;
+      if (!module.roles.includes(role)) module.roles.push(role);
+      modules.set(key, module);
+    }
   }
   return [...modules.values()].sort((a, b) => a.uuid.localeCompare(b.uuid));
 }
@@ -54,7 +61,7 @@ export function formatModules(modules: readonly DeployedModule[]): string {
 
 export function uuidCommand(): Command {
   return new Command("uuid")
-    .description("list the capstan modules deployed in the cluster (uuid, namespace, roles, description)")
+    .description("list the modules deployed in the cluster, capstan's and Pepr's (uuid, namespace, roles, description)")
     .argument("[uuid]", "show only this module")
     .option("--kubeconfig <file>", "kubeconfig (default: $KUBECONFIG, ~/.kube/config, in-cluster)")
     .action(async (uuid: string | undefined, flags: { kubeconfig?: string }) => {

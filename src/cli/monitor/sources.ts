@@ -40,19 +40,20 @@ export async function followFile(file: string, sink: LineSink, signal: AbortSign
   watcher.close();
 }
 
-/** Follows the logs of every running Pod of the module (label `capstan.dev/uuid`), as Pods come and go. */
+/** Follows the logs of every running Pod of the module (label `capstan.dev/uuid`, or `pepr.dev/uuid`), as Pods come and go. */
 export async function followPods(
   client: ApiClient,
   namespace: string,
   uuid: string,
   sink: LineSink,
   signal: AbortSignal,
+  uuidLabel = "capstan.dev/uuid",
 ): Promise<void> {
   const followed = new Set<string>();
   const informer = sharedInformer<{ metadata?: { name?: string }; status?: { phase?: string } }>(client, {
     kind: kindOf(Pod),
     namespace,
-    labelSelector: `capstan.dev/uuid=${uuid}`,
+    labelSelector: `${uuidLabel}=${uuid}`,
   });
   const follow = async (name: string) => {
     followed.add(name);

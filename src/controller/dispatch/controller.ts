@@ -11,7 +11,7 @@ import { FINALIZER } from "../../model/finalizer.ts";
 import { Log, type Logger } from "../../telemetry/logger.ts";
 import type { Clock } from "../clock.ts";
 import { type HealthReport, informerReadiness, type ReadinessOptions } from "../health.ts";
-import { type OrderingStrategy, strategyFromEnv } from "../ordering.ts";
+import { DEFAULT_ORDERING_STRATEGY, type OrderingStrategy, type ReconcileDelivery } from "../ordering.ts";
 import { NoRetry, type RetryPolicy } from "../retry-policy.ts";
 import { WorkQueue } from "../work-queue.ts";
 import { FinalizeRunner } from "./finalize-runner.ts";
@@ -33,13 +33,15 @@ export interface ControllerOptions {
   readonly capabilities: readonly CapabilityBindings[];
   /** Namespaces no binding ever sees (the module's `alwaysIgnore.namespaces`). */
   readonly ignoredNamespaces?: readonly string[];
-  /** Default from CAPSTAN_RECONCILE_STRATEGY / PEPR_RECONCILE_STRATEGY, else `kindNsName`. */
+  /** Which Reconcile items run in order, one at a time (Pepr's `PEPR_RECONCILE_STRATEGY`). Default `kindNsName`. */
   readonly strategy?: OrderingStrategy;
-  /** Callbacks that may run at once (per queue). Default CAPSTAN_RECONCILE_WORKERS or 10. */
+  /** What Reconcile callbacks receive: `every` event in order (Pepr's), or the latest state (`coalesce`, the default). */
+  readonly reconcileDelivery?: ReconcileDelivery;
+  /** Callbacks that may run at once (per queue). Default 10. */
   readonly workers?: number;
   /** Retry policy of Reconcile and Finalize. Default exponential backoff (500 ms doubling to 60 s, ±20 %). */
   readonly retry?: RetryPolicy;
-  /** The finalizer Finalize bindings manage. */
+  /** The finalizer Finalize bindings manage: the module flavor's (`pepr.dev/finalizer` in Pepr mode). Default capstan's. */
   readonly finalizer?: string;
   /** Where objects come from. Default: the shared informer of each scope. */
   readonly sources?: SourceFactory;
@@ -64,8 +66,8 @@ export class Controller {
 
   constructor(options: ControllerOptions) {
     const logger = (options.logger ?? Log).child({ component: "controller" });
-    const workers = options.workers ?? Number(process.env.CAPSTAN_RECONCILE_WORKERS ?? 10);
-    const strategy = options.strategy ?? strategyFromEnv();
+    const workers = options.workers ?? 10;
+    const strategy = options.strategy ?? DEFAULT_ORDERING_STRATEGY;
     const clock = options.clock;
     this.reconcileQueue = new WorkQueue<QueuedObject>({
       name: "reconcile",
@@ -105,6 +107,7 @@ export class Controller {
           ignoredNamespaces: options.ignoredNamespaces ?? [],
           source: entry.source,
           strategy,
+          reconcileDelivery: options.reconcileDelivery ?? "coalesce",
           logger,
         };
         const runner = this.#runnerFor(binding, context, options.client, finalizer);

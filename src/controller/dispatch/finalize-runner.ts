@@ -6,9 +6,15 @@ import type { QueuedObject } from "./reconcile-runner.ts";
 import { removeFinalizer } from "./remove-finalizer.ts";
 import { BindingRunner, type RunnerContext } from "./runner.ts";
 
+/** `<namespace>/<name>`, or `ClusterScoped/<name>`: how Pepr's finalizer log lines name an object. */
+function finalizedResource(object: KubernetesObject): string {
+  return `${object.metadata?.namespace || "ClusterScoped"}/${object.metadata?.name}`;
+}
+
 /**
- * `.Finalize(cb)`: once an object carrying the module's finalizer has a deletionTimestamp, runs
- * `cb` with the latest object and then removes the finalizer. Returning `false` keeps it; a throw
+ * `.Finalize(cb)`: once an object carrying the module's finalizer (`pepr.dev/finalizer` in Pepr mode,
+ * including objects Pepr itself finalized) has a deletionTimestamp, runs `cb` with the latest object
+ * and then removes the finalizer, logging Pepr's debug lines "Removing/Removed finalizer '…' from '…'". Returning `false` keeps it; a throw
  * is retried with backoff, never silently dropped. Objects already being deleted when the
  * controller starts are finalized too (they arrive as ADDED).
  */
@@ -48,8 +54,12 @@ export class FinalizeRunner extends BindingRunner {
       );
       return;
     }
+    const where = { name: object.metadata?.name, namespace: object.metadata?.namespace };
+    const resource = finalizedResource(object);
+    this.log.debug(where, `Removing finalizer '${this.#finalizer}' from '${resource}'`);
     const removal = await removeFinalizer(this.#client, this.binding.kind, object, this.#finalizer);
-    this.log.debug({ name: object.metadata?.name, namespace: object.metadata?.namespace, removal }, "finalized");
+    if (removal === "removed") this.log.debug(where, `Removed finalizer '${this.#finalizer}' from '${resource}'`);
+    else this.log.debug({ ...where, removal }, `Finalizer '${this.#finalizer}' was already off '${resource}'`);
   }
 
   #pending(object: KubernetesObject): boolean {

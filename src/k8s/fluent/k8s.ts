@@ -7,7 +7,17 @@ import { resourcePath } from "./paths.ts";
 import type { Filters, KubernetesListObject, Operation, PartialDeep, Paths, WatchAction, WatchCfg } from "./types.ts";
 import { Watcher } from "./watcher.ts";
 
-export const fieldManager = "capstan";
+/**
+ * The server-side-apply field manager of `K8s().Apply` in this process: "capstan", or "pepr" once
+ * the runtime loads a Pepr-mode module (so fields Pepr applied stay this module's to change).
+ */
+export let fieldManager = "capstan";
+
+/** Sets the field manager `K8s().Apply` uses from now on in this process (the module runtime does). */
+export function setFieldManager(name: string): void {
+  if (!name) throw new Error("A field manager name must not be empty");
+  fieldManager = name;
+}
 
 /** What `K8s(model)` returns: filters first, then one action. */
 export interface K8sInit<K extends KubernetesObject> {
@@ -17,7 +27,7 @@ export interface K8sInit<K extends KubernetesObject> {
   WithField(path: Paths<K>, value: string): K8sFiltered<K>;
   Get(): Promise<KubernetesListObject<K>>;
   Get(name: string): Promise<K>;
-  /** Server-side apply with field manager `capstan`; without `force`, a field owned by another manager raises ConflictError. */
+  /** Server-side apply with field manager `fieldManager` (`pepr` for a Pepr-mode module); without `force`, a field owned by another manager raises ConflictError. */
   Apply(resource: PartialDeep<K>, options?: { force?: boolean }): Promise<K>;
   Create(resource: K): Promise<K>;
   Patch(operations: Operation[]): Promise<K>;

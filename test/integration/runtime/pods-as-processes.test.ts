@@ -43,7 +43,7 @@ let module: ScratchModule | undefined;
 afterAll(async () => {
   for (const pod of pods) pod.process.kill("SIGKILL");
   if (module) {
-    const name = resourceNames(module.uuid).webhookConfiguration;
+    const name = resourceNames(module.uuid, "capstan").webhookConfiguration;
     for (const kind of ["mutating", "validating"]) {
       await module.client
         .request({
@@ -66,7 +66,7 @@ describe("generated Deployments run as host processes", () => {
       },
     });
     const { client, namespace, objects, moduleDir, uuid } = module;
-    const names = resourceNames(uuid);
+    const names = resourceNames(uuid, "capstan");
     await client
       .request({ method: "POST", path: "/api/v1/namespaces", body: { metadata: { name: watchedNamespace } } })
       .catch((error: unknown) => {

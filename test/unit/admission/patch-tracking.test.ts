@@ -33,7 +33,7 @@ function engineFor(
       .When(kind)
       .IsCreated()
       .Mutate(mutation as never);
-  const module = new PeprModule({ pepr: { uuid: "u", onError, webhookTimeout } }, [cap], { deferStart: true });
+  const module = new PeprModule({ capstan: { uuid: "u", onError, webhookTimeout } }, [cap], { deferStart: true });
   return new AdmissionEngine(module, { logger: pino({ level: "silent" }), marginMs: 0 });
 }
 

@@ -17,7 +17,7 @@ const logger = pino({ level: "silent" });
 function engineFor(onError: OnError, build: (cap: Capability) => void, webhookTimeout = 10): AdmissionEngine {
   const cap = new Capability({ name: "cap", description: "d" });
   build(cap);
-  const module = new PeprModule({ pepr: { uuid: "u", onError, webhookTimeout } }, [cap], { deferStart: true });
+  const module = new PeprModule({ capstan: { uuid: "u", onError, webhookTimeout } }, [cap], { deferStart: true });
   return new AdmissionEngine(module, { logger, marginMs: 0 });
 }
 

@@ -8,7 +8,7 @@ function moduleWith(onError: "reject" | "ignore", build: (cap: Capability) => vo
   const cap = new Capability({ name: "c", description: "d", namespaces: ["team-a"] });
   build(cap);
   return new PeprModule(
-    { pepr: { uuid: "u1", onError, webhookTimeout: 7, alwaysIgnore: { namespaces: ["skip"] } } },
+    { capstan: { uuid: "u1", onError, webhookTimeout: 7, alwaysIgnore: { namespaces: ["skip"] } } },
     [cap],
     {
       deferStart: true,
@@ -70,7 +70,7 @@ describe("webhook configurations", () => {
       .When(a.Namespace)
       .IsCreated()
       .Validate(() => ({ allowed: true }));
-    const module = new PeprModule({ pepr: { uuid: "u2", onError: "ignore" } }, [cap], { deferStart: true });
+    const module = new PeprModule({ capstan: { uuid: "u2", onError: "ignore" } }, [cap], { deferStart: true });
     const { validating } = webhookConfigurations(module, {
       endpoint: { service: { name: "capstan-u2", namespace: "capstan-system" } },
       apiPath: "p",
@@ -118,7 +118,11 @@ describe("additionalWebhooks", () => {
       .Validate(() => ({ allowed: true }));
     const module = new PeprModule(
       {
-        pepr: { uuid: "u3", onError: "ignore", additionalWebhooks: [{ namespace: "critical", failurePolicy: "Fail" }] },
+        capstan: {
+          uuid: "u3",
+          onError: "ignore",
+          additionalWebhooks: [{ namespace: "critical", failurePolicy: "Fail" }],
+        },
       },
       [cap],
       { deferStart: true },
@@ -155,7 +159,7 @@ describe("matchConditions", () => {
         .WithName(`pod-${i}`)
         .WithLabel(`team-${i}`, "x")
         .Mutate(() => {});
-    const module = new PeprModule({ pepr: { uuid: "big", onError: "ignore" } }, [cap], { deferStart: true });
+    const module = new PeprModule({ capstan: { uuid: "big", onError: "ignore" } }, [cap], { deferStart: true });
     const { mutating } = webhookConfigurations(module, {
       endpoint: { url: "https://h" },
       apiPath: "p",

@@ -40,7 +40,7 @@ export function description(bindings: BindingDescription[], extra: Partial<Modul
     packageName: "demo",
     version: "0.1.0",
     description: "demo module",
-    config: { uuid: "demo", onError: "reject", webhookTimeout: 10, namespace: "capstan-system" },
+    config: { uuid: "demo", onError: "reject", webhookTimeout: 10, namespace: "capstan-system", flavor: "capstan" },
     capabilities: [{ name: "hello", description: "hello", namespaces: [], hasSchedule: false, bindings }],
     storeUsed: false,
     ...extra,

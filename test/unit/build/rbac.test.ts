@@ -4,7 +4,7 @@ import { declaredRules, deriveRbac, mergeRules } from "../../../src/build/rbac.t
 import { resourceNames } from "../../../src/build/resource-names.ts";
 import { binding, configMap, description, fullModule, pod, widget } from "./fixtures.ts";
 
-const names = resourceNames("demo");
+const names = resourceNames("demo", "capstan");
 
 describe("least-privilege RBAC from the bindings", () => {
   it("reads watched kinds, patches Finalize kinds, and names its own webhooks; nothing else cluster-wide", () => {
