@@ -48,8 +48,11 @@ export interface WorkQueueOptions<T> {
 type EntryState = "ready" | "running" | "retrying" | "requeued";
 
 interface Entry<T> {
+  /** The entry's own key: the coalescing key, or a fresh one for an appended item. */
   readonly key: string;
   readonly lane: string;
+  /** Appended items only: the object key a standby coalesces them by. */
+  readonly appendedFor?: string;
   payload: T;
   /** The payload was handed to a callback; the next add starts a new one instead of merging. */
   consumed: boolean;
@@ -75,7 +78,10 @@ interface Lane {
  *   groups keys), `workers` callbacks across lanes, lanes served in FIFO order;
  * - a callback that throws runs again after its retry policy's delay; adds that arrive while an
  *   item waits for a retry update its payload without cutting the wait short;
- * - a callback may return `{ requeueAfter }`; an add before then runs it at once.
+ * - a callback may return `{ requeueAfter }`; an add before then runs it at once;
+ * - `append` instead of `add` skips coalescing: every payload runs once, in lane order (Pepr's
+ *   Reconcile queues), and a failed appended item is not retried, since a retry would run it out of
+ *   order.
  */
 export class WorkQueue<T> {
   readonly name: string;
@@ -95,6 +101,9 @@ export class WorkQueue<T> {
   #paused: boolean;
   #stopped = false;
   #idleWaiters: (() => void)[] = [];
+  /** Per object key, its newest appended item that has not started yet (what a standby coalesces into). */
+  readonly #pendingAppends = new Map<string, Entry<T>>();
+  #appendSeq = 0;
   readonly #unreport: () => void;
 
   constructor(options: WorkQueueOptions<T>) {
@@ -139,6 +148,38 @@ export class WorkQueue<T> {
     queueMetrics.coalesced.inc({ queue: this.name });
     if (entry.state === "running") entry.dirty = true;
     else if (entry.state === "requeued") this.#makeReady(entry);
+  }
+
+  /**
+   * Queues `payload` as an item of its own behind everything already in `lane`: it runs once, after
+   * every earlier item of the lane, whatever else arrives for `key`. While the queue is paused (a
+   * standby replica) items of one `key` still coalesce into the newest one, so a standby holds at
+   * most one item per object however long it waits.
+   */
+  append(key: string, payload: T, lane: string): void {
+    if (this.#stopped) return;
+    queueMetrics.adds.inc({ queue: this.name });
+    const pending = this.#paused ? this.#pendingAppends.get(key) : undefined;
+    if (pending && pending.state === "ready") {
+      pending.payload = payload;
+      queueMetrics.coalesced.inc({ queue: this.name });
+      return;
+    }
+    const entry: Entry<T> = {
+      key: `${key}\u0000${++this.#appendSeq}`,
+      lane,
+      appendedFor: key,
+      payload,
+      consumed: false,
+      state: "ready",
+      dirty: false,
+      failures: 0,
+      readySince: 0,
+      startedAt: 0,
+    };
+    this.#entries.set(entry.key, entry);
+    this.#pendingAppends.set(key, entry);
+    this.#makeReady(entry);
   }
 
   /** Queues `key` once `delayMs` has passed (unless it is added sooner). */
@@ -221,6 +262,7 @@ export class WorkQueue<T> {
       if (entry.timer) this.#clock.clearTimeout(entry.timer);
     }
     for (const [key, entry] of this.#entries) if (entry.state !== "running") this.#entries.delete(key);
+    this.#pendingAppends.clear();
     this.#lanes.clear();
     this.#readyLanes.clear();
     this.#readyCount = 0;
@@ -272,6 +314,9 @@ export class WorkQueue<T> {
   }
 
   async #run(entry: Entry<T>, lane: Lane): Promise<void> {
+    if (entry.appendedFor !== undefined && this.#pendingAppends.get(entry.appendedFor) === entry) {
+      this.#pendingAppends.delete(entry.appendedFor);
+    }
     entry.state = "running";
     entry.dirty = false;
     entry.consumed = true;
@@ -312,8 +357,14 @@ export class WorkQueue<T> {
   #afterFailure(entry: Entry<T>, failed: T, error: unknown): void {
     entry.failures++;
     queueMetrics.failures.inc({ queue: this.name });
-    const policyDelay = this.#retry.delayMs(entry.failures, this.#random);
     const message = error instanceof Error ? error.message : String(error);
+    if (entry.appendedFor !== undefined) {
+      queueMetrics.givenUp.inc({ queue: this.name });
+      this.#log.error({ key: entry.appendedFor, err: message }, "callback failed; an appended item is not retried");
+      this.#entries.delete(entry.key);
+      return;
+    }
+    const policyDelay = this.#retry.delayMs(entry.failures, this.#random);
     if (policyDelay === undefined) {
       queueMetrics.givenUp.inc({ queue: this.name });
       this.#log.error(

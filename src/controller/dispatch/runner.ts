@@ -4,7 +4,7 @@ import { type Binding, describeBinding } from "../../model/binding.ts";
 import { type WatchPhase, watchPhasesOf } from "../../model/events.ts";
 import { watchSkipReason } from "../../model/filters.ts";
 import type { Logger } from "../../telemetry/logger.ts";
-import { laneOf, type OrderingStrategy } from "../ordering.ts";
+import { laneOf, type OrderingStrategy, type ReconcileDelivery } from "../ordering.ts";
 import { callbackMetrics } from "./callback-metrics.ts";
 import type { ObjectSource } from "./object-source.ts";
 
@@ -20,6 +20,8 @@ export interface RunnerContext {
   readonly ignoredNamespaces: readonly string[];
   readonly source: ObjectSource;
   readonly strategy: OrderingStrategy;
+  /** What Reconcile callbacks receive: every event in order, or the latest state. */
+  readonly reconcileDelivery: ReconcileDelivery;
   readonly logger: Logger;
 }
 

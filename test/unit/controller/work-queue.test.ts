@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { FakeClock, settle } from "../../../src/controller/fake-clock.ts";
-import { laneOf, type OrderingStrategy, strategyFromEnv } from "../../../src/controller/ordering.ts";
+import { laneOf, type OrderingStrategy } from "../../../src/controller/ordering.ts";
 import { ExponentialBackoff, FixedInterval, NoRetry } from "../../../src/controller/retry-policy.ts";
 import { type ProcessItem, WorkQueue, type WorkQueueOptions } from "../../../src/controller/work-queue.ts";
 import { TooManyRequestsError } from "../../../src/k8s/errors.ts";
@@ -392,11 +392,3 @@ describe("WorkQueue lifecycle and metrics", () => {
   });
 });
 
-describe("ordering strategy", () => {
-  it("reads Pepr's environment variable and rejects unknown values", () => {
-    expect(strategyFromEnv({})).toBe("kindNsName");
-    expect(strategyFromEnv({ PEPR_RECONCILE_STRATEGY: "global" })).toBe("global");
-    expect(strategyFromEnv({ CAPSTAN_RECONCILE_STRATEGY: "kind", PEPR_RECONCILE_STRATEGY: "global" })).toBe("kind");
-    expect(() => strategyFromEnv({ PEPR_RECONCILE_STRATEGY: "perObject" })).toThrow(/kindNsName/);
-  });
-});
