@@ -9,6 +9,7 @@ import { deleteWebhookConfigurations } from "../../src/admission/registration.ts
 import { bundleModule } from "../../src/build/bundle.ts";
 import { ROLE_FLAG, RUNTIME_NODE_FLAGS } from "../../src/build/runtime-contract.ts";
 import { ApiClient } from "../../src/k8s/api-client.ts";
+import { flavorNames } from "../../src/model/flavor.ts";
 import { DevEnv } from "../../src/runtime/dev-contract.ts";
 import { localCredentials } from "../../src/runtime/webhook-credentials.ts";
 import { installStoreCrd } from "../../src/store/install.ts";
@@ -16,7 +17,8 @@ import type { Engine, EngineStartOptions, RunningEngine } from "./engine.ts";
 import { benchPaths } from "./paths.ts";
 import { runningEngine } from "./running-engine.ts";
 
-const CONFIGURATION = "capstan-bench";
+// The bench module is a Pepr module (package.json `pepr` key): its webhook configuration has Pepr's name.
+const CONFIGURATION = flavorNames("pepr").objectPrefix("bench");
 
 export const capstanEngine: Engine = {
   name: "capstan",
