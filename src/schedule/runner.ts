@@ -4,7 +4,7 @@ import type { Store } from "../store/store.ts";
 import type { Logger } from "../telemetry/logger.ts";
 import { scheduleMetrics } from "./metrics.ts";
 import { cronSeries, type DueSlot, intervalSeries, type SlotSeries } from "./slots.ts";
-import { iso, parseState, type ScheduleState, stateJson } from "./state.ts";
+import { iso, parseState, type ScheduleState, scheduleTiming, stateJson } from "./state.ts";
 import { intervalMs } from "./validate.ts";
 
 /** The part of a capability's schedule store a runner uses. */
@@ -47,11 +47,7 @@ export class ScheduleRunner {
     this.#o = options;
     const s = options.schedule;
     this.#labels = { capability: options.capability, schedule: s.name };
-    this.#timing = JSON.stringify(
-      s.cron === undefined
-        ? { every: s.every, unit: s.unit, startTime: s.startTime?.toISOString() }
-        : { cron: s.cron, timeZone: s.timeZone ?? "UTC", startTime: s.startTime?.toISOString() },
-    );
+    this.#timing = scheduleTiming(s);
   }
 
   get name(): string {
@@ -174,6 +170,7 @@ export class ScheduleRunner {
         ...current,
         anchor: iso(anchor),
         timing: this.#timing,
+        limit: this.#o.schedule.completions,
       });
     });
     const state = parseState(written);

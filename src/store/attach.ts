@@ -1,6 +1,6 @@
 import type { StoreBackend } from "./backend.ts";
 import { SCHEDULE_PREFIX } from "./keys.ts";
-import { Store } from "./store.ts";
+import { type PayloadKeys, Store } from "./store.ts";
 
 /** What the store needs of a capability: its name and the two stores the model hands out before start. */
 export interface CapabilityStoreSlots {
@@ -23,12 +23,14 @@ export interface CapabilityViews {
 export function attachCapabilityStores(
   backend: StoreBackend,
   capabilities: readonly CapabilityStoreSlots[],
+  options: { payloadKeys?: PayloadKeys } = {},
 ): Map<string, CapabilityViews> {
   const views = new Map<string, CapabilityViews>();
   for (const capability of capabilities) {
     if (views.has(capability.name)) throw new Error(`two capabilities are named "${capability.name}"`);
-    const store = new Store(capability.name);
-    const schedules = new Store(capability.name, { prefix: `${SCHEDULE_PREFIX}${capability.name}` });
+    const { payloadKeys } = options;
+    const store = new Store(capability.name, { payloadKeys });
+    const schedules = new Store(capability.name, { prefix: `${SCHEDULE_PREFIX}${capability.name}`, payloadKeys });
     store.attach(backend);
     schedules.attach(backend);
     capability.Store.attach(store);

@@ -44,6 +44,12 @@ export interface ClusterStoreOptions {
   readonly createShardsAhead?: boolean;
   readonly api?: ShardApi;
   readonly feed?: StoreFeed;
+  /**
+   * Runs once the replica has synced and before the store is ready (`whenReady`, `onReady`):
+   * Pepr mode imports the PeprStore here, so no callback sees the store without its data. Retried
+   * with backoff while it throws.
+   */
+  readonly beforeReady?: (store: ClusterStore) => Promise<void>;
 }
 
 /**
@@ -70,8 +76,10 @@ export class ClusterStore extends ViewBackedStore implements StoreBackend {
   readonly #contended = new Map<string, number>();
   readonly #log: Logger;
   readonly #ready: Promise<void>;
+  readonly #beforeReady: ((store: ClusterStore) => Promise<void>) | undefined;
   #markReady!: () => void;
   #isReady = false;
+  #isSynced = false;
   #seq = 0;
   #unsubscribe: (() => void) | undefined;
 
@@ -95,6 +103,7 @@ export class ClusterStore extends ViewBackedStore implements StoreBackend {
     this.#ready = new Promise((resolve) => {
       this.#markReady = resolve;
     });
+    this.#beforeReady = options.beforeReady;
   }
 
   /** Starts the watch; `whenReady` resolves once the replica holds every shard. */
@@ -112,13 +121,30 @@ export class ClusterStore extends ViewBackedStore implements StoreBackend {
       () => {
         // A shared informer that synced earlier replays its cache to us later; take the cache now.
         for (const shard of this.#feed.list()) this.#applyShard(shard);
-        this.#isReady = true;
-        this.#markReady();
+        this.#isSynced = true;
         this.#log.info({ entries: this.#replica.size }, "store replica synced");
-        if (this.#createShardsAhead) void this.#createMissingShards();
+        const ahead = this.#createShardsAhead ? this.#createMissingShards() : Promise.resolve();
+        void ahead.then(() => this.#prepare());
       },
       (error: unknown) => this.#log.warn({ err: error }, "store replica stopped before it synced"),
     );
+  }
+
+  /** Runs `beforeReady` until it succeeds, then marks the store ready. */
+  async #prepare(): Promise<void> {
+    const backoff = new Backoff({ initialMs: 500, maxMs: 30_000 });
+    while (this.#beforeReady && this.#unsubscribe) {
+      try {
+        await this.#beforeReady(this);
+        break;
+      } catch (error) {
+        const delayMs = backoff.next();
+        this.#log.error({ err: error, delayMs }, "store not ready: preparing it failed; retrying");
+        await this.#sleep(delayMs);
+      }
+    }
+    this.#isReady = true;
+    this.#markReady();
   }
 
   get ready(): boolean {
@@ -156,7 +182,27 @@ export class ClusterStore extends ViewBackedStore implements StoreBackend {
   }
 
   update(prefix: string, key: string, fn: UpdateFunction): Promise<string | null> {
-    const entry = dataKey(prefix, key);
+    return this.updateEntry(dataKey(prefix, key), fn, key);
+  }
+
+  /** An entry's value as this replica holds it, including entries outside any capability (capstan's own records). */
+  getEntry(entry: string): string | null {
+    const local = this.#overlay.get(entry);
+    return local ? local.value : (this.#replica.get(entry) ?? null);
+  }
+
+  /** Every entry this replica holds, as stored (`<capability>/<key>` and capstan's own records). */
+  entries(): Map<string, string> {
+    const entries = new Map(this.#replica.entries());
+    for (const [entry, write] of this.#overlay) {
+      if (write.value === null) entries.delete(entry);
+      else entries.set(entry, write.value);
+    }
+    return entries;
+  }
+
+  /** `update` of a raw entry (a record of capstan's own, such as the Pepr import marker). */
+  updateEntry(entry: string, fn: UpdateFunction, key = entry): Promise<string | null> {
     const previous = this.#updates.get(entry) ?? Promise.resolve();
     const result = previous.catch(() => {}).then(() => this.#update(entry, key, fn));
     const settled = result.catch(() => {});
@@ -317,7 +363,7 @@ export class ClusterStore extends ViewBackedStore implements StoreBackend {
         clock: this.clock,
         limiter: this.#limiter,
         // Only a top-level shard can be missing: a deeper one exists once its parent is split.
-        missing: () => this.#isReady && !this.#replica.has(shard) && this.#layout.pathOf(shard)?.length === MIN_DEPTH,
+        missing: () => this.#isSynced && !this.#replica.has(shard) && this.#layout.pathOf(shard)?.length === MIN_DEPTH,
         room: () => ({
           bytes: SHARD_LIMIT_BYTES - this.#replica.bytes(shard),
           entries: SHARD_LIMIT_ENTRIES - this.#replica.count(shard),

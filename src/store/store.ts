@@ -1,6 +1,10 @@
 import { Log } from "../telemetry/logger.ts";
 import type { StoreBackend, StoreListener, UpdateFunction } from "./backend.ts";
 import { SCHEDULE_PREFIX, StoreInputError, validateKey, validatePrefix, validateValue } from "./keys.ts";
+import { peprPayload } from "./pepr-layout.ts";
+
+/** How `subscribe` and `onReady` callbacks see keys: as written, or as Pepr shows them (`v2-<key>`). */
+export type PayloadKeys = "plain" | "pepr";
 
 /** How long `setItemAndWait`/`removeItemAndWait` wait for the API server's acknowledgement (Pepr's MAX_WAIT_TIME). */
 export const MAX_WAIT_TIME_MS = 15_000;
@@ -19,10 +23,11 @@ export class Store {
   readonly #pendingSubscribers = new Set<StoreListener>();
   readonly #detach = new Map<StoreListener, () => void>();
   readonly #readyCallbacks: StoreListener[] = [];
+  readonly #payload: (data: Readonly<Record<string, string>>) => Record<string, string>;
   #backend: StoreBackend | undefined;
 
   /** `prefix` is for capstan's own views (schedule state); capabilities use their name. */
-  constructor(capability: string, options: { prefix?: string } = {}) {
+  constructor(capability: string, options: { prefix?: string; payloadKeys?: PayloadKeys } = {}) {
     if (typeof capability !== "string" || capability === "") {
       throw new StoreInputError("a Store needs the name of its capability");
     }
@@ -31,6 +36,7 @@ export class Store {
     }
     this.#prefix = options.prefix ?? capability;
     validatePrefix(this.#prefix);
+    this.#payload = options.payloadKeys === "pepr" ? peprPayload : (data) => data;
     this.capability = capability;
   }
 
@@ -99,8 +105,10 @@ export class Store {
   }
 
   /** Calls `listener` with all of this capability's data after each change. Returns the unsubscribe function. */
-  subscribe(listener: StoreListener): () => void {
-    if (typeof listener !== "function") throw new StoreInputError("Store.subscribe needs a function");
+  subscribe(subscriber: StoreListener): () => void {
+    if (typeof subscriber !== "function") throw new StoreInputError("Store.subscribe needs a function");
+    const payload = this.#payload;
+    const listener: StoreListener = (data) => subscriber(payload(data));
     if (this.#backend) this.#detach.set(listener, this.#backend.listen(this.#prefix, listener));
     else this.#pendingSubscribers.add(listener);
     return () => {
@@ -124,7 +132,7 @@ export class Store {
   #fireReady(callbacks: StoreListener[]): void {
     for (const callback of callbacks) {
       try {
-        callback(this.#backend?.snapshot(this.#prefix) ?? {});
+        callback(this.#payload(this.#backend?.snapshot(this.#prefix) ?? {}));
       } catch (error) {
         Log.warn({ err: error, capability: this.capability }, "a Store onReady callback threw");
       }
