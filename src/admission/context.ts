@@ -4,7 +4,7 @@ import type { Binding } from "../model/binding.ts";
 import { describeBinding } from "../model/binding.ts";
 import type { Flavor } from "../model/flavor.ts";
 import type { OnError } from "../model/module-config.ts";
-import type { Logger } from "../telemetry/logger.ts";
+import { bindingLogFields, LogField, type Logger } from "../telemetry/logger.ts";
 import type { PatchOperation } from "./json-patch.ts";
 import { bindingDecisions, peprMutateTimeouts, peprValidateTimeouts } from "./metrics.ts";
 
@@ -53,16 +53,12 @@ export function countBinding(binding: Binding, operation: string, result: Bindin
 
 /** A binding's logger: capability, binding and alias (Pepr's default alias text). */
 export function bindingLogger(logger: Logger, binding: Binding): Logger {
-  return logger.child({
-    capability: binding.capability,
-    binding: binding.name,
-    alias: binding.alias ?? "no alias provided",
-  });
+  return logger.child(bindingLogFields(binding));
 }
 
 /** The logger a callback receives: its binding's logger with the request id. */
 export function callbackLogger(action: PipelineAction, requestId: string): Logger {
-  return action.logger.child({ requestId });
+  return action.logger.child({ [LogField.requestId]: requestId });
 }
 
 /** The message for a callback that overran: which binding, and how long it had. */

@@ -1,6 +1,6 @@
 import { ApiError } from "../k8s/errors.ts";
 import type { ReconcileResult } from "../model/binding.ts";
-import { Log, type Logger } from "../telemetry/logger.ts";
+import { Log, LogField, type Logger } from "../telemetry/logger.ts";
 import { type Clock, systemClock, type TimerHandle } from "./clock.ts";
 import { ExponentialBackoff, type RetryPolicy } from "./retry-policy.ts";
 import { queueMetrics, reportQueue } from "./work-queue-metrics.ts";
@@ -116,7 +116,7 @@ export class WorkQueue<T> {
     this.#retry = options.retry ?? new ExponentialBackoff();
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
-    this.#log = (options.logger ?? Log).child({ queue: this.name });
+    this.#log = (options.logger ?? Log).child({ [LogField.queue]: this.name });
     this.#paused = options.paused ?? false;
     this.#merge = options.merge ?? ((_pending, incoming) => incoming);
     this.#unreport = reportQueue(() => this.#gauges());

@@ -98,7 +98,7 @@ export class ScheduleRunner {
     try {
       this.#wake(await this.#step());
     } catch (error) {
-      this.#o.log.warn({ err: error, schedule: this.name }, "schedule step failed; retrying");
+      this.#o.log.warn({ err: error }, "schedule step failed; retrying");
       this.#wake(RETRY_MS);
     } finally {
       this.#busy = false;
@@ -112,7 +112,7 @@ export class ScheduleRunner {
     const state = await this.#currentState();
     if (this.#done(state)) {
       this.#finished = true;
-      this.#o.log.info({ schedule: this.name, successes: state.successes }, "schedule completed");
+      this.#o.log.info({ successes: state.successes }, "schedule completed");
       return 0;
     }
     const series = this.#series(state);
@@ -207,10 +207,7 @@ export class ScheduleRunner {
     if (claimed?.running?.by !== identity || claimed.running.slot !== slot) return fenced ? "fenced" : "taken";
     if (Number.isFinite(lastSlot) && due.count > 1) {
       scheduleMetrics.skipped.inc(this.#labels, due.count - 1);
-      this.#o.log.warn(
-        { schedule: this.name, skipped: due.count - 1, slot },
-        "schedule slots were missed; running the latest",
-      );
+      this.#o.log.warn({ skipped: due.count - 1, slot }, "schedule slots were missed; running the latest");
     }
     await this.#run(slot);
     return "ran";
@@ -229,9 +226,7 @@ export class ScheduleRunner {
             if (state?.running?.by !== identity) return raw;
             return stateJson({ ...state, running: { ...state.running, heartbeat: iso(clock.now()) } });
           })
-          .catch((error: unknown) =>
-            this.#o.log.warn({ err: error, schedule: this.name }, "schedule heartbeat failed"),
-          );
+          .catch((error: unknown) => this.#o.log.warn({ err: error }, "schedule heartbeat failed"));
         beat();
       }, this.#o.heartbeatMs);
     };
@@ -250,7 +245,7 @@ export class ScheduleRunner {
     scheduleMetrics.runs.inc({ ...this.#labels, outcome });
     scheduleMetrics.duration.observe(this.#labels, (finishedAt - startedAt) / 1000);
     if (outcome === "succeeded") scheduleMetrics.lastSuccess.set(this.#labels, finishedAt / 1000);
-    else this.#o.log.error({ err: error, schedule: this.name, slot }, "schedule run failed");
+    else this.#o.log.error({ err: error, slot }, "schedule run failed");
     await this.#record(slot, startedAt, finishedAt, error);
   }
 

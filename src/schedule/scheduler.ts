@@ -1,6 +1,6 @@
 import { type Clock, systemClock } from "../controller/clock.ts";
 import type { ScheduleDefinition } from "../model/schedule.ts";
-import { Log, type Logger } from "../telemetry/logger.ts";
+import { Log, LogField, type Logger } from "../telemetry/logger.ts";
 import type { LeaderSignal } from "./leadership.ts";
 import { ScheduleRunner, type ScheduleStore } from "./runner.ts";
 import { validateSchedule } from "./validate.ts";
@@ -33,7 +33,10 @@ export class Scheduler {
   constructor(options: SchedulerOptions) {
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
-    this.#log = (options.logger ?? Log).child({ component: "schedule", identity: options.identity });
+    this.#log = (options.logger ?? Log).child({
+      [LogField.component]: "schedule",
+      [LogField.identity]: options.identity,
+    });
   }
 
   /** Adds a schedule of a capability; `store` is the capability's schedule view of the module's store. */
@@ -49,7 +52,7 @@ export class Scheduler {
       store,
       clock: this.#clock,
       identity: this.#options.identity,
-      log: this.#log.child({ capability }),
+      log: this.#log.child({ [LogField.capability]: capability, [LogField.schedule]: schedule.name }),
       heartbeatMs: this.#options.heartbeatMs ?? 10_000,
       staleRunMs: this.#options.staleRunMs ?? 30_000,
     });
@@ -60,6 +63,8 @@ export class Scheduler {
   /** Follows leadership from now on: runs schedules while leading. Call once the store is ready. */
   start(): void {
     if (this.#unsubscribe) return;
+    // Pepr's line (debug) once the schedules' store is ready; its docs and module tests look for it.
+    this.#log.debug("Scheduling processed");
     this.#unsubscribe = this.#options.leader.onChange((leading) => {
       this.#log.info({ leading }, leading ? "leading: schedules start" : "not leading: schedules stop");
       if (leading) for (const runner of this.#runners) runner.activate();

@@ -1,17 +1,50 @@
+import { hostname } from "node:os";
 import { type Logger as PinoLogger, pino } from "pino";
 
 export type Logger = PinoLogger;
 
 /**
- * The process logger: JSON lines on stdout, level from LOG_LEVEL (default info). Fields that may
+ * The process logger: JSON lines on stdout, level from LOG_LEVEL (default info), with pino's usual
+ * `pid` and `hostname` (Pepr's lines carry both, and module tests match on them). Fields that may
  * hold secrets or Store values are redacted wherever they appear.
  */
 export const Log: Logger = pino({
   level: process.env.LOG_LEVEL ?? "info",
-  base: { pid: process.pid },
+  base: { pid: process.pid, hostname: hostname() },
   timestamp: process.env.PINO_TIME_STAMP === "iso" ? pino.stdTimeFunctions.isoTime : pino.stdTimeFunctions.epochTime,
   redact: {
     paths: ["*.data", "*.stringData", "*.token", "*.authorization", "*.value", "*.values", "headers.authorization"],
     censor: "[redacted]",
   },
 });
+
+/**
+ * The names of the fields capstan adds to the loggers it hands module code and to its own
+ * controller and schedule lines. They carry a `capstan.` prefix so that a module's own fields
+ * (`schedule`, `capability`, `component`, …) never share a name with one of capstan's: not in the
+ * same line, where JSON readers would keep only one of the two, and not in the same log stream,
+ * where a search for `"schedule":"nightly"` must find the module's lines only. `alias` stays as it
+ * is: it is Pepr's own field on the loggers callbacks receive.
+ */
+export const LogField = {
+  component: "capstan.component",
+  capability: "capstan.capability",
+  binding: "capstan.binding",
+  requestId: "capstan.requestId",
+  schedule: "capstan.schedule",
+  identity: "capstan.identity",
+  queue: "capstan.queue",
+} as const;
+
+/** The fields of the logger a binding's callbacks receive: capstan's names for it, and Pepr's `alias`. */
+export function bindingLogFields(binding: {
+  readonly capability: string;
+  readonly name: string;
+  readonly alias?: string;
+}): Record<string, string> {
+  return {
+    [LogField.capability]: binding.capability,
+    [LogField.binding]: binding.name,
+    alias: binding.alias ?? "no alias provided",
+  };
+}

@@ -3,8 +3,9 @@ interface LogRecord {
   readonly msg?: string;
   readonly time?: number | string;
   readonly level?: number;
-  readonly capability?: string;
-  readonly binding?: string;
+  /** The binding of a controller action (`capstan.capability`/`capstan.binding` in capstan's lines). */
+  readonly "capstan.capability"?: string;
+  readonly "capstan.binding"?: string;
   readonly webhook?: string;
   readonly action?: string;
   readonly phase?: string;
@@ -44,7 +45,8 @@ export function formatMonitorLine(line: string, source = ""): string | undefined
   }
   if (record.msg === "controller action") {
     const outcome = (record.result ?? "ok").toUpperCase().padEnd(7);
-    const binding = record.capability ? ` ${record.capability}/${record.binding ?? ""}` : "";
+    const capability = record["capstan.capability"];
+    const binding = capability ? ` ${capability}/${record["capstan.binding"] ?? ""}` : "";
     return `${when} ${outcome} ${record.action ?? ""}${record.phase ? ` ${record.phase}` : ""} ${where}${binding}${took}${from}`;
   }
   return undefined;

@@ -8,7 +8,7 @@ import {
 import type { ApiClient } from "../../k8s/api-client.ts";
 import type { Binding } from "../../model/binding.ts";
 import { FINALIZER } from "../../model/finalizer.ts";
-import { Log, type Logger } from "../../telemetry/logger.ts";
+import { Log, LogField, type Logger } from "../../telemetry/logger.ts";
 import type { Clock } from "../clock.ts";
 import { type HealthReport, informerReadiness, type ReadinessOptions } from "../health.ts";
 import { DEFAULT_ORDERING_STRATEGY, type OrderingStrategy, type ReconcileDelivery } from "../ordering.ts";
@@ -65,7 +65,7 @@ export class Controller {
   #active = false;
 
   constructor(options: ControllerOptions) {
-    const logger = (options.logger ?? Log).child({ component: "controller" });
+    const logger = (options.logger ?? Log).child({ [LogField.component]: "controller" });
     const workers = options.workers ?? 10;
     const strategy = options.strategy ?? DEFAULT_ORDERING_STRATEGY;
     const clock = options.clock;

@@ -3,7 +3,7 @@ import type { KubernetesObject } from "../../k8s/kinds.ts";
 import { type Binding, describeBinding } from "../../model/binding.ts";
 import { type WatchPhase, watchPhasesOf } from "../../model/events.ts";
 import { watchSkipReason } from "../../model/filters.ts";
-import type { Logger } from "../../telemetry/logger.ts";
+import { bindingLogFields, type Logger } from "../../telemetry/logger.ts";
 import { laneOf, type OrderingStrategy, type ReconcileDelivery } from "../ordering.ts";
 import { callbackMetrics } from "./callback-metrics.ts";
 import type { ObjectSource } from "./object-source.ts";
@@ -40,11 +40,7 @@ export abstract class BindingRunner {
     this.binding = context.binding;
     this.source = context.source;
     this.#phases = phases ?? watchPhasesOf(context.binding.event);
-    this.log = context.logger.child({
-      capability: this.binding.capability,
-      binding: this.binding.name,
-      alias: this.binding.alias ?? "no alias provided",
-    });
+    this.log = context.logger.child(bindingLogFields(this.binding));
   }
 
   /** Called by the informer for every change of the binding's scope. */

@@ -107,8 +107,8 @@ describe("binding filters", () => {
   it("log with the binding's alias and run beforeHook/afterHook for each request", async () => {
     await labelsOf(ns1, configMap("aliased"));
     const line = served.lines.find((entry) => entry.msg === "from callback");
-    expect(line).toMatchObject({ alias: "the-alias", capability: "filters" });
-    expect(typeof line?.requestId).toBe("string");
+    expect(line).toMatchObject({ alias: "the-alias", "capstan.capability": "filters" });
+    expect(typeof line?.["capstan.requestId"]).toBe("string");
     expect(before.length).toBeGreaterThan(0);
     expect(after).toEqual(before);
   });
