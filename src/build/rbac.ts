@@ -82,6 +82,9 @@ export function deriveRbac(
       resources: [STORE_PLURAL],
       verbs: ["create", "get", "list", "watch", "update", "patch"],
     });
+    // Pepr mode reads the module's PeprStores on start (docs/store.md, "Pepr mode"); it never writes them.
+    if (names.flavor === "pepr")
+      namespaceRules.push({ apiGroups: ["pepr.dev"], resources: ["peprstores"], verbs: ["get"] });
   }
   const clusterRules: PolicyRule[] = [
     { apiGroups: [""], resources: ["events"], verbs: ["create", "patch"] },

@@ -4,12 +4,13 @@ import { serveHealth } from "../controller/health-server.ts";
 import { stopInformers } from "../informer/index.ts";
 import type { ApiClient } from "../k8s/api-client.ts";
 import { setFieldManager } from "../k8s/fluent/k8s.ts";
-import { flavorOf, namesOf } from "../model/flavor.ts";
+import { flavorNames, flavorOf, namesOf } from "../model/flavor.ts";
 import type { PeprModule } from "../model/module.ts";
 import { watchIgnoredNamespaces } from "../model/module-config.ts";
 import { Leadership, Scheduler } from "../schedule/index.ts";
+import { peprScheduleConverter } from "../schedule/state.ts";
 import { attachCapabilityStores } from "../store/attach.ts";
-import { ClusterStore } from "../store/index.ts";
+import { ClusterStore, peprImportStep } from "../store/index.ts";
 import { Log } from "../telemetry/logger.ts";
 import { enableProcessMetrics } from "../telemetry/metrics.ts";
 import { type AdmissionRole, type AdmissionRoleOptions, startAdmissionRole } from "./admission-role.ts";
@@ -57,12 +58,24 @@ export async function startModuleRuntime(options: ModuleRuntimeOptions): Promise
     await stopInformers(client);
   };
   try {
+    const pepr = flavorOf(module.config) === "pepr";
+    const peprPrefix = flavorNames("pepr").objectPrefix(module.config.uuid);
     const store = new ClusterStore({
       client,
       namespace: options.namespace,
       name: resourceNames(module.config.uuid, flavorOf(module.config)).store,
+      // Pepr mode: the PeprStore's data is taken in before the store is ready (docs/store.md, "Pepr mode").
+      beforeReady: pepr
+        ? peprImportStep({
+            client,
+            storeName: `${peprPrefix}-store`,
+            scheduleName: `${peprPrefix}-schedule`,
+            capabilities: module.capabilities,
+            convertSchedule: peprScheduleConverter(module.capabilities),
+          })
+        : undefined,
     });
-    const views = attachCapabilityStores(store, module.capabilities);
+    const views = attachCapabilityStores(store, module.capabilities, { payloadKeys: pepr ? "pepr" : "plain" });
     store.start();
     closers.push(() => store.close({ timeoutMs: 5_000 }));
 
