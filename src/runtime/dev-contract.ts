@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import type { WebhookConfigurations } from "../admission/webhook-config.ts";
 import { joinPem } from "../tls/rotation-plan.ts";
 import { staticCredentials, type WebhookCredentials } from "./webhook-credentials.ts";
 
@@ -15,7 +16,32 @@ export const DevEnv = {
   port: "CAPSTAN_DEV_PORT",
   /** Where the Store lives in dev mode. */
   namespace: "CAPSTAN_DEV_NAMESPACE",
+  /** Name of the webhook configurations the session owns (the child removes them if the session dies). */
+  configurationName: "CAPSTAN_DEV_CONFIGURATION",
+  /** `<namespace>/<name>` of the session Lease and its holder identity (released with the webhooks). */
+  sessionLease: "CAPSTAN_DEV_SESSION_LEASE",
+  sessionHolder: "CAPSTAN_DEV_SESSION_HOLDER",
 } as const;
+
+/**
+ * What the module process tells `capstan dev` over the IPC channel once its admission server
+ * listens (on 127.0.0.1, a free port) and its controller runs: the session points its public port
+ * at `port` and applies `configurations` (the session owns the webhook configurations).
+ */
+export interface DevReadyMessage {
+  readonly type: "capstan-dev-ready";
+  readonly port: number;
+  readonly configurations: WebhookConfigurations;
+}
+
+export function isDevReadyMessage(message: unknown): message is DevReadyMessage {
+  return (
+    typeof message === "object" &&
+    message !== null &&
+    (message as { type?: unknown }).type === "capstan-dev-ready" &&
+    typeof (message as { port?: unknown }).port === "number"
+  );
+}
 
 export interface DevSettings {
   readonly credentials: WebhookCredentials;
@@ -23,6 +49,7 @@ export interface DevSettings {
   readonly host: string;
   readonly port: number;
   readonly namespace: string;
+  readonly configurationName: string;
 }
 
 export function devCredentialsFromEnv(env: NodeJS.ProcessEnv = process.env): DevSettings {
@@ -45,5 +72,6 @@ export function devCredentialsFromEnv(env: NodeJS.ProcessEnv = process.env): Dev
     host: env[DevEnv.host] ?? "127.0.0.1",
     port: Number(need(DevEnv.port)),
     namespace: need(DevEnv.namespace),
+    configurationName: need(DevEnv.configurationName),
   };
 }

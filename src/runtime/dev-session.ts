@@ -1,168 +1,384 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createWriteStream, mkdirSync, mkdtempSync, watch, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { deleteWebhookConfigurations } from "../admission/registration.ts";
 import { bundleModule } from "../build/bundle.ts";
 import { moduleConfigOf } from "../build/module-package.ts";
-import { ROLE_FLAG, RUNTIME_NODE_FLAGS } from "../build/runtime-contract.ts";
 import type { ApiClient } from "../k8s/api-client.ts";
-import { ConflictError } from "../k8s/errors.ts";
+import { ConflictError, ConnectionError } from "../k8s/errors.ts";
+import { namesOf } from "../model/flavor.ts";
+import { moduleNamespace } from "../model/module-config.ts";
 import { installStoreCrd } from "../store/index.ts";
+import { type DevChild, describeExit, startDevChild } from "./dev-child.ts";
 import { DevEnv } from "./dev-contract.ts";
+import {
+  acquireDevLease,
+  type DevSessionIdentity,
+  devLeaseRef,
+  devSessionIdentity,
+  formatLeaseRef,
+  holderOf,
+  isDevLeaseFree,
+  releaseDevLease,
+  renewDevLease,
+} from "./dev-lease.ts";
+import { liveDevLogFile, prepareSessionFiles, tailLines } from "./dev-logs.ts";
+import { startDevProxy } from "./dev-proxy.ts";
+import { type SourceWatcher, watchBundleInputs } from "./dev-sources.ts";
+import { DevWebhooks } from "./dev-webhooks.ts";
 import { localCredentials } from "./webhook-credentials.ts";
 
-/** Where `capstan dev` appends the module's log (one JSON line each), for `capstan monitor --dev`. */
+/** The log of the live `capstan dev` session in `moduleDir`, for `capstan monitor --dev`. */
 export function devLogFile(moduleDir: string): string {
-  return join(resolve(moduleDir), ".capstan", "dev", "log.jsonl");
+  return liveDevLogFile(moduleDir);
 }
 
 export interface DevSessionOptions {
   readonly client: ApiClient;
+  /** A fresh client from the kubeconfig, read again (after `cluster up` the server may have a new port). */
+  readonly connect: () => Promise<ApiClient>;
   readonly kubeconfig: string | undefined;
   readonly moduleDir: string;
   readonly entry: string;
   readonly host: string;
+  /** The public webhook port; 0 picks a free one. */
   readonly port: number;
-  /** Where the Store lives; created if missing. */
-  readonly namespace: string;
+  /** Where the Store lives; created if missing. Default: the module's namespace. */
+  readonly namespace?: string;
   readonly watch: boolean;
   readonly log: (line: string) => void;
+  /** How often the API server is probed. Default 1 s. */
+  readonly probeIntervalMs?: number;
 }
 
 export interface DevSession {
-  /** Settles when the session stops (Ctrl-C, `stop()`). */
-  readonly done: Promise<void>;
-  /** Rebuilds and restarts the module process now. */
+  /** The public webhook port the API server calls. */
+  readonly port: number;
+  /** Settles with the exit code when the session stops (Ctrl-C, `stop()`, lost to another session). */
+  readonly done: Promise<number>;
+  /** Rebuilds and hands over to a new module process now. */
   reload(): Promise<void>;
-  stop(): Promise<void>;
+  stop(): Promise<number>;
 }
 
+const PROBE_TIMEOUT_MS = 2_000;
+/** Consecutive failed probes before the API server counts as lost. */
+const LOST_AFTER = 2;
+/** Renew the session Lease every this many probes. */
+const RENEW_EVERY = 5;
+const REMOVE_TIMEOUT_MS = 5_000;
+
 /**
- * `capstan dev`: bundles the module, runs it in a child process (admission and controller in one)
- * whose webhooks point at 127.0.0.1, restarts that child when a source file changes (same port,
- * same certificate, so the webhook configuration never changes), and removes the webhook
- * configuration when it stops, also after Ctrl-C or a crash of the module code.
+ * `capstan dev`. The session owns a public webhook port, the webhook configurations and a Lease
+ * naming it (one session per module and cluster). Each build runs in its own module process on a
+ * loopback port behind the public one; a new process takes over only once it serves, so the last
+ * good module keeps serving through build errors and code that throws at load. While no module
+ * serves, the webhooks fail open. The session probes the API server, says once when it is lost,
+ * and re-registers everything from a re-read kubeconfig when it is back.
  */
 export async function startDevSession(options: DevSessionOptions): Promise<DevSession> {
   const moduleDir = resolve(options.moduleDir);
   const config = moduleConfigOf(moduleDir);
-  const configurationName = `capstan-${config.uuid}`;
+  const say = (line: string) => options.log(`capstan dev: ${line}`);
+  const identity: DevSessionIdentity = devSessionIdentity(moduleDir);
+  const prefix = namesOf(config).objectPrefix(config.uuid);
+  const namespace = options.namespace ?? moduleNamespace(config);
+  const leaseRef = devLeaseRef(prefix);
+  const holder = holderOf(identity);
+  let client = options.client;
+
+  await acquireDevLease(client, leaseRef, identity);
+  const webhooks = new DevWebhooks(prefix);
+  const proxy = await startDevProxy(options.host, options.port).catch(async (error: unknown) => {
+    await releaseDevLease(client, leaseRef, holder).catch(() => {});
+    throw error;
+  });
+
+  const files = prepareSessionFiles(moduleDir, identity.startedAt);
+  const children = new Map<number, DevChild>();
+  const logTail = tailLines(files.logFile, (line) => {
+    process.stdout.write(`${line}\n`);
+    const pid = /^\{.*?"pid":(\d+)/.exec(line)?.[1];
+    if (pid) children.get(Number(pid))?.noteLogLine(line);
+  });
+  let started = 0;
   const work = mkdtempSync(join(tmpdir(), "capstan-dev-"));
   const credentials = (await localCredentials([options.host])).current();
-  const files = { ca: join(work, "ca.crt"), cert: join(work, "tls.crt"), key: join(work, "tls.key") };
-  writeFileSync(files.ca, credentials.caCert);
-  writeFileSync(files.cert, credentials.tlsCert);
-  writeFileSync(files.key, credentials.tlsKey, { mode: 0o600 });
+  const pem = { ca: join(work, "ca.crt"), cert: join(work, "tls.crt"), key: join(work, "tls.key") };
+  writeFileSync(pem.ca, credentials.caCert);
+  writeFileSync(pem.cert, credentials.tlsCert);
+  writeFileSync(pem.key, credentials.tlsKey, { mode: 0o600 });
   const apiPath = randomBytes(32).toString("hex");
 
-  const logFile = devLogFile(moduleDir);
-  mkdirSync(dirname(logFile), { recursive: true });
-  const log = createWriteStream(logFile, { flags: "w" });
+  const prepareCluster = async (c: ApiClient) => {
+    await ensureNamespace(c, namespace);
+    await installStoreCrd(c);
+  };
+  try {
+    await prepareCluster(client);
+  } catch (error) {
+    await proxy.close();
+    await releaseDevLease(client, leaseRef, holder).catch(() => {});
+    throw error;
+  }
 
-  await ensureNamespace(options.client, options.namespace);
-  await installStoreCrd(options.client);
-
-  let child: ChildProcess | undefined;
+  let serving: DevChild | undefined;
+  let starting: DevChild | undefined;
+  let apiUp = true;
+  let leaseLost: string | undefined;
   let stopping = false;
-  let resolveDone!: () => void;
-  const done = new Promise<void>((r) => {
+  let resolveDone!: (code: number) => void;
+  const done = new Promise<number>((r) => {
     resolveDone = r;
   });
 
-  const startChild = async () => {
-    // Inside the module folder, so the bundle resolves the module's own `capstan` (one shared instance).
-    const bundle = await bundleModule({
-      moduleDir,
-      entry: options.entry,
-      outDir: join(".capstan", "dev"),
-      minify: false,
+  const syncWebhooks = async (force = false) => {
+    if (!apiUp) return;
+    await webhooks.sync(client, force).catch((error: unknown) => {
+      say(`could not write webhook configuration ${webhooks.name}: ${messageOf(error)}`);
     });
+  };
+
+  const childEnv = (outFile: string): NodeJS.ProcessEnv => ({
+    ...process.env,
+    // package.json `capstan.env` / `pepr.env`: as the built Deployments set it.
+    ...config.env,
+    ...(options.kubeconfig ? { KUBECONFIG: options.kubeconfig } : {}),
+    [DevEnv.moduleFile]: outFile,
+    [DevEnv.caFile]: pem.ca,
+    [DevEnv.certFile]: pem.cert,
+    [DevEnv.keyFile]: pem.key,
+    [DevEnv.apiPath]: apiPath,
+    [DevEnv.host]: options.host,
+    [DevEnv.port]: String(proxy.port),
+    [DevEnv.namespace]: namespace,
+    [DevEnv.configurationName]: webhooks.name,
+    [DevEnv.sessionLease]: formatLeaseRef(leaseRef),
+    [DevEnv.sessionHolder]: holder,
+  });
+
+  const nothingServes = (why: string) => {
+    proxy.target(undefined);
+    webhooks.failOpen();
+    say(
+      `NO MODULE IS SERVING: ${why}. Webhooks of ${webhooks.name} fail open (failurePolicy Ignore) until a saved change loads`,
+    );
+    void syncWebhooks();
+  };
+
+  let watcher: SourceWatcher | undefined;
+  const buildAndStart = async (why: string): Promise<void> => {
+    let bundle: Awaited<ReturnType<typeof bundleModule>>;
+    try {
+      // Inside the module folder, so the bundle resolves the module's own `capstan` (one shared instance).
+      bundle = await bundleModule({ moduleDir, entry: options.entry, outDir: files.outDir, minify: false });
+    } catch (error) {
+      watcher?.setInputs(undefined);
+      const reason = `build failed: ${oneLine(messageOf(error)).replace(/^Bundling \S+ failed: /, "")}`;
+      if (serving) say(`${reason}; the last good module keeps serving`);
+      else nothingServes(reason);
+      return;
+    }
+    watcher?.setInputs(bundle.ownSources);
+    if (stopping) return;
     const runtimeEntry = join(dirname(createRequire(bundle.outFile).resolve("capstan")), "runtime", "main.js");
-    const proc = spawn(process.execPath, [...RUNTIME_NODE_FLAGS, runtimeEntry, ROLE_FLAG, "dev"], {
-      stdio: ["ignore", "pipe", "inherit"],
-      env: {
-        ...process.env,
-        ...(options.kubeconfig ? { KUBECONFIG: options.kubeconfig } : {}),
-        [DevEnv.moduleFile]: bundle.outFile,
-        [DevEnv.caFile]: files.ca,
-        [DevEnv.certFile]: files.cert,
-        [DevEnv.keyFile]: files.key,
-        [DevEnv.apiPath]: apiPath,
-        [DevEnv.host]: options.host,
-        [DevEnv.port]: String(options.port),
-        [DevEnv.namespace]: options.namespace,
-      },
+    const child = startDevChild({
+      entry: join(dirname(runtimeEntry), "dev-main.js"),
+      env: childEnv(bundle.outFile),
+      logFile: files.logFile,
+      stderrFile: join(files.dir, `module-${++started}.stderr`),
+      onStderr: (line) => process.stderr.write(`${line}\n`),
+      beforeExit: () => logTail.readNow(),
     });
-    proc.stdout?.on("data", (chunk: Buffer) => {
-      process.stdout.write(chunk);
-      log.write(chunk);
+    if (child.pid !== undefined) children.set(child.pid, child);
+    void child.exited.then(() => {
+      if (child.pid !== undefined) children.delete(child.pid);
     });
-    child = proc;
-    proc.once("exit", (code, signal) => {
-      if (child !== proc) return;
-      child = undefined;
-      if (!stopping) {
-        options.log(`capstan dev: the module process exited (${code ?? signal}); fix the code and save to restart it`);
-      }
+    starting = child;
+    let ready: Awaited<DevChild["ready"]>;
+    try {
+      ready = await child.ready;
+    } catch (error) {
+      await child.stop();
+      if (starting === child) starting = undefined;
+      if (stopping) return;
+      const reason = `the new build did not start: ${oneLine(messageOf(error))}`;
+      if (serving) say(`${reason}; the last good module keeps serving`);
+      else nothingServes(reason);
+      return;
+    } finally {
+      if (starting === child) starting = undefined;
+    }
+    if (stopping) {
+      await child.stop();
+      return;
+    }
+    const previous = serving;
+    serving = child;
+    proxy.target(ready.port);
+    webhooks.serve(ready.configurations);
+    await syncWebhooks();
+    void child.exited.then((exit) => {
+      if (serving !== child || stopping) return;
+      serving = undefined;
+      const cause = child.cause();
+      nothingServes(`the module process exited (${describeExit(exit)})${cause ? `: ${oneLine(cause)}` : ""}`);
     });
+    say(
+      why === "start"
+        ? "module serving"
+        : why === "cluster"
+          ? "module restarted against the cluster"
+          : "module reloaded",
+    );
+    await previous?.stop();
   };
 
-  const stopChild = async () => {
-    const proc = child;
-    child = undefined;
-    if (!proc || proc.exitCode !== null) return;
-    const exited = new Promise((r) => proc.once("exit", r));
-    proc.kill("SIGTERM");
-    const timer = setTimeout(() => proc.kill("SIGKILL"), 10_000);
-    await exited;
-    clearTimeout(timer);
+  let queue: Promise<void> = Promise.resolve();
+  let queued = false;
+  const reload = (why = "change"): Promise<void> => {
+    if (queued) return queue;
+    queued = true;
+    queue = queue.then(async () => {
+      queued = false;
+      if (!stopping) await buildAndStart(why);
+    });
+    return queue;
   };
 
-  let reloading: Promise<void> = Promise.resolve();
-  const reload = () => {
-    reloading = reloading.then(async () => {
-      await stopChild();
+  // The API server: probed every second; the session Lease renewed every few probes.
+  let probes = 0;
+  let failures = 0;
+  let probeTimer: NodeJS.Timeout | undefined;
+  const probeOnce = async () => {
+    if (apiUp) {
       try {
-        await startChild();
-        options.log("capstan dev: module reloaded");
+        await probe(client);
+        failures = 0;
+        if (++probes % RENEW_EVERY === 0) {
+          const other = await renewDevLease(client, leaseRef, identity);
+          if (other) {
+            leaseLost = other;
+            say(`another session took this module over (${other}); stopping without touching its webhooks`);
+            void stop(1);
+          }
+        }
       } catch (error) {
-        options.log(`capstan dev: build failed: ${error instanceof Error ? error.message : String(error)}`);
+        if (++failures < LOST_AFTER) return;
+        apiUp = false;
+        say(
+          `lost the API server (${oneLine(messageOf(error))}); the webhooks come back when it does (the kubeconfig is read again)`,
+        );
       }
-    });
-    return reloading;
+      return;
+    }
+    let next: ApiClient | undefined;
+    try {
+      next = await options.connect();
+      await probe(next);
+    } catch {
+      await next?.close().catch(() => {});
+      return;
+    }
+    const previous = client;
+    client = next;
+    void previous.close().catch(() => {});
+    apiUp = true;
+    failures = 0;
+    say(`the API server is back at ${client.connection.server}; registering the webhooks again`);
+    try {
+      await acquireDevLease(client, leaseRef, identity);
+    } catch (error) {
+      leaseLost = messageOf(error);
+      say(`${leaseLost}; stopping without touching its webhooks`);
+      void stop(1);
+      return;
+    }
+    webhooks.invalidate();
+    await syncWebhooks(true);
+    try {
+      await prepareCluster(client);
+    } catch (error) {
+      // Lost again meanwhile: the next recovery prepares it; the loss was said already.
+      if (!(error instanceof ConnectionError)) say(`could not prepare the cluster: ${messageOf(error)}`);
+      return;
+    }
+    // The module process holds a connection to the old server: hand over to one with the new one.
+    void reload("cluster");
   };
+  const scheduleProbe = () => {
+    probeTimer = setTimeout(() => {
+      void probeOnce().finally(() => {
+        if (!stopping) scheduleProbe();
+      });
+    }, options.probeIntervalMs ?? 1_000);
+  };
+  scheduleProbe();
 
-  const watcher = options.watch ? watchSources(moduleDir, () => void reload()) : undefined;
-
-  const stop = async () => {
+  const stop = async (code = 0): Promise<number> => {
     if (stopping) return done;
     stopping = true;
+    clearTimeout(probeTimer);
     watcher?.close();
-    await reloading.catch(() => {});
-    await stopChild();
-    await deleteWebhookConfigurations(options.client, configurationName).catch((error: unknown) =>
-      options.log(`capstan dev: could not remove webhook configuration ${configurationName}: ${String(error)}`),
-    );
-    log.end();
-    options.log(`capstan dev: stopped; webhook configuration ${configurationName} removed`);
-    resolveDone();
+    // Webhooks first, so no request meets a stopped process behind a failurePolicy: Fail webhook.
+    let removal: string;
+    if (leaseLost) {
+      removal = `left webhook configuration ${webhooks.name} to the session that holds the module`;
+    } else {
+      try {
+        await withTimeout(
+          (async () => {
+            if (!(await isDevLeaseFree(client, leaseRef, holder))) throw new Error("another session holds the module");
+            await deleteWebhookConfigurations(client, webhooks.name);
+            await releaseDevLease(client, leaseRef, holder);
+          })(),
+          REMOVE_TIMEOUT_MS,
+        );
+        removal = `removed webhook configuration ${webhooks.name}`;
+      } catch (error) {
+        removal = `could not remove webhook configuration ${webhooks.name} (${oneLine(messageOf(error))}); once the cluster is back, run: kubectl delete mutatingwebhookconfiguration,validatingwebhookconfiguration ${webhooks.name}`;
+      }
+    }
+    await Promise.all([starting?.stop(), serving?.stop()]);
+    await proxy.close();
+    logTail.stop();
+    rmSync(work, { recursive: true, force: true });
+    say(`stopped; ${removal}`);
+    await client.close().catch(() => {});
+    resolveDone(code);
     return done;
   };
 
-  await startChild();
-  return { done, reload, stop };
+  if (options.watch) watcher = watchBundleInputs(moduleDir, () => void reload("change"));
+  await reload("start");
+  return { port: proxy.port, done, reload: () => reload("change"), stop: () => stop(0) };
 }
 
-function watchSources(dir: string, changed: () => void) {
+async function probe(client: ApiClient): Promise<void> {
+  await client.request({ path: "/readyz", accept: "text/plain", signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  return watch(dir, { recursive: true }, (_event, file) => {
-    if (!file || /(^|\/)(node_modules|dist|\.git|\.capstan)(\/|$)/.test(file)) return;
-    clearTimeout(timer);
-    timer = setTimeout(changed, 200);
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms);
   });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The first line that says something (esbuild puts the location on the second). */
+function oneLine(text: string): string {
+  const lines = text
+    .split("\n")
+    .map((line) => line.trim())
+    .filter(Boolean);
+  return lines.length > 1 && lines[0]?.endsWith(":") ? `${lines[0]} ${lines[1]}` : (lines[0] ?? text);
 }
 
 async function ensureNamespace(client: ApiClient, name: string): Promise<void> {

@@ -8,8 +8,8 @@ import { startControlPlane, stopControlPlane } from "../../testing/control-plane
 interface DevOptions {
   entryPoint?: string;
   host: string;
-  port: string;
-  namespace: string;
+  port?: string;
+  namespace?: string;
   local?: boolean;
   watch: boolean;
 }
@@ -21,8 +21,11 @@ export function devCommand(): Command {
     )
     .option("-e, --entry-point <file>", "module entry (default: capstan.ts, else pepr.ts)")
     .option("--host <address>", "address the API server calls the webhooks on", "127.0.0.1")
-    .option("-p, --port <port>", "webhook port", "3443")
-    .option("-n, --namespace <name>", "namespace for the Store", "capstan-system")
+    .option("-p, --port <port>", "webhook port the API server calls (default: a free port)")
+    .option(
+      "-n, --namespace <name>",
+      "namespace for the Store (default: the module's namespace: capstan-system, or pepr-system for a `pepr` block)",
+    )
     .option("--local", "start the embedded local control plane for this session (no cluster needed)")
     .option("--no-watch", "do not reload when files change")
     .action(async (opts: DevOptions) => {
@@ -36,29 +39,50 @@ export function devCommand(): Command {
         const state = await startControlPlane({ stateDir: localDir, onProgress: log });
         kubeconfig = state.kubeconfig;
       }
-      const client = await ApiClient.fromKubeconfig({ kubeconfig }).catch((error: unknown) => {
+      const connect = () => ApiClient.fromKubeconfig({ kubeconfig });
+      const client = await connect().catch((error: unknown) => {
         throw new Error(`${error instanceof Error ? error.message : String(error)}; or run \`capstan dev --local\``);
       });
-      await client.request({ path: "/version" }).catch((error: unknown) => {
+      await client.request({ path: "/version" }).catch(async (error: unknown) => {
+        await client.close();
         throw new Error(
           `cannot reach the cluster (${error instanceof Error ? error.message : String(error)}): start one with \`capstan cluster up\` or run \`capstan dev --local\``,
         );
       });
       const session = await startDevSession({
         client,
+        connect,
         kubeconfig,
         moduleDir,
         entry: opts.entryPoint ?? defaultEntry(moduleDir),
         host: opts.host,
-        port: Number(opts.port),
+        port: parsePort(opts.port),
         namespace: opts.namespace,
         watch: opts.watch,
         log,
+      }).catch(async (error: unknown) => {
+        await client.close();
+        if (localDir) await stopControlPlane(localDir);
+        throw error;
       });
-      log(`capstan dev: serving webhooks on https://${opts.host}:${opts.port}; Ctrl-C stops and removes them`);
-      for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void session.stop());
-      await session.done;
-      await client.close();
+      log(`capstan dev: webhooks on https://${opts.host}:${session.port}; Ctrl-C stops and removes them`);
+      let signals = 0;
+      for (const signal of ["SIGINT", "SIGTERM"] as const) {
+        process.on(signal, () => {
+          // A second Ctrl-C does not wait; the module process then removes the webhooks itself.
+          if (++signals > 1) process.exit(130);
+          void session.stop();
+        });
+      }
+      process.exitCode = await session.done;
       if (localDir) await stopControlPlane(localDir);
     });
+}
+
+function parsePort(text: string | undefined): number {
+  const port = Number(text ?? 0);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new Error(`--port ${text} is not a port number (0-65535; leave it out for a free port)`);
+  }
+  return port;
 }

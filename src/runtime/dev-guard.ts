@@ -1,0 +1,41 @@
+import { deleteWebhookConfigurations } from "../admission/registration.ts";
+import { ApiClient } from "../k8s/api-client.ts";
+import { DevEnv } from "./dev-contract.ts";
+import { isDevLeaseFree, releaseDevLease } from "./dev-lease.ts";
+
+const GIVE_UP_MS = 2_000;
+const EXIT_MS = 4_000;
+
+/**
+ * Ties the module process to its `capstan dev` session: the IPC channel closes whenever the
+ * session process ends, SIGKILL included. This process then removes the session's webhook
+ * configurations and Lease (the session can no longer do it), closes `close` and exits, all
+ * within a few seconds.
+ */
+export function endWithSession(close: () => Promise<void> | undefined): void {
+  if (!process.channel) return;
+  process.channel.unref();
+  process.once("disconnect", () => {
+    setTimeout(() => process.exit(0), EXIT_MS);
+    const capped = (work: Promise<unknown>) =>
+      Promise.race([work, new Promise((resolve) => setTimeout(resolve, GIVE_UP_MS))]).catch(() => {});
+    void capped(release())
+      .then(() => capped(close() ?? Promise.resolve()))
+      .finally(() => process.exit(0));
+  });
+}
+
+async function release(): Promise<void> {
+  const configuration = process.env[DevEnv.configurationName];
+  const lease = process.env[DevEnv.sessionLease];
+  const holder = process.env[DevEnv.sessionHolder];
+  const client = await ApiClient.fromKubeconfig({ headersTimeoutMs: GIVE_UP_MS });
+  try {
+    // Only while this session still holds the module: another session's webhooks stay.
+    if (lease && holder && !(await isDevLeaseFree(client, lease, holder))) return;
+    if (configuration) await deleteWebhookConfigurations(client, configuration);
+    if (lease && holder) await releaseDevLease(client, lease, holder);
+  } finally {
+    await client.close();
+  }
+}

@@ -1,0 +1,46 @@
+import { webhookConfigurations } from "../admission/webhook-config.ts";
+import type { ApiClient } from "../k8s/api-client.ts";
+import type { PeprModule } from "../model/module.ts";
+import { type DevReadyMessage, devCredentialsFromEnv } from "./dev-contract.ts";
+import { type ModuleRuntime, startModuleRuntime } from "./module-runtime.ts";
+
+/**
+ * The module process `capstan dev` runs: admission and controller in one process. Its webhook server
+ * listens on a free loopback port behind the session's public port; the session, not this process,
+ * applies the webhook configurations once this process reports ready over the IPC channel.
+ */
+export async function startDevRole(module: PeprModule, client: ApiClient): Promise<ModuleRuntime> {
+  const dev = devCredentialsFromEnv();
+  const host = dev.host.includes(":") ? `[${dev.host}]` : dev.host;
+  const endpoint = { url: `https://${host}:${dev.port}` };
+  const runtime = await startModuleRuntime({
+    module,
+    client,
+    role: "dev",
+    namespace: dev.namespace,
+    admission: {
+      credentials: dev.credentials,
+      apiPath: dev.apiPath,
+      endpoint,
+      port: 0,
+      host: "127.0.0.1",
+      registration: "none",
+      configurationName: dev.configurationName,
+    },
+    controller: { leaseName: false },
+  });
+  const port = runtime.admission?.server.port;
+  if (port === undefined) throw new Error("the dev role started without its admission server");
+  const ready: DevReadyMessage = {
+    type: "capstan-dev-ready",
+    port,
+    configurations: webhookConfigurations(module, {
+      name: dev.configurationName,
+      endpoint,
+      apiPath: dev.apiPath,
+      caBundle: dev.credentials.current().trustBundle,
+    }),
+  };
+  process.send?.(ready);
+  return runtime;
+}
