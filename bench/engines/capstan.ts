@@ -60,6 +60,7 @@ export const capstanEngine: Engine = {
         [DevEnv.host]: "127.0.0.1",
         [DevEnv.port]: String(options.port),
         [DevEnv.namespace]: options.namespace,
+        [DevEnv.configurationName]: CONFIGURATION,
       },
       logFile: join(dir, "engine.log"),
       mutateUrl: `${base}/mutate/${apiPath}`,
