@@ -1,5 +1,12 @@
 // capstan's public API: Pepr's authoring surface plus capstan's own additions.
 
+export {
+  MetricsCollector,
+  type MetricsCollectorInstance,
+  metricsCollector,
+  PeprUtils,
+  R,
+} from "./compat/index.ts";
 export { EventRecorder, type EventRecorderOptions } from "./controller/event-recorder.ts";
 export { ExponentialBackoff, FixedInterval, NoRetry, type RetryPolicy } from "./controller/retry-policy.ts";
 export {

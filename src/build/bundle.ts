@@ -27,6 +27,14 @@ export interface BundleResult {
 // instance (one kinds registry, one loaded-module list). Everything else is bundled.
 const external = ["capstan", "capstan/*"];
 
+// Pepr modules import "pepr" (and its deep paths such as "pepr/src/lib/k8s") and Pepr's client
+// "kubernetes-fluent-client"; both name capstan at run time, so a module holds one client and one
+// kinds registry whichever name it imports them by (ADR 0009). esbuild carries subpaths over.
+export const compatAliases: Readonly<Record<string, string>> = {
+  pepr: "capstan",
+  "kubernetes-fluent-client": "capstan/kubernetes-fluent-client",
+};
+
 // Bundled CommonJS dependencies may call `require`; ES modules have none, so the bundle makes one.
 const requireShim =
   'import { createRequire as __capstanCreateRequire } from "node:module";\nconst require = __capstanCreateRequire(import.meta.url);';
@@ -60,8 +68,7 @@ export async function bundleModule(options: BundleOptions): Promise<BundleResult
     legalComments: "eof",
     metafile: true,
     external,
-    // Pepr modules import "pepr"; capstan keeps Pepr's authoring API, so they build unchanged.
-    alias: { pepr: "capstan" },
+    alias: { ...compatAliases },
     banner: { js: requireShim },
     logLevel: "silent",
     write: true,

@@ -2,7 +2,7 @@
 // sends back what the module registered. No runtime is installed, so `new PeprModule(...)` only
 // records the module: nothing serves and no callback runs.
 import { createRequire } from "node:module";
-import { extname } from "node:path";
+import { dirname, extname } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { PeprModule } from "../model/module.ts";
 import { describeCapability } from "./module-description.ts";
@@ -12,8 +12,17 @@ interface ModuleRegistry {
 }
 
 async function main(bundlePath: string): Promise<void> {
-  // The bundle imports `capstan` from its own node_modules; use that very instance to read the registry.
-  const capstanEntry = createRequire(bundlePath).resolve("capstan");
+  // The bundle imports `capstan` from its own node_modules (a module that installs capstan as "pepr"
+  // gets that name too: capstan depends on itself, ADR 0009); use that very instance to read the registry.
+  let capstanEntry: string;
+  try {
+    capstanEntry = createRequire(bundlePath).resolve("capstan");
+  } catch {
+    throw new Error(
+      `The name "capstan" does not resolve from ${dirname(bundlePath)}: install capstan with npm as the module's ` +
+        `"pepr" or "capstan" dependency (a tarball, npm:capstan@<version>, or a folder with npm install --install-links)`,
+    );
+  }
   const registryUrl = new URL(`./model/module${extname(capstanEntry)}`, pathToFileURL(capstanEntry));
   const registry = (await import(registryUrl.href)) as ModuleRegistry;
   await import(pathToFileURL(bundlePath).href);
@@ -24,7 +33,8 @@ async function main(bundlePath: string): Promise<void> {
     );
   }
   const module = modules[0] as PeprModule;
-  send({ ok: true, config: module.config, capabilities: module.capabilities.map(describeCapability) });
+  const hooks = Boolean(module.options.beforeHook ?? module.options.afterHook);
+  send({ ok: true, config: module.config, capabilities: module.capabilities.map(describeCapability), hooks });
 }
 
 function send(message: unknown): void {

@@ -1,6 +1,5 @@
-import { existsSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { type ModuleConfig, type PackageJSON, parseModuleConfig } from "../model/module-config.ts";
 
 export interface ModulePackage extends PackageJSON {
@@ -39,19 +38,56 @@ export function defaultEntry(moduleDir: string): string {
   throw new Error(`No capstan.ts or pepr.ts in ${moduleDir}: pass --entry-point <file>`);
 }
 
+/** The capstan a module installed, under whichever dependency name (`capstan`, or Pepr's `pepr`). */
+export interface InstalledCapstan {
+  /** The package folder (symlinks resolved). */
+  readonly root: string;
+  readonly version: string;
+  /** The dependency name it is installed under. */
+  readonly installedAs: string;
+}
+
+/** Names a module may install capstan under, in the order the bundle's own `import "capstan"` resolves them. */
+const INSTALL_NAMES = ["capstan", "pepr"] as const;
+
+function packageAt(dir: string): { name?: string; version?: string } | undefined {
+  const file = join(dir, "package.json");
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as { name?: string; version?: string };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Finds the capstan package a module uses: the first of its `capstan` or `pepr` dependencies (looked up
+ * the way Node looks up packages, through parent folders) whose own package.json is named `capstan`.
+ * Errors say what to install.
+ */
+export function installedCapstan(moduleDir: string): InstalledCapstan {
+  const found: string[] = [];
+  for (const installedAs of INSTALL_NAMES) {
+    for (let dir = resolve(moduleDir); ; dir = dirname(dir)) {
+      const candidate = join(dir, "node_modules", installedAs);
+      const pkg = packageAt(candidate);
+      if (pkg?.name === "capstan")
+        return { root: realpathSync(candidate), version: pkg.version ?? "0.0.0", installedAs };
+      if (pkg) {
+        found.push(`node_modules/${installedAs} is ${pkg.name ?? "unnamed"}@${pkg.version ?? "?"}`);
+        break;
+      }
+      if (dir === dirname(dir)) break;
+    }
+  }
+  const seen = found.length ? ` (${found.join(", ")})` : "";
+  throw new Error(
+    `capstan is not installed in ${moduleDir}${seen}: point the module's "pepr" dependency at capstan ` +
+      `("pepr": "npm:capstan@<version>" or "file:<capstan tarball>"), or add "capstan", then run npm install`,
+  );
+}
+
 /** The version of the capstan the module installed (the runtime image must carry the same). */
 export function installedCapstanVersion(moduleDir: string): string {
-  let resolved: string;
-  try {
-    resolved = createRequire(join(moduleDir, "package.json")).resolve("capstan");
-  } catch {
-    throw new Error(`capstan is not installed in ${moduleDir}: run npm install (capstan must be a dependency)`);
-  }
-  for (let dir = dirname(resolved); dir !== dirname(dir); dir = dirname(dir)) {
-    const file = join(dir, "package.json");
-    if (!existsSync(file)) continue;
-    const pkg = JSON.parse(readFileSync(file, "utf8")) as { name?: string; version?: string };
-    if (pkg.name === "capstan") return pkg.version ?? "0.0.0";
-  }
-  return "0.0.0";
+  return installedCapstan(moduleDir).version;
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { buildCommand } from "./commands/build.ts";
 import { clusterCommand } from "./commands/cluster.ts";
@@ -13,7 +14,7 @@ import { uuidCommand } from "./commands/uuid.ts";
 export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command("capstan")
     .description("Kubernetes admission control and operators in TypeScript")
-    .version(packageVersion())
+    .version(capstanVersion())
     .exitOverride()
     .showHelpAfterError();
   program.addCommand(clusterCommand());
@@ -35,6 +36,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-function packageVersion(): string {
-  return process.env.npm_package_version ?? "0.1.0";
+/** capstan's own version (not the module's: `npm_package_version` names the package npm runs in). */
+export function capstanVersion(): string {
+  const file = new URL("../../package.json", import.meta.url);
+  try {
+    const pkg = JSON.parse(readFileSync(file, "utf8")) as { name?: string; version?: string };
+    if (pkg.name === "capstan" && pkg.version) return pkg.version;
+  } catch {}
+  return "0.0.0";
 }

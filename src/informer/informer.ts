@@ -21,7 +21,7 @@ import { watchClientFor } from "./watch-client.ts";
 export class Informer<T extends KubernetesObject = KubernetesObject> {
   readonly scope: InformerScope;
   /** Progress notifications: `list`, `connect`, `bookmark`, `relist`, `reconnect`, `backoff`, `handler_error`, `synced`. */
-  readonly events = new EventEmitter();
+  readonly events: EventEmitter = new EventEmitter();
   readonly #distributor: Distributor<T>;
   readonly #reflector: Reflector;
   readonly #abort = new AbortController();

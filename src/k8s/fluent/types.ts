@@ -21,7 +21,10 @@ export interface KubernetesListObject<K> {
 export type Operation =
   | { readonly op: "add" | "replace" | "test"; readonly path: string; readonly value: unknown }
   | { readonly op: "remove"; readonly path: string }
-  | { readonly op: "move" | "copy"; readonly from: string; readonly path: string };
+  | { readonly op: "move" | "copy"; readonly from: string; readonly path: string }
+  // fast-json-patch's `Operation` includes its internal read operation, so `Patch(ops)` accepts that
+  // type as it is; the API server refuses `_get` with its own message.
+  | { readonly op: "_get"; readonly path: string; readonly value: unknown };
 
 export type PartialDeep<T> = T extends readonly (infer E)[]
   ? PartialDeep<E>[]

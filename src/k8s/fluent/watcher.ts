@@ -23,7 +23,7 @@ const forwarded: Readonly<Record<string, string>> = {
  * of watches on one kind and selector cost one LIST+WATCH. Emits `data` for each delivered change.
  */
 export class Watcher<K extends KubernetesObject> {
-  readonly events = new EventEmitter();
+  readonly events: EventEmitter = new EventEmitter();
   readonly #client: () => Promise<ApiClient>;
   readonly #scope: InformerScope;
   readonly #callback: WatchAction<K>;

@@ -1,0 +1,3 @@
+// CommonJS-format types for consumers that type-check as CommonJS (moduleResolution node16, no "type": "module").
+import type * as esm from "../../dist/compat/pepr-lib-k8s.js" with { "resolution-mode": "import" };
+export = esm;

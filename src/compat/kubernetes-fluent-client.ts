@@ -1,0 +1,21 @@
+// What a module reaches as `kubernetes-fluent-client` once its `pepr` dependency is capstan: the
+// names Pepr modules import from that package, backed by capstan's own client and kind registry, so
+// a module holds one client and one registry whichever package it imports them from (ADR 0009).
+
+export type {
+  FetchResponse,
+  Filters,
+  K8sInit,
+  KubernetesListObject,
+  Operation,
+  PartialDeep,
+  Paths,
+  WatchAction,
+  WatchCfg,
+} from "../k8s/fluent/index.ts";
+export { fetch, fetchStatus, K8s, Watcher } from "../k8s/fluent/index.ts";
+export { type GroupVersionKind, type KubernetesObject, RegisterKind } from "../k8s/kinds.ts";
+export * as kind from "../k8s/models.ts";
+export { GenericKind } from "../k8s/models.ts";
+export { WatchPhase } from "../k8s/watch-phase.ts";
+export { type GenericClass, modelToGroupVersionKind, WatchEvent } from "./kfc-extras.ts";

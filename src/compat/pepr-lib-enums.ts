@@ -1,0 +1,3 @@
+// `pepr/src/lib/enums`.
+
+export { Event, Operation } from "../model/events.ts";
