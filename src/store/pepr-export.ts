@@ -2,8 +2,10 @@ import type { ApiClient } from "../k8s/api-client.ts";
 import { ConflictError } from "../k8s/errors.ts";
 import { ClusterStore } from "./cluster-store.ts";
 import { SCHEDULE_PREFIX, splitDataKey } from "./keys.ts";
-import { doneMarker, importMarkerEntry, peprStoreReader } from "./pepr-import.ts";
+import { doneMarker, importMarkerEntry, parseMarker, peprStoreReader } from "./pepr-import.ts";
 import {
+  digestSet,
+  entryDigest,
   PEPR_CACHE_LABEL,
   PEPR_PLACEHOLDER,
   PEPR_STORE_NAMESPACE,
@@ -51,7 +53,7 @@ export class PeprExportError extends Error {
 /**
  * Writes a Pepr-mode module's Store back into the PeprStore objects Pepr 1.1.4 reads
  * (`<capability>-v2-<key>`), for a rollback: run it after capstan's pods have stopped and before
- * Pepr's start. Keys of capabilities capstan holds nothing for are kept as they are. It records
+ * Pepr's start. PeprStore keys capstan never took in are kept as they are. It records
  * what it wrote as the import base, so capstan taking over again imports only what Pepr changed.
  */
 export async function exportToPepr(options: PeprExportOptions): Promise<PeprExportResult> {
@@ -97,20 +99,12 @@ export async function exportToPepr(options: PeprExportOptions): Promise<PeprExpo
     const read = peprStoreReader(options.client, peprNamespace);
     let bytes = 0;
     for (const [name, ours] of data) {
-      const capabilities = [...(owners.get(name) ?? [])];
       if (name === options.scheduleName && Object.keys(ours).length === 0) continue;
-      const written = await writePeprStore(
-        options.client,
-        peprNamespace,
-        name,
-        ours,
-        capabilities,
-        read,
-        options.maxBytes,
-      );
+      const keep = keepRule(store.getEntry(importMarkerEntry(name)), [...(owners.get(name) ?? [])]);
+      const written = await writePeprStore(options.client, peprNamespace, name, ours, keep, read, options.maxBytes);
       if (name === options.storeName) bytes = written.bytes;
       await store.updateEntry(importMarkerEntry(name), () =>
-        JSON.stringify(doneMarker(written.object, "capstan-export", Date.now(), "export")),
+        JSON.stringify(doneMarker(written.object, ours, "capstan-export", Date.now(), "export")),
       );
     }
     await store.flushed();
@@ -144,13 +138,28 @@ export async function installPeprStoreCrd(client: ApiClient): Promise<void> {
   throw new PeprExportError(`the ${peprStoreCrd.metadata.name} CRD was not established in 30 s`);
 }
 
-/** Replaces a PeprStore's data with ours, keeping the keys of capabilities we hold nothing for. */
+/**
+ * Which of the PeprStore's present keys that capstan does not hold stay. With the import marker's
+ * base: those capstan never took in (another capability's, or written by Pepr after the import);
+ * one that capstan took in and no longer holds was removed (or, a legacy key, moved to v2) under
+ * capstan and goes. Without a base: the keys of capabilities capstan holds nothing for.
+ */
+function keepRule(marker: string | null, capabilities: readonly string[]): (key: string, value: string) => boolean {
+  const recorded = parseMarker(marker);
+  if (recorded?.seen !== undefined) {
+    const base = digestSet(recorded.seen);
+    return (key, value) => !base.has(entryDigest(key, value));
+  }
+  return (key) => !capabilities.some((capability) => key.startsWith(`${capability}-`));
+}
+
+/** Replaces a PeprStore's data with ours and the present keys `keep` keeps. */
 async function writePeprStore(
   client: ApiClient,
   namespace: string,
   name: string,
   ours: Readonly<Record<string, string>>,
-  capabilities: readonly string[],
+  keep: (key: string, value: string) => boolean,
   read: (name: string) => Promise<PeprStoreObject | undefined>,
   maxBytes = PEPR_MAX_BYTES,
 ): Promise<{ object: PeprStoreObject; bytes: number }> {
@@ -159,9 +168,7 @@ async function writePeprStore(
     const existing = await read(name);
     const data: Record<string, string> = { [PEPR_PLACEHOLDER.key]: PEPR_PLACEHOLDER.value };
     for (const [key, value] of Object.entries(existing?.data ?? {})) {
-      if (typeof value === "string" && !capabilities.some((capability) => key.startsWith(`${capability}-`))) {
-        data[key] = value;
-      }
+      if (typeof value === "string" && keep(key, value)) data[key] = value;
     }
     Object.assign(data, ours);
     const bytes = Buffer.byteLength(JSON.stringify(data), "utf8");

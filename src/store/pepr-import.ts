@@ -70,16 +70,25 @@ export function parseMarker(raw: string | null): ImportMarker | undefined {
   }
 }
 
-/** A done marker for a PeprStore's data; without `seen` when the digests would not fit in one value. */
-export function doneMarker(object: PeprStoreObject, by: string, at: number, via: "import" | "export"): ImportMarker {
-  const seen = dataDigests(object.data);
+/**
+ * A done marker for a PeprStore version; `taken` are the `data` entries capstan now holds (the base
+ * of the next merge), left out when their digests would not fit in one value.
+ */
+export function doneMarker(
+  object: PeprStoreObject,
+  taken: Readonly<Record<string, string>>,
+  by: string,
+  at: number,
+  via: "import" | "export",
+): ImportMarker {
+  const seen = dataDigests(taken);
   return {
     state: "done",
     resourceVersion: object.metadata?.resourceVersion,
     ...(seen.length < MAX_VALUE_BYTES - 1024 ? { seen } : {}),
     by,
     at: new Date(at).toISOString(),
-    keys: Object.keys(object.data ?? {}).length,
+    keys: Object.keys(taken).length,
     via,
   };
 }
@@ -103,8 +112,8 @@ export function planImport(
   data: Readonly<Record<string, unknown>> | undefined,
   base: ReadonlySet<string>,
   current: (prefix: string) => Readonly<Record<string, string>>,
-): { writes: PlannedWrite[]; unclaimed: number } {
-  const { byCapability, unclaimed } = readPeprData(data, source.capabilities);
+): { writes: PlannedWrite[]; unclaimed: number; claimed: Readonly<Record<string, string>> } {
+  const { byCapability, unclaimed, claimed } = readPeprData(data, source.capabilities);
   const writes: PlannedWrite[] = [];
   for (const capability of new Set(source.capabilities)) {
     const prefix = source.prefixOf(capability);
@@ -122,7 +131,7 @@ export function planImport(
       }
     }
   }
-  return { writes, unclaimed };
+  return { writes, unclaimed, claimed };
 }
 
 export interface ImportOutcome {
@@ -231,11 +240,13 @@ async function importOne(
 
     const heartbeat = keepClaim(target, entry, identity, staleMs / 3);
     try {
-      const { writes, unclaimed } = planImport(source, object.data, digestSet(written.seen), (prefix) =>
+      const { writes, unclaimed, claimed } = planImport(source, object.data, digestSet(written.seen), (prefix) =>
         target.snapshot(prefix),
       );
       await Promise.all(writes.map((write) => target.write(write.prefix, write.key, write.value)));
-      await target.updateEntry(entry, () => JSON.stringify(doneMarker(object, identity, clock.now(), "import")));
+      await target.updateEntry(entry, () =>
+        JSON.stringify(doneMarker(object, claimed, identity, clock.now(), "import")),
+      );
       const removed = writes.filter((write) => write.value === null).length;
       const result = outcome("imported", writes.length - removed, removed, unclaimed);
       log.info(
@@ -303,7 +314,9 @@ export function peprImportStep(options: PeprImportStepOptions): (store: PeprImpo
     },
   ];
   const read = peprStoreReader(options.client, options.peprNamespace ?? PEPR_STORE_NAMESPACE);
+  // One identity across retries: a retry resumes this replica's own claim instead of waiting it out.
+  const identity = `${hostname()}-${randomBytes(3).toString("hex")}`;
   return async (store) => {
-    await importPeprStores(store, { sources: sources.filter((s) => s.capabilities.length > 0), read });
+    await importPeprStores(store, { sources: sources.filter((s) => s.capabilities.length > 0), read, identity });
   };
 }

@@ -73,6 +73,8 @@ export interface PeprEntries {
   readonly byCapability: Map<string, Map<string, string>>;
   /** Pepr keys that belong to none of the given capabilities (left where they are). */
   readonly unclaimed: number;
+  /** The `data` entries that belong to the capabilities, as stored: what an import takes in. */
+  readonly claimed: Readonly<Record<string, string>>;
 }
 
 /**
@@ -88,6 +90,7 @@ export function readPeprData(
   const byLength = [...new Set(capabilities)].sort((a, b) => b.length - a.length);
   const byCapability = new Map<string, Map<string, string>>();
   const legacy = new Map<string, Map<string, string>>();
+  const claimed: Record<string, string> = {};
   let unclaimed = 0;
   for (const [dataKey, value] of Object.entries(data ?? {})) {
     if (dataKey === PEPR_PLACEHOLDER.key || typeof value !== "string") continue;
@@ -100,6 +103,7 @@ export function readPeprData(
     const isV2 = rest.startsWith(PEPR_VERSION_TAG);
     const key = isV2 ? rest.slice(PEPR_VERSION_TAG.length) : rest;
     if (key === "") continue;
+    claimed[dataKey] = value;
     const target = isV2 ? byCapability : legacy;
     const keys = target.get(capability) ?? new Map<string, string>();
     target.set(capability, keys);
@@ -111,7 +115,7 @@ export function readPeprData(
     byCapability.set(capability, merged);
     for (const [key, value] of keys) merged.set(key, value);
   }
-  return { byCapability, unclaimed };
+  return { byCapability, unclaimed, claimed };
 }
 
 /** The Pepr data key a capability's key was read from (v2 or legacy), for the three-way merge. */
