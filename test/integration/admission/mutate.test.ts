@@ -66,7 +66,7 @@ describe("Mutate", () => {
     expect(created.metadata.labels).toMatchObject({ created: "yes" });
     expect(created.metadata.annotations).toMatchObject({
       note: "hello",
-      [`${served.dev.engine.module.config.uuid}.capstan.dev/mutator`]: "succeeded",
+      [`${served.dev.engine.module.config.uuid}.pepr.dev/mutator`]: "succeeded",
     });
     expect(created.data).toEqual({ merged: "1" });
   });

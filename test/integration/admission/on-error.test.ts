@@ -108,8 +108,9 @@ describe.each(["audit", "ignore"] as const)("onError %s", (onError) => {
     expect(response.status).toBe(201);
     const metadata = response.body.metadata as { labels: Record<string, string>; annotations: Record<string, string> };
     expect(metadata.labels).toEqual({ after: "yes" });
-    expect(Object.entries(metadata.annotations).find(([key]) => key.endsWith(".capstan.dev/failing"))?.[1]).toBe(
-      "warning",
+    // A Pepr module (`pepr` key): as in Pepr, the capability's last binding, which succeeded, decides.
+    expect(Object.entries(metadata.annotations).find(([key]) => key.endsWith(".pepr.dev/failing"))?.[1]).toBe(
+      "succeeded",
     );
     expect(warningTexts(response.headers)).toEqual(["Action failed: boom"]);
   });

@@ -129,7 +129,7 @@ describe("capstan init → build → dry-run apply", () => {
   });
 
   // These two edit the module, so they run last.
-  it('builds a Pepr-style module (pepr.ts entry, "pepr" key, imports from "pepr") into the same objects', () => {
+  it('builds a Pepr-style module (pepr.ts entry, "pepr" key, imports from "pepr") into the same objects, with Pepr\'s names', () => {
     const { moduleDir } = module;
     renameSync(join(moduleDir, "capstan.ts"), join(moduleDir, "pepr.ts"));
     for (const file of ["pepr.ts", "capabilities/hello-capstan.ts"]) {
@@ -142,13 +142,29 @@ describe("capstan init → build → dry-run apply", () => {
     });
     capstanInstalled(moduleDir, ["build", "--no-typecheck"]);
     const rebuilt = parseManifests(readFileSync(join(moduleDir, "dist", `capstan-module-${module.uuid}.yaml`), "utf8"));
-    // Only the source map differs (it names pepr.ts), so compare everything that is not code.
-    const policy = (list: KubeObject[]) =>
-      list.filter((object) => /Role|WebhookConfiguration|Service$/.test(object.kind));
+    // The "pepr" key selects Pepr 1.1.4's names (pepr-system, pepr-<uuid>, -watcher, -store); the
+    // objects and what they grant are the same. Only the source map differs (it names pepr.ts).
+    const uuid = module.uuid;
+    const peprName = (name: string) =>
+      name
+        .replace("/capstan-system/", "/pepr-system/")
+        .replace(/^Namespace\/\/capstan-system$/, "Namespace//pepr-system")
+        .replace(`capstan-${uuid}-admission`, `pepr-${uuid}`)
+        .replace(`capstan-${uuid}-controller`, `pepr-${uuid}-watcher`)
+        .replace(/^(Role|RoleBinding)(\/.*)capstan-(.*)$/, "$1$2pepr-$3-store")
+        .replace(`capstan-${uuid}`, `pepr-${uuid}`);
     expect(rebuilt.map(key)).toEqual(
-      objects.map(key).map((name) => (name.includes("-module-") ? expect.any(String) : name)),
+      objects.map(key).map((name) => (name.includes("-module-") ? expect.any(String) : peprName(name))),
     );
-    expect(policy(rebuilt)).toEqual(policy(objects));
+    const rules = (list: KubeObject[]) =>
+      list.filter((object) => /Role$/.test(object.kind)).map((object) => (object as { rules?: unknown }).rules);
+    const renamed = JSON.parse(JSON.stringify(rules(objects)).replaceAll(`capstan-${uuid}`, `pepr-${uuid}`));
+    expect(rules(rebuilt)).toEqual(renamed);
+    const webhookRules = (list: KubeObject[]) =>
+      list
+        .filter((object) => object.kind.endsWith("WebhookConfiguration"))
+        .map((object) => (object as { webhooks: { rules: unknown }[] }).webhooks.map((webhook) => webhook.rules));
+    expect(webhookRules(rebuilt)).toEqual(webhookRules(objects));
   });
 
   it("a module that throws at load time, or constructs no module, fails the build saying so", () => {
