@@ -4,6 +4,7 @@ import { assembleModule } from "../build/module-chunks.ts";
 import { resourceNames } from "../build/resource-names.ts";
 import { type DeployedRole, MODULE_WORK_MOUNT, ROLE_FLAG, RuntimeEnv, SERVE_PORT } from "../build/runtime-contract.ts";
 import { ApiClient } from "../k8s/api-client.ts";
+import { type Flavor, flavorOf, parseFlavor } from "../model/flavor.ts";
 import { type PeprModule, setModuleStarter } from "../model/module.ts";
 import { Log } from "../telemetry/logger.ts";
 import { DevEnv, devCredentialsFromEnv } from "./dev-contract.ts";
@@ -61,7 +62,7 @@ async function moduleEntry(): Promise<string> {
 
 async function startRole(role: RuntimeRole, module: PeprModule, client: ApiClient): Promise<ModuleRuntime> {
   const uuid = module.config.uuid;
-  const names = resourceNames(uuid);
+  const names = resourceNames(uuid, runtimeFlavor(module));
   if (role === "dev") {
     const dev = devCredentialsFromEnv();
     return startModuleRuntime({
@@ -132,6 +133,20 @@ function deployedCredentials(
 
 function webhookService(names: ReturnType<typeof resourceNames>): string {
   return process.env[RuntimeEnv.webhookService] ?? names.service("admission" satisfies DeployedRole);
+}
+
+/** The flavor the manifests named the module's objects by (CAPSTAN_FLAVOR); it must be the module's own. */
+function runtimeFlavor(module: PeprModule): Flavor {
+  const own = flavorOf(module.config);
+  const deployed = process.env[RuntimeEnv.flavor];
+  if (!deployed) return own;
+  const flavor = parseFlavor(deployed, RuntimeEnv.flavor);
+  if (flavor !== own) {
+    throw new Error(
+      `the manifests name this module's objects as a ${flavor} module, but its code is configured under the "${own}" key: rebuild and redeploy it`,
+    );
+  }
+  return flavor;
 }
 
 function servePort(): number {
