@@ -163,7 +163,9 @@ describe("capstan init → build → dry-run apply", () => {
     const webhookRules = (list: KubeObject[]) =>
       list
         .filter((object) => object.kind.endsWith("WebhookConfiguration"))
-        .map((object) => (object as { webhooks: { rules: unknown }[] }).webhooks.map((webhook) => webhook.rules));
+        .map((object) =>
+          (object as unknown as { webhooks: { rules: unknown }[] }).webhooks.map((webhook) => webhook.rules),
+        );
     expect(webhookRules(rebuilt)).toEqual(webhookRules(objects));
   });
 
