@@ -41,6 +41,8 @@ export interface PipelineContext {
 export interface Decision {
   readonly response: AdmissionResponse;
   readonly patch?: readonly PatchOperation[];
+  /** Validate only: each matched binding's own answer, in binding order (what Pepr's `afterHook` gets, one call each). */
+  readonly actionResponses?: readonly AdmissionResponse[];
 }
 
 export type BindingResult = "succeeded" | "allowed" | "denied" | "error" | "timeout";

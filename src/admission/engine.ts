@@ -10,7 +10,7 @@ import { Log, type Logger } from "../telemetry/logger.ts";
 import { bindingLogger, type Decision, type PipelineAction, type PipelineContext } from "./context.ts";
 import { peprMutate, peprValidate, requestDecisions, requestDuration, type WebhookKind } from "./metrics.ts";
 import { mutateRequest } from "./mutate.ts";
-import { validateRequest } from "./validate.ts";
+import { joinValidateResponses, validateRequest } from "./validate.ts";
 
 /** The parts of a `PeprModule` admission needs. */
 export interface AdmissionModule {
@@ -100,6 +100,33 @@ export class AdmissionEngine {
     }
   }
 
+  /** The answer when no binding matched; Pepr mode keeps Pepr's empty `warnings` on a mutate answer. */
+  #unmatched(webhook: WebhookKind, uid: string): AdmissionResponse {
+    return this.context.flavor === "pepr" && webhook === "mutate"
+      ? { uid, warnings: [], allowed: true }
+      : { uid, allowed: true };
+  }
+
+  /**
+   * capstan: `afterHook` sees each answer once. Pepr mode, as Pepr: a mutate answer once; a validate
+   * answer once per matched binding, with that binding's own answer (not at all when none matched),
+   * and the answer is joined from those afterwards, so what the hook changes counts.
+   */
+  #afterHook(
+    webhook: WebhookKind,
+    decision: Decision,
+    afterHook: (response: AdmissionResponse) => void,
+  ): AdmissionResponse {
+    const { response, actionResponses } = decision;
+    if (this.context.flavor !== "pepr" || webhook === "mutate" || !actionResponses) {
+      this.#hook("afterHook", () => afterHook(response));
+      return response;
+    }
+    for (const answer of actionResponses) this.#hook("afterHook", () => afterHook(answer));
+    const { status: _status, warnings: _warnings, ...rest } = response;
+    return { ...rest, ...joinValidateResponses(response.uid, actionResponses) };
+  }
+
   /** Whether any binding needs this webhook. */
   has(webhook: WebhookKind): boolean {
     return (webhook === "mutate" ? this.#mutate : this.#validate).size > 0;
@@ -115,11 +142,12 @@ export class AdmissionEngine {
       (action) => !shouldSkipAdmission(action.binding, request, action.capabilityNamespaces, context.ignoredNamespaces),
     );
     const pipeline = webhook === "mutate" ? mutateRequest : validateRequest;
-    const { response, patch }: Decision =
+    const decision: Decision =
       matched.length === 0
-        ? { response: { uid: request.uid, allowed: true } }
+        ? { response: this.#unmatched(webhook, request.uid), actionResponses: [] }
         : await pipeline(context, matched, request, receivedAt + this.budgetMs);
-    if (afterHook) this.#hook("afterHook", () => afterHook(response));
+    const { patch } = decision;
+    const response = afterHook ? this.#afterHook(webhook, decision, afterHook) : decision.response;
     const seconds = (performance.now() - receivedAt) / 1000;
     requestDuration.observe({ webhook }, seconds);
     (webhook === "mutate" ? peprMutate : peprValidate).observe(seconds * 1000);

@@ -97,16 +97,8 @@ export async function validateRequest(
     }),
   );
 
-  const response: AdmissionResponse = { uid, allowed: verdicts.every((verdict) => verdict.allowed) };
-  const denials = verdicts.filter((verdict) => !verdict.allowed);
-  if (denials.length > 0) {
-    response.status = {
-      code: denials[0]?.code ?? 400,
-      message: denials.map((verdict) => verdict.message).join("; "),
-    };
-  }
-  const warnings = verdicts.flatMap((verdict) => verdict.warnings ?? []);
-  if (warnings.length > 0) response.warnings = warnings;
+  const actionResponses = verdicts.map((verdict) => actionResponse(uid, verdict));
+  const response = joinValidateResponses(uid, actionResponses);
   const audits = verdicts
     .map((verdict, i) => [matched[i]?.binding, verdict.audit] as const)
     .filter(([, audit]) => audit);
@@ -115,5 +107,30 @@ export async function validateRequest(
       audits.map(([binding, audit]) => [`${binding?.capability}.${binding?.name}`, audit as string]),
     );
   }
-  return { response };
+  return { response, actionResponses };
+}
+
+/** One binding's answer on its own, shaped as Pepr's `ValidateResponse`. */
+function actionResponse(uid: string, verdict: Verdict): AdmissionResponse {
+  return {
+    uid,
+    allowed: verdict.allowed,
+    ...(verdict.allowed ? {} : { status: { code: verdict.code ?? 400, message: verdict.message ?? "" } }),
+    ...(verdict.warnings && verdict.warnings.length > 0 ? { warnings: [...verdict.warnings] } : {}),
+  };
+}
+
+/** Joins bindings' answers: allowed only if all allow; the first denial's code; denial messages joined with "; "; every warning. */
+export function joinValidateResponses(uid: string, answers: readonly AdmissionResponse[]): AdmissionResponse {
+  const response: AdmissionResponse = { uid, allowed: answers.every((answer) => answer.allowed) };
+  const denials = answers.filter((answer) => !answer.allowed);
+  if (denials.length > 0) {
+    response.status = {
+      code: denials[0]?.status?.code ?? 400,
+      message: denials.map((answer) => answer.status?.message).join("; "),
+    };
+  }
+  const warnings = answers.flatMap((answer) => answer.warnings ?? []);
+  if (warnings.length > 0) response.warnings = warnings;
+  return response;
 }

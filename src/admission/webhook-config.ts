@@ -89,6 +89,17 @@ export function sharedObjectSelector(bindings: readonly Binding[]): LabelSelecto
   return requirements.length > 0 ? { matchExpressions: requirements } : undefined;
 }
 
+/**
+ * Whether the bindings' filters are pushed into the webhooks (capstan's way: the API server skips
+ * requests no binding wants). Not for a Pepr module with a `beforeHook` or `afterHook`: Pepr's
+ * webhooks select by kind and operation only (and the ignored namespaces), and its hooks run for
+ * every such request, including those no binding of that webhook matches.
+ */
+export function pushesFiltersDown(module: AdmissionModule): boolean {
+  const hooks = module.options?.beforeHook !== undefined || module.options?.afterHook !== undefined;
+  return !(hooks && flavorOf(module.config) === "pepr");
+}
+
 function namespaceSelectorFor(
   module: AdmissionModule,
   actions: readonly BoundAction[],
@@ -106,7 +117,7 @@ function namespaceSelectorFor(
   const limited = actions.map(({ binding, capabilityNamespaces }) =>
     binding.kind.namespaced ? bindingNamespaces(binding, capabilityNamespaces) : [],
   );
-  if (limited.every((namespaces) => namespaces.length > 0)) {
+  if (pushesFiltersDown(module) && limited.every((namespaces) => namespaces.length > 0)) {
     expressions.push({ key: NAMESPACE_NAME_LABEL, operator: "In", values: [...new Set(limited.flat())].sort() });
   }
   expressions.push(...(options.namespaceSelector?.matchExpressions ?? []));
@@ -148,7 +159,8 @@ function webhookName(module: AdmissionModule, webhook: WebhookKind, name: string
 function webhooksFor(module: AdmissionModule, webhook: WebhookKind, options: WebhookConfigOptions, name: string) {
   const actions = actionsOf(module, webhook);
   if (actions.length === 0) return [];
-  const objectSelector = sharedObjectSelector(actions.map((action) => action.binding));
+  const pushDown = pushesFiltersDown(module);
+  const objectSelector = pushDown ? sharedObjectSelector(actions.map((action) => action.binding)) : undefined;
   const additional = module.config.additionalWebhooks ?? [];
   const common: Record<string, unknown> = {
     admissionReviewVersions: ["v1"],
@@ -158,7 +170,7 @@ function webhooksFor(module: AdmissionModule, webhook: WebhookKind, options: Web
     sideEffects: options.sideEffects ?? "None",
     rules: rulesFor(actions),
     ...(objectSelector ? { objectSelector } : {}),
-    ...matchConditionsFor(actions),
+    ...(pushDown ? matchConditionsFor(actions) : {}),
     ...(webhook === "mutate" ? { reinvocationPolicy: "Never" } : {}),
   };
   const main = {

@@ -99,6 +99,7 @@ export async function buildModule(options: BuildOptions): Promise<BuildReport> {
     description: pkg.description ?? config.description ?? "",
     config,
     capabilities: discovered.capabilities,
+    hooks: discovered.hooks,
     storeUsed: storeFlag === true || (storeFlag !== false && (await sourcesUseStore(bundle.ownSources))),
   };
   progress("writing manifests and Helm chart");

@@ -7,6 +7,8 @@ import type { CapabilityDescription } from "./module-description.ts";
 export interface DiscoveredModule {
   readonly config: ModuleConfig;
   readonly capabilities: readonly CapabilityDescription[];
+  /** Whether the module has a `beforeHook` or `afterHook`. */
+  readonly hooks: boolean;
 }
 
 type ChildMessage = ({ ok: true } & DiscoveredModule) | { ok: false; error: string };
@@ -44,8 +46,13 @@ export function discoverModule(bundlePath: string, timeoutMs = 30_000): Promise<
       stderr += chunk.toString();
     });
     process_.on("message", (message: ChildMessage) => {
-      if (message.ok) finish(undefined, { config: message.config, capabilities: message.capabilities });
-      else finish(new Error(`Loading the module failed: ${message.error}`));
+      if (message.ok) {
+        finish(undefined, {
+          config: message.config,
+          capabilities: message.capabilities,
+          hooks: message.hooks === true,
+        });
+      } else finish(new Error(`Loading the module failed: ${message.error}`));
     });
     process_.on("error", (error) => finish(error));
     process_.on("exit", (code, signal) => {

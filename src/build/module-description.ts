@@ -21,6 +21,8 @@ export interface ModuleDescription {
    * (not a dependency) that names `Store`.
    */
   readonly storeUsed: boolean;
+  /** Whether `PeprModule` got a `beforeHook` or `afterHook` (a Pepr module's webhooks then select as Pepr's do). */
+  readonly hooks?: boolean;
 }
 
 export interface CapabilityDescription {

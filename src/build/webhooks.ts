@@ -35,6 +35,8 @@ function toBinding(description: BindingDescription, capability: string): Binding
   };
 }
 
+function describedHook(): void {}
+
 /** The model's capabilities rebuilt from a description (bindings without callbacks). */
 export function capabilitiesOf(module: ModuleDescription): Capability[] {
   return module.capabilities.map((described) => {
@@ -69,7 +71,12 @@ export interface ModuleWebhookOptions {
  */
 export function moduleWebhooks(module: ModuleDescription, options: ModuleWebhookOptions): WebhookConfigurations {
   const configs = webhookConfigurations(
-    { config: { ...module.config, namespace: options.namespace }, capabilities: capabilitiesOf(module) },
+    {
+      config: { ...module.config, namespace: options.namespace },
+      capabilities: capabilitiesOf(module),
+      // The generator only asks whether hooks exist; discovery never keeps the functions.
+      ...(module.hooks ? { options: { beforeHook: describedHook } } : {}),
+    },
     {
       name: options.name,
       endpoint: { service: { name: options.serviceName, namespace: options.namespace, port: 443 } },

@@ -1,0 +1,142 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pushesFiltersDown, webhookConfigurations } from "../../../src/admission/webhook-config.ts";
+import type { ApiClient } from "../../../src/k8s/api-client.ts";
+import * as a from "../../../src/k8s/models.ts";
+import type { AdmissionRequest, AdmissionResponse } from "../../../src/model/admission-request.ts";
+import { Capability } from "../../../src/model/capability.ts";
+import { parseModuleConfig } from "../../../src/model/module-config.ts";
+import { adminClient, freshNamespace } from "../../support/cluster.ts";
+import { serveModule, type TestModule } from "../admission/support.ts";
+
+// The shape of Pepr's published hooks example: three Secrets, bound mutate-only, validate-only and
+// both, in a module with a beforeHook and an afterHook. Under Pepr each webhook selects by kind and
+// operation only, so every Secret creation reaches both webhooks and both hooks run for each.
+
+let client: ApiClient;
+let ns: string;
+let served: TestModule;
+
+interface HookCall {
+  readonly hook: "before" | "after-mutate" | "after-validate";
+  readonly uid: string;
+  readonly at: number;
+}
+const calls: HookCall[] = [];
+const names = new Map<string, string>();
+let clock = 0;
+
+/** Pepr's hooks example tells the two apart this way: a ValidateResponse has exactly `allowed` and `uid`. */
+function looksLikeValidate(response: AdmissionResponse): boolean {
+  return Object.keys(response).sort().toString() === "allowed,uid";
+}
+
+function capability(namespace: string): Capability {
+  const hooks = new Capability({ name: "hooks", description: "", namespaces: [namespace] });
+  hooks
+    .When(a.Secret)
+    .IsCreated()
+    .InNamespace(namespace)
+    .WithName("mutate-only")
+    .Mutate(() => {});
+  hooks
+    .When(a.Secret)
+    .IsCreated()
+    .InNamespace(namespace)
+    .WithName("validate-only")
+    .Validate((request) => request.Approve());
+  hooks
+    .When(a.Secret)
+    .IsCreated()
+    .InNamespace(namespace)
+    .WithName("mutate-and-validate")
+    .Mutate(() => {});
+  hooks
+    .When(a.Secret)
+    .IsCreated()
+    .InNamespace(namespace)
+    .WithName("mutate-and-validate")
+    .Validate((request) => request.Approve());
+  return hooks;
+}
+
+beforeAll(async () => {
+  client = await adminClient();
+  ns = await freshNamespace(client, "compat-hooks");
+  served = await serveModule(client, [ns], [capability(ns)], {
+    options: {
+      beforeHook: (request: AdmissionRequest) => {
+        if (request.kind.kind !== "Secret") return;
+        names.set(request.uid, request.name ?? "");
+        calls.push({ hook: "before", uid: request.uid, at: clock++ });
+      },
+      afterHook: (response: AdmissionResponse) => {
+        if (!names.has(response.uid)) return;
+        calls.push({
+          hook: looksLikeValidate(response) ? "after-validate" : "after-mutate",
+          uid: response.uid,
+          at: clock++,
+        });
+      },
+    },
+  });
+  for (const name of ["mutate-only", "validate-only", "mutate-and-validate", "unbound"]) {
+    await client.request({
+      method: "POST",
+      path: `/api/v1/namespaces/${ns}/secrets`,
+      body: { apiVersion: "v1", kind: "Secret", metadata: { name }, stringData: { a: "b" } },
+    });
+  }
+}, 90_000);
+afterAll(async () => {
+  await served?.stop();
+  if (ns) await client.request({ method: "DELETE", path: `/api/v1/namespaces/${ns}` }).catch(() => {});
+  await client?.close();
+});
+
+/** The hook calls about one Secret, in the order they ran. */
+function callsFor(name: string): string[] {
+  return calls.filter((call) => names.get(call.uid) === name).map((call) => call.hook);
+}
+
+describe("Pepr mode: hooks see the requests they see under Pepr", () => {
+  it("a validate-only binding's Secret reaches both webhooks: beforeHook twice, a mutate and a validate afterHook", () => {
+    expect(callsFor("validate-only")).toEqual(["before", "after-mutate", "before", "after-validate"]);
+  });
+
+  it("a mutate-only binding's Secret reaches the validating webhook too, where no binding matches and afterHook does not run", () => {
+    expect(callsFor("mutate-only")).toEqual(["before", "after-mutate", "before"]);
+  });
+
+  it("a Secret bound both ways gets each hook once per webhook, mutating first", () => {
+    expect(callsFor("mutate-and-validate")).toEqual(["before", "after-mutate", "before", "after-validate"]);
+  });
+
+  it("a Secret no binding names still passes both hooks, as every request of a bound kind does under Pepr", () => {
+    expect(callsFor("unbound")).toEqual(["before", "after-mutate", "before"]);
+  });
+
+  it("keeps capstan's push-down for a capstan module, and for a Pepr module without hooks", () => {
+    const capabilities = [capability("anywhere")];
+    const pepr = parseModuleConfig({ pepr: { uuid: "hooks-pepr", onError: "reject" } });
+    const own = parseModuleConfig({ capstan: { uuid: "hooks-capstan", onError: "reject" } });
+    const hooks = { beforeHook: () => {} };
+    expect(pushesFiltersDown({ config: pepr, capabilities, options: hooks })).toBe(false);
+    expect(pushesFiltersDown({ config: pepr, capabilities })).toBe(true);
+    expect(pushesFiltersDown({ config: own, capabilities, options: hooks })).toBe(true);
+    const endpoint = { url: "https://127.0.0.1:1" };
+    const peprHooked = webhookConfigurations(
+      { config: pepr, capabilities, options: hooks },
+      { endpoint, apiPath: "p", caBundle: "" },
+    );
+    const [mutating] = (peprHooked.mutating?.webhooks ?? []) as Record<string, unknown>[];
+    expect(mutating?.matchConditions).toBeUndefined();
+    expect(mutating?.objectSelector).toBeUndefined();
+    expect(JSON.stringify(mutating?.namespaceSelector)).not.toContain('"In"');
+    const capstanHooked = webhookConfigurations(
+      { config: own, capabilities, options: hooks },
+      { endpoint, apiPath: "p", caBundle: "" },
+    );
+    const [pushed] = (capstanHooked.mutating?.webhooks ?? []) as Record<string, unknown>[];
+    expect(pushed?.matchConditions).toBeDefined();
+  });
+});
