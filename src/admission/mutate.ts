@@ -52,7 +52,8 @@ export async function mutateRequest(
     if (pepr && operation !== "DELETE") working.setEntry("annotations", statusKey(binding.capability), "started");
     const wrapped = new PeprMutateRequest(request, working);
     const logger = callbackLogger(action, uid);
-    logger.debug(`Executing mutation action with alias: ${binding.alias ?? "no alias provided"}`);
+    // Pepr's line, which its Alias docs show.
+    if (binding.alias) context.logger.info(`Executing mutation action with alias: ${binding.alias}`);
     // Callbacks run one after another, so each gets an equal share of what is left; time one
     // does not use passes on to the next.
     const share = (deadline - performance.now()) / (matched.length - i);

@@ -73,7 +73,8 @@ export async function validateRequest(
     matched.map(async (action): Promise<Verdict> => {
       const { binding } = action;
       const logger = callbackLogger(action, uid);
-      logger.debug(`Executing validation action with alias: ${binding.alias ?? "no alias provided"}`);
+      // Pepr's line, which its Alias docs show.
+      if (binding.alias) context.logger.info(`Executing validate action with alias: ${binding.alias}`);
       const wrapped = new PeprValidateRequest(request, object);
       const outcome = await runWithDeadline(
         () => binding.validateCallback?.(wrapped, logger),

@@ -79,7 +79,11 @@ export abstract class BindingRunner {
     callback: () => Promise<R> | R,
     outcome: (result: R) => Outcome = () => "ok",
   ): Promise<R> {
-    const labels = { capability: this.binding.capability, binding: this.binding.name, action: this.binding.action };
+    const { action, alias } = this.binding;
+    // Pepr's line, which its Alias docs show.
+    if (alias && (action === "watch" || action === "reconcile"))
+      this.#context.logger.info(`Executing ${action} action with alias: ${alias}`);
+    const labels = { capability: this.binding.capability, binding: this.binding.name, action };
     const stop = callbackMetrics.seconds.startTimer(labels);
     let result: Outcome = "error";
     try {

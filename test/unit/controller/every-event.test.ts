@@ -288,6 +288,38 @@ describe("Reconcile delivering every event (Pepr's Reconcile)", () => {
   });
 });
 
+describe("Pepr's log lines in the controller", () => {
+  it("logs 'Executing reconcile/watch action with alias' for aliased bindings, as Pepr's Alias docs show", async () => {
+    const capability = new Capability({ name: "aliased", description: "" });
+    capability
+      .When(ConfigMap)
+      .IsCreated()
+      .Alias("red")
+      .Reconcile(() => {});
+    capability
+      .When(ConfigMap)
+      .IsCreated()
+      .Alias("blue")
+      .Watch(() => {});
+    capability
+      .When(ConfigMap)
+      .IsCreated()
+      .Reconcile(() => {});
+    const lines: string[] = [];
+    const logger = pino({ level: "info" }, { write: (line: string) => void lines.push(line) });
+    const { controller, source } = harness(capability, "every", undefined, logger);
+    controller.activate();
+    await source().apply("ADDED", configMap("a", "x", 1));
+    await controller.reconcileQueue.idle();
+    await controller.watchQueue.idle();
+    const messages = lines.map((line) => JSON.parse(line).msg).filter((msg) => msg.startsWith("Executing"));
+    expect(messages.sort()).toEqual([
+      "Executing reconcile action with alias: red",
+      "Executing watch action with alias: blue",
+    ]);
+  });
+});
+
 describe("Reconcile settings read by the runtime", () => {
   it("delivers every event to a Pepr module and coalesces for a capstan module unless told otherwise", () => {
     expect(reconcileSettings("pepr", {})).toEqual({ strategy: "kindNsName", reconcileDelivery: "every" });
