@@ -11,6 +11,7 @@ import {
   greetingModule,
   greetingOf,
   mutatingConfig,
+  servesGreeting,
   startDev,
   stopDev,
   writeModule,
@@ -58,8 +59,7 @@ describe("capstan dev and a cluster that goes away", () => {
     const uuid = "dev-cluster-restart";
     const moduleDir = writeModule(work, tarball, "restart", { uuid }, greetingModule(ns, '"before"'));
     dev = startDev(moduleDir, kubeconfig);
-    await dev.waitFor(/module serving/);
-    expect(await withClient((client) => greetingOf(client, ns, "first"))).toBe("before");
+    await withClient((client) => servesGreeting(client, ns, "before"));
     const serverBefore = (await withClient(async (client) => client.connection.server)) as string;
 
     await stopControlPlane(stateDir);
@@ -107,7 +107,7 @@ describe("capstan dev and a cluster that goes away", () => {
     kubeconfig = (await startControlPlane({ stateDir, controllerManager: false })).kubeconfig;
     await createNamespace();
     dev = startDev(moduleDir, kubeconfig);
-    await dev.waitFor(/module serving/);
+    await withClient((client) => servesGreeting(client, ns, "before"));
     expect(await stopDev(dev)).toBe(0);
     expect(dev.output()).toMatch(/capstan dev: stopped; removed webhook configuration capstan-dev-cluster-restart\n/);
     expect(dev.output()).not.toMatch(/could not/);

@@ -152,6 +152,21 @@ export async function greetingOf(client: ApiClient, ns: string, name: string): P
   return cm.metadata.labels?.greeting;
 }
 
+let probes = 0;
+
+/** Waits until ConfigMaps created in `ns` get `expected` as their greeting: the module serves. */
+export async function servesGreeting(
+  client: ApiClient,
+  ns: string,
+  expected: string,
+  timeoutMs = 90_000,
+): Promise<void> {
+  await eventually(
+    async () => ((await greetingOf(client, ns, `serving-${process.pid}-${probes++}`)) === expected ? true : undefined),
+    { timeoutMs, intervalMs: 250, what: `the module to label ConfigMaps in ${ns} with greeting=${expected}` },
+  );
+}
+
 interface WebhookConfiguration {
   metadata: { resourceVersion?: string };
   webhooks?: { failurePolicy?: string; clientConfig?: { url?: string } }[];

@@ -12,6 +12,7 @@ import {
   greetingOf,
   modulePids,
   mutatingConfig,
+  servesGreeting,
   startDev,
   stopDev,
   writeModule,
@@ -47,8 +48,7 @@ describe("capstan dev keeps a good module serving", () => {
     devs.push(dev);
     let n = 0;
     const greeting = () => greetingOf(client, ns, `probe-${n++}`);
-    await dev.waitFor(/module serving/);
-    expect(await greeting()).toBe("v1");
+    await servesGreeting(client, ns, "v1");
     expect((await mutatingConfig(client, `capstan-${uuid}`))?.webhooks?.[0]?.failurePolicy).toBe("Fail");
 
     // A syntax error: the build fails, the v1 process keeps serving and admitting.
@@ -113,8 +113,8 @@ describe("capstan dev keeps a good module serving", () => {
     const [portA] = (await devA.waitFor(/webhooks on https:\/\/127\.0\.0\.1:(\d+)/)).slice(1);
     const [portB] = (await devB.waitFor(/webhooks on https:\/\/127\.0\.0\.1:(\d+)/)).slice(1);
     expect(portA).not.toBe(portB);
-    await devA.waitFor(/module serving/);
-    await devB.waitFor(/module serving/);
+    await servesGreeting(client, ns, "a");
+    await servesGreeting(client, nsB, "b");
     expect(await greetingOf(client, ns, "from-a")).toBe("a");
     expect(await greetingOf(client, nsB, "from-b")).toBe("b");
     expect(await stopDev(devA)).toBe(0);
@@ -128,7 +128,7 @@ describe("capstan dev keeps a good module serving", () => {
     writeFileSync(join(moduleDir, "greeting.ts"), 'export const greeting = "one";\n');
     const dev = startDev(moduleDir, inject("kubeconfig"));
     devs.push(dev);
-    await dev.waitFor(/module serving/);
+    await servesGreeting(client, ns, "one");
     const reloads = () => dev.output().match(/module reloaded/g)?.length ?? 0;
 
     // Files the bundle is not built from: a test, a scenario file, a log written again and again.

@@ -12,6 +12,7 @@ import {
   greetingOf,
   modulePids,
   mutatingConfig,
+  servesGreeting,
   startDev,
   stopDev,
   writeModule,
@@ -41,7 +42,7 @@ describe("capstan dev sessions", () => {
     const moduleDir = writeModule(work, tarball, "two", { uuid }, greetingModule(ns, '"first"'));
     const first = startDev(moduleDir, inject("kubeconfig"));
     devs.push(first);
-    await first.waitFor(/module serving/);
+    await servesGreeting(client, ns, "first");
     const before = await mutatingConfig(client, `capstan-${uuid}`);
     expect(before?.webhooks?.[0]?.clientConfig?.url).toBeDefined();
 
@@ -71,7 +72,7 @@ describe("capstan dev sessions", () => {
     // Released: the next session starts at once.
     const third = startDev(moduleDir, inject("kubeconfig"));
     devs.push(third);
-    await third.waitFor(/module serving/);
+    await servesGreeting(client, ns, "first");
     expect(await stopDev(third)).toBe(0);
   });
 
@@ -81,7 +82,7 @@ describe("capstan dev sessions", () => {
     const moduleDir = writeModule(work, tarball, "kill", { uuid }, greetingModule(ns, '"alive"'));
     const dev = startDev(moduleDir, inject("kubeconfig"));
     devs.push(dev);
-    await dev.waitFor(/module serving/);
+    await servesGreeting(client, ns, "alive");
     const modules = modulePids(dev.proc.pid as number);
     expect(modules).toHaveLength(1);
     dev.proc.kill("SIGKILL");
@@ -101,7 +102,7 @@ describe("capstan dev sessions", () => {
     // And the Lease: a new session starts at once.
     const next = startDev(moduleDir, inject("kubeconfig"));
     devs.push(next);
-    await next.waitFor(/module serving/, 30_000);
+    await servesGreeting(client, ns, "alive", 30_000);
     expect(await stopDev(next)).toBe(0);
   });
 
@@ -118,8 +119,7 @@ describe("capstan dev sessions", () => {
     );
     const dev = startDev(moduleDir, inject("kubeconfig"));
     devs.push(dev);
-    await dev.waitFor(/module serving/);
-    expect(await greetingOf(client, ns, "env")).toBe("hello-from-pepr-env");
+    await servesGreeting(client, ns, "hello-from-pepr-env");
     expect(await stopDev(dev)).toBe(0);
   });
 });

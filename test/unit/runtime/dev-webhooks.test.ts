@@ -1,0 +1,59 @@
+import { describe, expect, it } from "vitest";
+import type { ApiClient, ApiRequest } from "../../../src/k8s/api-client.ts";
+import { DevWebhooks, failOpen } from "../../../src/runtime/dev-webhooks.ts";
+
+const configs = {
+  mutating: { metadata: { name: "capstan-x" }, webhooks: [{ name: "a", failurePolicy: "Fail" }] },
+  validating: { metadata: { name: "capstan-x" }, webhooks: [{ name: "b", failurePolicy: "Fail" }] },
+};
+
+function recordingClient() {
+  const requests: ApiRequest[] = [];
+  const client = {
+    request: async (request: ApiRequest) => {
+      requests.push(request);
+      return {};
+    },
+  } as unknown as ApiClient;
+  return { client, requests };
+}
+
+describe("dev webhooks", () => {
+  it("fail open by setting every webhook's failurePolicy to Ignore and nothing else", () => {
+    const open = failOpen(configs);
+    expect(open.mutating?.webhooks).toEqual([{ name: "a", failurePolicy: "Ignore" }]);
+    expect(open.validating?.webhooks).toEqual([{ name: "b", failurePolicy: "Ignore" }]);
+    expect(configs.mutating.webhooks[0]?.failurePolicy).toBe("Fail");
+  });
+
+  it("write only what changed, fail open and back, and everything again after invalidate", async () => {
+    const { client, requests } = recordingClient();
+    const webhooks = new DevWebhooks("capstan-x");
+    await webhooks.sync(client);
+    expect(requests).toHaveLength(0);
+
+    webhooks.serve(configs);
+    await webhooks.sync(client);
+    expect(requests.map((r) => r.path)).toEqual([
+      "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/capstan-x",
+      "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/capstan-x",
+    ]);
+    webhooks.serve(structuredClone(configs));
+    await webhooks.sync(client);
+    expect(requests).toHaveLength(2);
+
+    webhooks.failOpen();
+    await webhooks.sync(client);
+    expect(requests).toHaveLength(4);
+    expect(requests[3]?.body).toMatchObject({ webhooks: [{ failurePolicy: "Ignore" }] });
+
+    // A module without Validate bindings any more: its validating configuration goes.
+    webhooks.serve({ mutating: configs.mutating });
+    await webhooks.sync(client);
+    expect(requests.slice(4).map((r) => r.method)).toEqual(["PATCH", "DELETE"]);
+
+    webhooks.invalidate();
+    await webhooks.sync(client);
+    expect(requests.slice(6).map((r) => r.method)).toEqual(["PATCH"]);
+  });
+});
