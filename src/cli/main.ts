@@ -7,6 +7,7 @@ import { deployCommand } from "./commands/deploy.ts";
 import { devCommand } from "./commands/dev.ts";
 import { initCommand } from "./commands/init.ts";
 import { monitorCommand } from "./commands/monitor.ts";
+import { storeCommand } from "./commands/store.ts";
 import { testCommand } from "./commands/test.ts";
 import { uuidCommand } from "./commands/uuid.ts";
 
@@ -26,6 +27,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   program.addCommand(testCommand());
   program.addCommand(uuidCommand());
   program.addCommand(crdCommand());
+  program.addCommand(storeCommand());
   try {
     await program.parseAsync([...argv]);
     return typeof process.exitCode === "number" ? process.exitCode : 0;

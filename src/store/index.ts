@@ -8,6 +8,6 @@ export { MAX_KEY_BYTES, MAX_VALUE_BYTES, StoreInputError } from "./keys.ts";
 export { MemoryStore } from "./memory-store.ts";
 export { exportToPepr, installPeprStoreCrd, PeprExportError, type PeprExportResult } from "./pepr-export.ts";
 export { type ImportOutcome, importPeprStores, peprImportStep } from "./pepr-import.ts";
-export { peprStoreCrd, peprStoreKind } from "./pepr-layout.ts";
+export { PEPR_STORE_NAMESPACE, peprStoreCrd, peprStoreKind } from "./pepr-layout.ts";
 export { STORE_LABEL } from "./shard-api.ts";
 export { MAX_WAIT_TIME_MS, Store } from "./store.ts";
