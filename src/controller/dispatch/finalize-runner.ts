@@ -13,10 +13,10 @@ function finalizedResource(object: KubernetesObject): string {
 
 /**
  * `.Finalize(cb)`: once an object carrying the module's finalizer (`pepr.dev/finalizer` in Pepr mode,
- * including objects Pepr itself finalized) has a deletionTimestamp, runs `cb` with the latest object
- * and then removes the finalizer, logging Pepr's debug lines "Removing/Removed finalizer '…' from '…'". Returning `false` keeps it; a throw
- * is retried with backoff, never silently dropped. Objects already being deleted when the
- * controller starts are finalized too (they arrive as ADDED).
+ * also on objects Pepr itself left) has a deletionTimestamp, runs `cb` with the latest object and
+ * then removes the finalizer, with Pepr's debug lines "Removing/Removed finalizer '…' from '…'".
+ * Returning `false` keeps it; a throw is retried with backoff, never silently dropped. Objects
+ * already being deleted when the controller starts are finalized too (they arrive as ADDED).
  */
 export class FinalizeRunner extends BindingRunner {
   readonly #queue: WorkQueue<QueuedObject>;
