@@ -32,6 +32,20 @@ export function informerReadiness(informers: readonly InformerHealth[], options:
     const age = health.lastEventAgeSeconds;
     if (health.state === "stopped") return { name, ok: false, detail: "stopped" };
     if (!health.synced) return { name, ok: false, detail: `not synced (${health.state}${errorSuffix(health)})` };
+    if (health.stalled === "stream") {
+      return {
+        name,
+        ok: false,
+        detail: `stalled: the watch was silent past its idle timeout; reconnecting for ${(health.stalledSeconds ?? 0).toFixed(0)} s (${health.state}${errorSuffix(health)})`,
+      };
+    }
+    if (health.stalled === "delivery") {
+      return {
+        name,
+        ok: false,
+        detail: `stalled: ${health.pendingEvents} events waiting and no subscriber call completed for ${(health.stalledSeconds ?? 0).toFixed(0)} s`,
+      };
+    }
     if (age === undefined || age > staleAfter) {
       return {
         name,

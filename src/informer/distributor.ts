@@ -15,6 +15,8 @@ export interface DistributorOptions<T extends KubernetesObject> {
   readonly indexers?: Indexers;
   readonly onHandlerError: (error: unknown, event: InformerEvent<T>) => void;
   readonly onSynced: () => void;
+  /** Called whenever delivery moves on: an event handed to every subscriber, or a queued item done. */
+  readonly onProgress?: () => void;
 }
 
 /**
@@ -68,22 +70,27 @@ export class Distributor<T extends KubernetesObject = KubernetesObject> {
   /** Delivers until `close`. */
   async run(): Promise<void> {
     for (let item = await this.#queue.take(); item; item = await this.#queue.take()) {
-      if (item.kind === "replay") {
-        if (!this.#subscribers.has(item.handler)) continue;
-        for (const object of item.snapshot) await this.#call([item.handler], { type: "ADDED", object });
-        continue;
-      }
-      const targets = [...this.#subscribers];
-      if (item.kind === "event") {
-        const event = this.cache.apply(item.type, item.object);
-        if (event) await this.#call(targets, event);
-        continue;
-      }
-      for (const event of this.cache.replace(item.items)) await this.#call(targets, event);
-      if (!this.#synced) {
-        this.#synced = true;
-        this.#options.onSynced();
-      }
+      await this.#deliver(item);
+      this.#options.onProgress?.();
+    }
+  }
+
+  async #deliver(item: WorkItem<T>): Promise<void> {
+    if (item.kind === "replay") {
+      if (!this.#subscribers.has(item.handler)) return;
+      for (const object of item.snapshot) await this.#call([item.handler], { type: "ADDED", object });
+      return;
+    }
+    const targets = [...this.#subscribers];
+    if (item.kind === "event") {
+      const event = this.cache.apply(item.type, item.object);
+      if (event) await this.#call(targets, event);
+      return;
+    }
+    for (const event of this.cache.replace(item.items)) await this.#call(targets, event);
+    if (!this.#synced) {
+      this.#synced = true;
+      this.#options.onSynced();
     }
   }
 
@@ -103,5 +110,6 @@ export class Distributor<T extends KubernetesObject = KubernetesObject> {
       }
     }
     if (pending.length > 0) await Promise.all(pending);
+    this.#options.onProgress?.();
   }
 }

@@ -1,6 +1,5 @@
 export { Backoff } from "./backoff.ts";
 export { ObjectCache, objectKey } from "./cache.ts";
-export { IdleTimeoutError } from "./idle-watch.ts";
 export { Informer } from "./informer.ts";
 export { informerHealth, scopeKey, sharedInformer, stopInformers } from "./registry.ts";
 export { stripManagedFields } from "./transform.ts";
@@ -15,3 +14,4 @@ export type {
   InformerState,
   Transform,
 } from "./types.ts";
+export { IdleTimeoutError, type StallKind } from "./watchdog.ts";

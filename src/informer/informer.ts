@@ -9,6 +9,7 @@ import { Reflector } from "./reflector.ts";
 import { stripManagedFields } from "./transform.ts";
 import type { InformerEvent, InformerHandler, InformerHealth, InformerOptions, InformerScope } from "./types.ts";
 import { watchClientFor } from "./watch-client.ts";
+import { type StallKind, StallWatchdog } from "./watchdog.ts";
 
 /**
  * A reflector filling a cache, and one delivery loop handing each change to every subscriber in
@@ -20,10 +21,18 @@ import { watchClientFor } from "./watch-client.ts";
  */
 export class Informer<T extends KubernetesObject = KubernetesObject> {
   readonly scope: InformerScope;
-  /** Progress notifications: `list`, `connect`, `bookmark`, `relist`, `reconnect`, `backoff`, `handler_error`, `synced`. */
+  /**
+   * Progress notifications: `list`, `connect`, `watching` (the server accepted a watch), `bookmark`,
+   * `relist`, `reconnect`, `backoff`, `handler_error`, `synced`, `stalled` and `recovered` (with the
+   * stall kind and its duration in ms).
+   */
   readonly events: EventEmitter = new EventEmitter();
   readonly #distributor: Distributor<T>;
   readonly #reflector: Reflector;
+  readonly #watchdog: StallWatchdog;
+  readonly #watching: Promise<void>;
+  #markWatching!: () => void;
+  #stalls = 0;
   readonly #abort = new AbortController();
   readonly #synced: Promise<void>;
   #markSynced!: () => void;
@@ -47,15 +56,27 @@ export class Informer<T extends KubernetesObject = KubernetesObject> {
         this.#markSynced();
         this.#notify("synced");
       },
+      onProgress: () => this.#watchdog.delivered(),
     });
     this.#synced = new Promise((resolve) => {
       this.#markSynced = resolve;
+    });
+    this.#watching = new Promise((resolve) => {
+      this.#markWatching = resolve;
+    });
+    const idleTimeoutMs = options.idleTimeoutMs ?? 90_000;
+    this.#watchdog = new StallWatchdog({
+      idleTimeoutMs,
+      deliveryStallMs: options.deliveryStallMs ?? Math.max(idleTimeoutMs, 30_000),
+      pending: () => this.#distributor.pending,
+      onStall: (kind, silentMs) => this.#stalled(kind, silentMs),
+      onRecover: (kind, stalledMs) => this.#recovered(kind, stalledMs),
     });
     const transform =
       options.transform === null ? (o: KubernetesObject) => o : (options.transform ?? stripManagedFields);
     this.#reflector = new Reflector(watchClientFor(client), this.scope, {
       pageSize: options.pageSize ?? 500,
-      idleTimeoutMs: options.idleTimeoutMs ?? 90_000,
+      watchdog: this.#watchdog,
       minWatchTimeoutSeconds: options.minWatchTimeoutSeconds ?? 300,
       requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
       backoff: new Backoff(options.backoff),
@@ -72,13 +93,34 @@ export class Informer<T extends KubernetesObject = KubernetesObject> {
     }
     if (this.#running) return;
     informerMetrics.track(this);
+    this.#watchdog.start();
     this.#running = Promise.all([this.#reflector.run(this.#abort.signal), this.#distributor.run()]);
+  }
+
+  /**
+   * Resolves once the informer has listed and the API server has accepted its watch, so every
+   * change made after this resolves reaches subscribers as an event, however long the event loop is
+   * blocked afterwards. Also resolves when a LIST or WATCH attempt fails (the informer keeps
+   * retrying; see `health()`), and rejects if the signal aborts first or the informer stops.
+   */
+  async waitForWatch(signal?: AbortSignal): Promise<void> {
+    const aborted = AbortSignal.any([this.#abort.signal, ...(signal ? [signal] : [])]);
+    await new Promise<void>((resolve, reject) => {
+      const fail = () => reject(new Error(`stopped waiting for the ${this.#describe()} informer to watch`));
+      if (aborted.aborted) return fail();
+      aborted.addEventListener("abort", fail, { once: true });
+      this.#watching.then(() => {
+        aborted.removeEventListener("abort", fail);
+        resolve();
+      });
+    });
   }
 
   /** Stops the informer for every subscriber and forgets it in the shared registry. */
   async stop(): Promise<void> {
     if (!this.#abort.signal.aborted) {
       this.#abort.abort();
+      this.#watchdog.stop();
       this.#distributor.close();
       informerMetrics.untrack(this);
       this.#onStop?.();
@@ -163,7 +205,40 @@ export class Informer<T extends KubernetesObject = KubernetesObject> {
       cachedObjects: this.#distributor.cache.size,
       pendingEvents: this.#distributor.pending,
       subscribers: this.#distributor.subscriberCount,
+      stalled: this.#abort.signal.aborted ? undefined : this.#watchdog.stalled,
+      stalledSeconds: this.#watchdog.stalledMs() / 1000,
+      stalls: this.#stalls,
+      eventLoopBlockedSeconds: this.#watchdog.blockedMs / 1000,
     };
+  }
+
+  #stalled(kind: StallKind, silentMs: number): void {
+    this.#stalls++;
+    const health = this.#health();
+    informerMetrics.stall(health, kind);
+    const seconds = Number((silentMs / 1000).toFixed(1));
+    const scope = this.#describe();
+    if (kind === "stream") {
+      Log.warn(
+        { scope, silentSeconds: seconds, resourceVersion: health.resourceVersion },
+        "informer watch stalled: nothing from the API server (not even its periodic bookmark) while the event loop was free; reconnecting from the last resourceVersion",
+      );
+    } else {
+      Log.warn(
+        { scope, waitingSeconds: seconds, pendingEvents: health.pendingEvents },
+        "informer delivery stalled: events are waiting and no subscriber call has completed",
+      );
+    }
+    this.#notify("stalled", kind, silentMs);
+  }
+
+  #recovered(kind: StallKind, stalledMs: number): void {
+    informerMetrics.recovered(this.#health(), kind, stalledMs / 1000);
+    Log.info(
+      { scope: this.#describe(), kind, stalledSeconds: Number((stalledMs / 1000).toFixed(1)) },
+      "informer recovered from a stall",
+    );
+    this.#notify("recovered", kind, stalledMs);
   }
 
   #handlerFailed(error: unknown, event: InformerEvent<T>): void {
@@ -177,6 +252,7 @@ export class Informer<T extends KubernetesObject = KubernetesObject> {
   }
 
   #notify(event: string, ...args: unknown[]): void {
+    if (event === "watching" || event === "backoff") this.#markWatching();
     if (event === "reconnect") informerMetrics.reconnect(this.#health());
     if (event === "relist") informerMetrics.relist(this.#health());
     if (event === "backoff") {

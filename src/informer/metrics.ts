@@ -1,4 +1,4 @@
-import { Counter, Gauge } from "prom-client";
+import { Counter, Gauge, Histogram } from "prom-client";
 import { registry } from "../telemetry/metrics.ts";
 import type { InformerHealth } from "./types.ts";
 
@@ -47,6 +47,14 @@ healthGauge(
   "Current reconnect backoff delay (0 when connected)",
   (h) => h.backoffMs / 1000,
 );
+healthGauge("capstan_informer_stalled", "1 while the informer's watch or delivery is stalled", (h) =>
+  h.stalled ? 1 : 0,
+);
+healthGauge(
+  "capstan_informer_event_loop_blocked_seconds",
+  "Total time the informer's watchdog saw the event loop blocked (not counted as watch silence)",
+  (h) => h.eventLoopBlockedSeconds,
+);
 healthGauge("capstan_informer_cached_objects", "Objects in the informer's cache", (h) => h.cachedObjects);
 healthGauge("capstan_informer_pending_events", "Events waiting for handlers", (h) => h.pendingEvents);
 
@@ -69,7 +77,27 @@ const handlerErrors = new Counter({
   registers: [registry],
 });
 
+const stalls = new Counter({
+  name: "capstan_informer_stalls_total",
+  help: "Stalls detected: kind=stream (watch silent past the idle timeout) or delivery (events waiting, no subscriber call completing)",
+  labelNames: [...labelNames, "stall"],
+  registers: [registry],
+});
+const recoveries = new Histogram({
+  name: "capstan_informer_stall_recovery_seconds",
+  help: "How long each stall lasted, from the last progress to recovery",
+  labelNames: [...labelNames, "stall"],
+  buckets: [1, 2, 5, 10, 30, 60, 120, 300, 600],
+  registers: [registry],
+});
+
 export const informerMetrics = {
+  stall(health: InformerHealth, kind: string): void {
+    stalls.inc({ ...labelsOf(health), stall: kind });
+  },
+  recovered(health: InformerHealth, kind: string, seconds: number): void {
+    recoveries.observe({ ...labelsOf(health), stall: kind }, seconds);
+  },
   track(informer: { health(): InformerHealth }): void {
     reporting.add(informer);
   },

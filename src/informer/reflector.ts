@@ -3,10 +3,11 @@ import type { ApiClient } from "../k8s/api-client.ts";
 import { type ApiStatus, apiErrorFor, GoneError, TooManyRequestsError } from "../k8s/errors.ts";
 import { resourcePath } from "../k8s/fluent/paths.ts";
 import type { KubernetesObject } from "../k8s/kinds.ts";
+import { watchEvents } from "../k8s/watch-stream.ts";
 import type { Backoff } from "./backoff.ts";
-import { idleWatch } from "./idle-watch.ts";
 import { listAll } from "./list.ts";
 import type { InformerScope, InformerState } from "./types.ts";
+import type { StallWatchdog } from "./watchdog.ts";
 
 /** Where the reflector puts what it learns; each call may wait (backpressure). */
 export interface ReflectorSink {
@@ -17,13 +18,14 @@ export interface ReflectorSink {
 
 export interface ReflectorOptions {
   readonly pageSize: number;
-  readonly idleTimeoutMs: number;
+  /** Judges the watch stream's silence and aborts a silent connection. */
+  readonly watchdog: StallWatchdog;
   readonly minWatchTimeoutSeconds: number;
   readonly requestTimeoutMs: number;
   readonly backoff: Backoff;
   readonly sink: ReflectorSink;
   readonly transform: (object: KubernetesObject) => KubernetesObject;
-  /** Progress notifications: list, connect, bookmark, relist, reconnect, backoff. */
+  /** Progress notifications: list, connect, watching, bookmark, relist, reconnect, backoff. */
   readonly notify: (event: string, ...args: unknown[]) => void;
   readonly random?: () => number;
 }
@@ -148,38 +150,53 @@ export class Reflector {
   async #watch(signal: AbortSignal): Promise<boolean> {
     const min = this.#options.minWatchTimeoutSeconds;
     const random = this.#options.random ?? Math.random;
+    const watchdog = this.#options.watchdog;
     const path = resourcePath(this.#scope.kind, { namespace: this.#scope.namespace });
-    const events = idleWatch(
-      this.#client,
-      {
-        path,
-        query: {
-          resourceVersion: this.#resourceVersion,
-          allowWatchBookmarks: true,
-          timeoutSeconds: min + Math.floor(random() * min),
-          labelSelector: this.#scope.labelSelector || undefined,
-          fieldSelector: this.#scope.fieldSelector || undefined,
-        },
+    const connection = new AbortController();
+    const request = {
+      path,
+      query: {
+        resourceVersion: this.#resourceVersion,
+        allowWatchBookmarks: true,
+        timeoutSeconds: min + Math.floor(random() * min),
+        labelSelector: this.#scope.labelSelector || undefined,
+        fieldSelector: this.#scope.fieldSelector || undefined,
       },
-      { idleTimeoutMs: this.#options.idleTimeoutMs, signal },
-    );
+      signal: AbortSignal.any([signal, connection.signal]),
+    };
     this.#options.notify("connect", this.#resourceVersion);
-    for await (const event of events) {
-      this.#seen();
-      if (event.type === "ERROR") {
-        const status = event.object as ApiStatus;
-        if (status.code === 410) return true;
-        throw apiErrorFor({ status: status.code ?? 500, method: "WATCH", path, body: status });
+    watchdog.watchOpening(connection);
+    try {
+      const events = watchEvents<KubernetesObject>(this.#client, request, () => {
+        watchdog.watchOpened();
+        this.#options.notify("watching", this.#resourceVersion);
+      });
+      for await (const event of events) {
+        watchdog.streamProgress();
+        this.#seen();
+        if (event.type === "ERROR") {
+          const status = event.object as ApiStatus;
+          if (status.code === 410) return true;
+          throw apiErrorFor({ status: status.code ?? 500, method: "WATCH", path, body: status });
+        }
+        const object = event.object as KubernetesObject;
+        const resourceVersion = object.metadata?.resourceVersion;
+        if (event.type !== "BOOKMARK") {
+          watchdog.holding(true);
+          await this.#options.sink.event(event.type, this.#options.transform(object));
+          watchdog.holding(false);
+        } else this.#options.notify("bookmark", resourceVersion);
+        if (resourceVersion) this.#resourceVersion = resourceVersion;
+        this.#options.backoff.reset();
+        this.#lastError = undefined;
       }
-      const object = event.object as KubernetesObject;
-      const resourceVersion = object.metadata?.resourceVersion;
-      if (event.type !== "BOOKMARK") await this.#options.sink.event(event.type, this.#options.transform(object));
-      else this.#options.notify("bookmark", resourceVersion);
-      if (resourceVersion) this.#resourceVersion = resourceVersion;
-      this.#options.backoff.reset();
-      this.#lastError = undefined;
+      return false;
+    } catch (error) {
+      if (connection.signal.aborted && !signal.aborted) throw connection.signal.reason;
+      throw error;
+    } finally {
+      watchdog.watchClosed();
     }
-    return false;
   }
 
   #seen(): void {

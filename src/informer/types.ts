@@ -34,8 +34,14 @@ export interface InformerOptions extends InformerScope {
   readonly indexers?: Indexers;
   /** LIST page size. Default 500. */
   readonly pageSize?: number;
-  /** No bytes (events or bookmarks) for this long aborts the watch and reconnects. Default 90 s (the server sends a bookmark about every minute). */
+  /**
+   * A watch that sends nothing (no event, no bookmark) for this long, counting only time the event
+   * loop was free to read it, is stalled: logged, counted, reported by readiness, and reconnected.
+   * Default 90 s (the server sends a bookmark about every minute).
+   */
   readonly idleTimeoutMs?: number;
+  /** Events waiting this long (event-loop time) with no subscriber call completing mark delivery stalled. Default: the idle timeout, at least 30 s. */
+  readonly deliveryStallMs?: number;
   /** The server ends each watch after a random time between this and twice this. Default 300 s. */
   readonly minWatchTimeoutSeconds?: number;
   /** Abort a LIST page that has not completed in this time. Default 60 s. */
@@ -68,4 +74,12 @@ export interface InformerHealth {
   readonly cachedObjects: number;
   readonly pendingEvents: number;
   readonly subscribers: number;
+  /** "stream": the watch is silent and being reconnected; "delivery": events wait and no subscriber call completes. */
+  readonly stalled?: "stream" | "delivery" | undefined;
+  /** How long the current stall has lasted (0 when none). */
+  readonly stalledSeconds?: number;
+  /** Stalls detected since the informer started. */
+  readonly stalls?: number;
+  /** Time the informer's watchdog saw the event loop blocked, in total. */
+  readonly eventLoopBlockedSeconds?: number;
 }

@@ -13,12 +13,15 @@ export interface WatchEvent<T = unknown> {
 /**
  * Opens a watch (`?watch=1`) and yields its events in order. The iterator ends when the server
  * closes the stream; an ERROR event (for example 410 Expired) is yielded for the caller to act on.
+ * `onOpen` runs once the server has accepted the watch (response headers in), before any event.
  */
 export async function* watchEvents<T>(
   client: ApiClient,
   request: Omit<ApiRequest, "method" | "body">,
+  onOpen?: () => void,
 ): AsyncGenerator<WatchEvent<T | ApiStatus>> {
   const { body } = await client.stream({ ...request, query: { ...request.query, watch: 1 } });
+  onOpen?.();
   try {
     for await (const line of jsonLines(body)) yield JSON.parse(line) as WatchEvent<T | ApiStatus>;
   } finally {

@@ -10,6 +10,8 @@ import type { WatchAction, WatchCfg } from "./types.ts";
 const forwarded: Readonly<Record<string, string>> = {
   list: "list",
   connect: "connect",
+  stalled: "stalled",
+  recovered: "recovered",
   reconnect: "reconnect",
   relist: "old_resource_version",
   backoff: "reconnect_pending",
@@ -42,7 +44,13 @@ export class Watcher<K extends KubernetesObject> {
     this.events.on("error", () => {});
   }
 
-  /** Starts watching; the returned controller's `abort()` is the same as `close()`. */
+  /**
+   * Starts watching and resolves once the API server has accepted the watch (as Pepr's watcher
+   * resolves after its LIST and WATCH request), so a change made after `await start()` reaches the
+   * callback as an event even if the caller then blocks the event loop. The initial objects are
+   * delivered afterwards (`waitForSync` waits for them). The returned controller's `abort()` is the
+   * same as `close()`.
+   */
   async start(): Promise<AbortController> {
     if (this.#informer) return this.#abort;
     const informer = sharedInformer<K>(await this.#client(), {
@@ -65,6 +73,7 @@ export class Watcher<K extends KubernetesObject> {
     );
     this.#abort.signal.addEventListener("abort", () => this.close(), { once: true });
     informer.start();
+    await informer.waitForWatch(this.#abort.signal).catch(() => {});
     return this.#abort;
   }
 

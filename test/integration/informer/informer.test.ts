@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { informerReadiness } from "../../../src/controller/health.ts";
 import { sharedInformer } from "../../../src/informer/index.ts";
 import type { InformerEvent } from "../../../src/informer/types.ts";
 import { ApiClient } from "../../../src/k8s/api-client.ts";
@@ -149,10 +150,15 @@ describe("informer against a real API server", () => {
       await updateConfigMap(client, ns, "before", { v: "2" });
       await sleep(5_000); // more than twice the idle timeout
       expect(events).toHaveLength(1);
-      expect(informer.health().lastError).toMatch(/sent nothing for 2 s/);
+      expect(informer.health().lastError).toMatch(/sent nothing \(not even a bookmark\) for 2\.\d s/);
+      expect(informer.health().stalled).toBe("stream");
+      expect(informerReadiness([informer.health()]).ok).toBe(false);
       proxy.setBlackHole(false);
 
       await eventually(async () => (events.length === 3 ? true : undefined), { what: "the missed events" });
+      expect(informer.health().stalled).toBeUndefined();
+      expect(informerReadiness([informer.health()]).ok).toBe(true);
+      expect(informer.health().stalls).toBeGreaterThanOrEqual(1);
       expect(events.slice(1).map(describeEvent)).toEqual(['ADDED during {"v":"1"}', 'MODIFIED before {"v":"2"}']);
       expect(informer.health().reconnects).toBeGreaterThanOrEqual(1);
       expect(informer.health().relists).toBe(0);
