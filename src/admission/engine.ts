@@ -10,6 +10,7 @@ import { Log, type Logger } from "../telemetry/logger.ts";
 import { bindingLogger, type Decision, type PipelineAction, type PipelineContext } from "./context.ts";
 import { peprMutate, peprValidate, requestDecisions, requestDuration, type WebhookKind } from "./metrics.ts";
 import { mutateRequest } from "./mutate.ts";
+import { logIncoming, logOutgoing, NO_IN_SCOPE_VALIDATIONS } from "./pepr-lines.ts";
 import { joinValidateResponses, validateRequest } from "./validate.ts";
 
 /** The parts of a `PeprModule` admission needs. */
@@ -100,11 +101,12 @@ export class AdmissionEngine {
     }
   }
 
-  /** The answer when no binding matched; Pepr mode keeps Pepr's empty `warnings` on a mutate answer. */
+  /** The answer when no binding matched; Pepr mode answers as Pepr does (empty `warnings`; "no in-scope validations"). */
   #unmatched(webhook: WebhookKind, uid: string): AdmissionResponse {
-    return this.context.flavor === "pepr" && webhook === "mutate"
+    if (this.context.flavor !== "pepr") return { uid, allowed: true };
+    return webhook === "mutate"
       ? { uid, warnings: [], allowed: true }
-      : { uid, allowed: true };
+      : { uid, allowed: true, status: { code: 200, message: NO_IN_SCOPE_VALIDATIONS } };
   }
 
   /**
@@ -122,6 +124,7 @@ export class AdmissionEngine {
       this.#hook("afterHook", () => afterHook(response));
       return response;
     }
+    if (actionResponses.length === 0) return response;
     for (const answer of actionResponses) this.#hook("afterHook", () => afterHook(answer));
     const { status: _status, warnings: _warnings, ...rest } = response;
     return { ...rest, ...joinValidateResponses(response.uid, actionResponses) };
@@ -136,6 +139,8 @@ export class AdmissionEngine {
   async review(webhook: WebhookKind, request: AdmissionRequest, receivedAt: number): Promise<AdmissionResponse> {
     const { context } = this;
     const { beforeHook, afterHook } = context;
+    const pepr = context.flavor === "pepr";
+    if (pepr) logIncoming(context.logger, webhook, request);
     if (beforeHook) this.#hook("beforeHook", () => beforeHook(request));
     const index = webhook === "mutate" ? this.#mutate : this.#validate;
     const matched = (index.get(kindKey(request.kind.group, request.kind.kind)) ?? []).filter(
@@ -148,6 +153,10 @@ export class AdmissionEngine {
         : await pipeline(context, matched, request, receivedAt + this.budgetMs);
     const { patch } = decision;
     const response = afterHook ? this.#afterHook(webhook, decision, afterHook) : decision.response;
+    if (pepr) {
+      const checked = webhook === "mutate" ? [response] : (decision.actionResponses ?? [response]);
+      logOutgoing(context.logger, request, checked, response);
+    }
     const seconds = (performance.now() - receivedAt) / 1000;
     requestDuration.observe({ webhook }, seconds);
     (webhook === "mutate" ? peprMutate : peprValidate).observe(seconds * 1000);

@@ -115,6 +115,35 @@ describe("Pepr mode: hooks see the requests they see under Pepr", () => {
     expect(callsFor("unbound")).toEqual(["before", "after-mutate", "before"]);
   });
 
+  it("logs Pepr's request lines, which pair each webhook call with its hook calls by uid", () => {
+    const incoming = (name: string, admissionKind: string) =>
+      served.lines.find(
+        (line) => line.msg === "Incoming request" && line.admissionKind === admissionKind && line.name === `/${name}`,
+      );
+    for (const name of ["mutate-only", "validate-only", "mutate-and-validate"]) {
+      const mutate = incoming(name, "Mutate");
+      const validate = incoming(name, "Validate");
+      expect(mutate?.uid).toBeDefined();
+      expect(validate?.uid).toBeDefined();
+      expect(calls.filter((call) => call.hook === "before" && call.uid === mutate?.uid)).toHaveLength(1);
+      expect(calls.filter((call) => call.hook === "before" && call.uid === validate?.uid)).toHaveLength(1);
+    }
+    // The validating webhook's answer for a Secret no validate binding matched, as Pepr gives it.
+    const unmatched = incoming("mutate-only", "Validate");
+    const outgoing = served.lines.find((line) => line.msg === "Outgoing response" && line.uid === unmatched?.uid);
+    expect(outgoing?.kubeAdmissionResponse).toMatchObject({
+      allowed: true,
+      status: { code: 200, message: "no in-scope validations -- allowed!" },
+    });
+    const checks = served.lines.filter((line) => line.msg === "Check response" && line.uid === unmatched?.uid);
+    expect(checks).toHaveLength(0);
+    // A Secret's patch is never logged.
+    const mutated = incoming("mutate-only", "Mutate");
+    const check = served.lines.find((line) => line.msg === "Check response" && line.uid === mutated?.uid);
+    expect(check?.res).toMatchObject({ allowed: true });
+    expect(JSON.stringify(check)).not.toContain('patch"');
+  });
+
   it("keeps capstan's push-down for a capstan module, and for a Pepr module without hooks", () => {
     const capabilities = [capability("anywhere")];
     const pepr = parseModuleConfig({ pepr: { uuid: "hooks-pepr", onError: "reject" } });
