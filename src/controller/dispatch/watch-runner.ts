@@ -10,8 +10,8 @@ export interface WatchItem {
 
 /**
  * `.Watch(cb)`: every matching change, in order per object, one callback at a time per object,
- * objects in parallel. A failing callback is logged and counted and not retried (Pepr's Watch);
- * use Reconcile for retries.
+ * objects in parallel. A failing callback is logged (Pepr's "Error executing watch callback"),
+ * counted and not retried, as in Pepr; use Reconcile's coalescing delivery for retries.
  */
 export class WatchRunner extends BindingRunner {
   readonly #queue: WorkQueue<WatchItem>;
@@ -36,7 +36,7 @@ export class WatchRunner extends BindingRunner {
       } catch (error) {
         this.log.error(
           { err: error instanceof Error ? error.message : String(error), name: object.metadata?.name, phase },
-          "Watch callback failed",
+          "Error executing watch callback",
         );
       }
     }
