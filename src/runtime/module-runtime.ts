@@ -70,6 +70,7 @@ export async function startModuleRuntime(options: ModuleRuntimeOptions): Promise
             client,
             storeName: `${peprPrefix}-store`,
             scheduleName: `${peprPrefix}-schedule`,
+            peprNamespace: options.namespace,
             capabilities: module.capabilities,
             convertSchedule: peprScheduleConverter(module.capabilities),
           })
@@ -78,6 +79,8 @@ export async function startModuleRuntime(options: ModuleRuntimeOptions): Promise
     const views = attachCapabilityStores(store, module.capabilities, { payloadKeys: pepr ? "pepr" : "plain" });
     store.start();
     closers.push(() => store.close({ timeoutMs: 5_000 }));
+    // As under Pepr, which binds its endpoints once its store is loaded: no action sees the store before the PeprStore's data.
+    if (pepr) await store.whenReady();
 
     let admission: AdmissionRole | undefined;
     if (role !== "controller") {

@@ -295,7 +295,7 @@ export interface PeprImportStepOptions {
   /** The PeprStore names: `pepr-<uuid>-store` and `pepr-<uuid>-schedule`. */
   readonly storeName: string;
   readonly scheduleName: string;
-  /** Where Pepr keeps them. Default `pepr-system` (Pepr 1.1.4 uses no other). */
+  /** Where Pepr keeps them: the module's namespace, `pepr-system` by default in Pepr mode (Pepr 1.1.4 uses no other). */
   readonly peprNamespace?: string;
   readonly capabilities: readonly { readonly name: string; readonly schedules: readonly unknown[] }[];
   /** Pepr's schedule record to capstan's schedule state (src/schedule/state.ts). */
