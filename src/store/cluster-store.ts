@@ -47,9 +47,9 @@ export interface ClusterStoreOptions {
   /**
    * Runs once the replica has synced and before the store is ready (`whenReady`, `onReady`):
    * Pepr mode imports the PeprStore here, so no callback sees the store without its data. Retried
-   * with backoff while it throws.
+   * with backoff while it throws. `signal` aborts when the store is closed.
    */
-  readonly beforeReady?: (store: ClusterStore) => Promise<void>;
+  readonly beforeReady?: (store: ClusterStore, signal: AbortSignal) => Promise<void>;
 }
 
 /**
@@ -76,7 +76,8 @@ export class ClusterStore extends ViewBackedStore implements StoreBackend {
   readonly #contended = new Map<string, number>();
   readonly #log: Logger;
   readonly #ready: Promise<void>;
-  readonly #beforeReady: ((store: ClusterStore) => Promise<void>) | undefined;
+  readonly #beforeReady: ClusterStoreOptions["beforeReady"];
+  readonly #closing = new AbortController();
   #markReady!: () => void;
   #isReady = false;
   #isSynced = false;
@@ -130,14 +131,17 @@ export class ClusterStore extends ViewBackedStore implements StoreBackend {
     );
   }
 
-  /** Runs `beforeReady` until it succeeds, then marks the store ready. */
+  /** Runs `beforeReady` until it succeeds, then marks the store ready; a store closed meanwhile never becomes ready. */
   async #prepare(): Promise<void> {
     const backoff = new Backoff({ initialMs: 500, maxMs: 30_000 });
-    while (this.#beforeReady && this.#unsubscribe) {
+    const signal = this.#closing.signal;
+    while (this.#beforeReady) {
+      if (signal.aborted) return;
       try {
-        await this.#beforeReady(this);
+        await this.#beforeReady(this, signal);
         break;
       } catch (error) {
+        if (signal.aborted) return;
         const delayMs = backoff.next();
         this.#log.error({ err: error, delayMs }, "store not ready: preparing it failed; retrying");
         await this.#sleep(delayMs);
@@ -326,6 +330,7 @@ export class ClusterStore extends ViewBackedStore implements StoreBackend {
   /** Waits (at most `timeoutMs`) for queued writes to be acknowledged, then stops the watch. */
   async close(options: { timeoutMs?: number } = {}): Promise<void> {
     const timeoutMs = options.timeoutMs ?? 10_000;
+    this.#closing.abort(new Error("the store was closed"));
     const idle = this.flushed();
     const timedOut = await Promise.race([idle.then(() => false), this.#sleep(timeoutMs).then(() => true)]);
     if (timedOut) this.#log.error({ pending: this.pendingWrites }, "store closed with writes not yet acknowledged");

@@ -155,6 +155,8 @@ export interface PeprImportOptions {
   /** How often a replica waiting for another's import looks again (default 250 ms). */
   readonly pollMs?: number;
   readonly log?: Logger;
+  /** Stops waiting for another replica's import (the store is closing). */
+  readonly signal?: AbortSignal;
 }
 
 /** Reads PeprStore objects in their namespace; undefined when the object (or Pepr's CRD) does not exist. */
@@ -206,6 +208,7 @@ async function importOne(
   const sleep = (ms: number) => new Promise<void>((resolve) => clock.setTimeout(resolve, ms));
   let waited = false;
   for (;;) {
+    options.signal?.throwIfAborted();
     const object = await options.read(source.name);
     if (!object) return outcome("absent");
     const version = object.metadata?.resourceVersion;
@@ -234,7 +237,10 @@ async function importOne(
     if (written?.state !== "importing" || written.by !== identity) {
       // Another replica is importing: wait for its marker (the watch brings it), then look again.
       waited = true;
-      while (!isDoneOrStale(parseMarker(target.getEntry(entry)), identity, clock.now(), staleMs)) await sleep(pollMs);
+      while (!isDoneOrStale(parseMarker(target.getEntry(entry)), identity, clock.now(), staleMs)) {
+        options.signal?.throwIfAborted();
+        await sleep(pollMs);
+      }
       continue;
     }
 
@@ -303,7 +309,9 @@ export interface PeprImportStepOptions {
 }
 
 /** The `beforeReady` step of a Pepr-mode module's store: imports its PeprStores (see `importPeprStores`). */
-export function peprImportStep(options: PeprImportStepOptions): (store: PeprImportTarget) => Promise<void> {
+export function peprImportStep(
+  options: PeprImportStepOptions,
+): (store: PeprImportTarget, signal?: AbortSignal) => Promise<void> {
   const sources: PeprSource[] = [
     { name: options.storeName, capabilities: options.capabilities.map((c) => c.name), prefixOf: (name) => name },
     {
@@ -316,7 +324,12 @@ export function peprImportStep(options: PeprImportStepOptions): (store: PeprImpo
   const read = peprStoreReader(options.client, options.peprNamespace ?? PEPR_STORE_NAMESPACE);
   // One identity across retries: a retry resumes this replica's own claim instead of waiting it out.
   const identity = `${hostname()}-${randomBytes(3).toString("hex")}`;
-  return async (store) => {
-    await importPeprStores(store, { sources: sources.filter((s) => s.capabilities.length > 0), read, identity });
+  return async (store, signal) => {
+    await importPeprStores(store, {
+      sources: sources.filter((s) => s.capabilities.length > 0),
+      read,
+      identity,
+      signal,
+    });
   };
 }

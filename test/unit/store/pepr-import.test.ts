@@ -258,6 +258,46 @@ describe("importPeprStores", () => {
     expect(waited?.outcome).toBe("by-other");
   });
 
+  it("stops waiting for another replica's import when its store closes", async () => {
+    const cluster = new FakeCluster();
+    const { backend } = await cluster.replica();
+    await cluster.drive(
+      backend.updateEntry(importMarkerEntry("pepr-u-store"), () =>
+        JSON.stringify({ state: "importing", by: "alive", heartbeat: new Date(cluster.clock.now()).toISOString() }),
+      ),
+    );
+    const closing = new AbortController();
+    const read = async () => peprObject({ "hello-v2-a": "1" }, "3");
+    const waiting = importPeprStores(backend, { sources: [source], read, identity: "me", signal: closing.signal });
+    await cluster.clock.advance(1_000);
+    closing.abort(new Error("closed"));
+    await expect(cluster.drive(waiting)).rejects.toThrow("closed");
+  });
+
+  it("keeps a store not ready while its beforeReady step fails, and retries it", async () => {
+    const cluster = new FakeCluster();
+    const feed = new FakeFeed();
+    let calls = 0;
+    const backend = new ClusterStore({
+      client: {} as ApiClient,
+      namespace: "pepr-system",
+      name: "pepr-u-store",
+      clock: cluster.clock,
+      api: cluster.shared,
+      feed,
+      createShardsAhead: false,
+      beforeReady: async () => {
+        if (++calls === 1) throw new Error("403 Forbidden");
+      },
+    });
+    backend.start();
+    feed.sync();
+    await settle();
+    expect(backend.ready).toBe(false);
+    await cluster.drive(backend.whenReady());
+    expect([backend.ready, calls]).toEqual([true, 2]);
+  });
+
   it("does nothing without a PeprStore", async () => {
     const cluster = new FakeCluster();
     const { backend } = await cluster.replica();
