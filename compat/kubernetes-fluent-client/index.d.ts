@@ -1,3 +1,3 @@
-// The types of capstan's client under the name kubernetes-fluent-client (ADR 0009), usable from CommonJS and ES modules.
+// The types of capstan's client under the name kubernetes-fluent-client (ADR 0010), usable from CommonJS and ES modules.
 import type * as esm from "../../dist/compat/kubernetes-fluent-client.js" with { "resolution-mode": "import" };
 export = esm;

@@ -1,2 +1,2 @@
-// Installed as node_modules/kubernetes-fluent-client, a link into capstan (ADR 0009).
+// Installed as node_modules/kubernetes-fluent-client, a link into capstan (ADR 0010).
 export * from "../../dist/compat/kubernetes-fluent-client.js";

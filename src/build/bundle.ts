@@ -29,7 +29,7 @@ const external = ["capstan", "capstan/*"];
 
 // Pepr modules import "pepr" (and its deep paths such as "pepr/src/lib/k8s") and Pepr's client
 // "kubernetes-fluent-client"; both name capstan at run time, so a module holds one client and one
-// kinds registry whichever name it imports them by (ADR 0009). esbuild carries subpaths over.
+// kinds registry whichever name it imports them by (ADR 0010). esbuild carries subpaths over.
 export const compatAliases: Readonly<Record<string, string>> = {
   pepr: "capstan",
   "kubernetes-fluent-client": "capstan/kubernetes-fluent-client",

@@ -13,7 +13,7 @@ interface ModuleRegistry {
 
 async function main(bundlePath: string): Promise<void> {
   // The bundle imports `capstan` from its own node_modules (a module that installs capstan as "pepr"
-  // gets that name too: capstan depends on itself, ADR 0009); use that very instance to read the registry.
+  // gets that name too: capstan depends on itself, ADR 0010); use that very instance to read the registry.
   let capstanEntry: string;
   try {
     capstanEntry = createRequire(bundlePath).resolve("capstan");

@@ -1,6 +1,6 @@
 // What a module reaches as `kubernetes-fluent-client` once its `pepr` dependency is capstan: the
 // names Pepr modules import from that package, backed by capstan's own client and kind registry, so
-// a module holds one client and one registry whichever package it imports them from (ADR 0009).
+// a module holds one client and one registry whichever package it imports them from (ADR 0010).
 
 export type {
   FetchResponse,
