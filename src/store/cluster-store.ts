@@ -125,7 +125,9 @@ export class ClusterStore extends ViewBackedStore implements StoreBackend {
         this.#isSynced = true;
         this.#log.info({ entries: this.#replica.size }, "store replica synced");
         const ahead = this.#createShardsAhead ? this.#createMissingShards() : Promise.resolve();
-        void ahead.then(() => this.#prepare());
+        // Without a step, ready at once; a step (the Pepr import) writes into the shards made ahead.
+        if (this.#beforeReady) void ahead.then(() => this.#prepare());
+        else this.#becomeReady();
       },
       (error: unknown) => this.#log.warn({ err: error }, "store replica stopped before it synced"),
     );
@@ -147,6 +149,10 @@ export class ClusterStore extends ViewBackedStore implements StoreBackend {
         await this.#sleep(delayMs);
       }
     }
+    this.#becomeReady();
+  }
+
+  #becomeReady(): void {
     this.#isReady = true;
     this.#markReady();
   }
