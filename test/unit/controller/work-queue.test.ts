@@ -391,4 +391,3 @@ describe("WorkQueue lifecycle and metrics", () => {
     expect(() => queue(() => {}, { workers: 0 })).toThrow(/workers must be a positive integer/);
   });
 });
-
