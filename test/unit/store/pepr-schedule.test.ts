@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { FakeClock } from "../../../src/controller/fake-clock.ts";
 import type { ScheduleDefinition } from "../../../src/model/schedule.ts";
+import { Leadership } from "../../../src/schedule/leadership.ts";
+import { Scheduler } from "../../../src/schedule/scheduler.ts";
 import {
   parseState,
   peprRecordOf,
@@ -7,6 +10,8 @@ import {
   scheduleTiming,
   stateFromPepr,
 } from "../../../src/schedule/state.ts";
+import { MemoryStore } from "../../../src/store/memory-store.ts";
+import { Store } from "../../../src/store/store.ts";
 
 const every5m: ScheduleDefinition = { name: "sweep", every: 5, unit: "minutes", completions: 10, run: () => {} };
 /** What Pepr 1.1.4's OnSchedule.saveToStore writes after its third of ten runs. */
@@ -54,5 +59,31 @@ describe("schedule state from Pepr's record", () => {
     expect(
       peprRecordOf("sweep", JSON.stringify({ anchor: "x", timing: "t", successes: 0, failures: 0, skipped: 0 })),
     ).toBeUndefined();
+  });
+});
+
+describe("a schedule Pepr ran, under capstan's scheduler", () => {
+  it("runs next one interval after Pepr's last run and stops after the runs Pepr left", async () => {
+    // Pepr ran the 5-minute schedule 8 of 10 times, last at 10:00; capstan starts at 10:02.
+    const last = Date.parse("2026-12-01T10:00:00.000Z");
+    const clock = new FakeClock(last + 2 * 60_000);
+    const backend = new MemoryStore({ clock });
+    const view = new Store("cap", { prefix: "schedule:cap" });
+    view.attach(backend);
+    const runs: number[] = [];
+    const definition: ScheduleDefinition = { ...every5m, run: () => void runs.push(clock.now()) };
+    const imported = peprScheduleConverter([{ name: "cap", schedules: [definition] }])(
+      "cap",
+      "sweep",
+      JSON.stringify({ completions: 2, lastTimestamp: new Date(last).toISOString(), name: "sweep" }),
+    );
+    await view.setItemAndWait("sweep", imported ?? "");
+    const scheduler = new Scheduler({ leader: new Leadership(true), identity: "a", clock });
+    scheduler.add("cap", definition, view);
+    scheduler.start();
+    await clock.advance(60 * 60_000);
+    expect(runs.map((at) => (at - last) / 60_000)).toEqual([5, 10]);
+    expect(parseState(view.getItem("sweep"))).toMatchObject({ successes: 10, limit: 10 });
+    await scheduler.stop();
   });
 });
