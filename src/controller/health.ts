@@ -36,7 +36,7 @@ export function informerReadiness(informers: readonly InformerHealth[], options:
       return {
         name,
         ok: false,
-        detail: `stalled: the watch was silent past its idle timeout; reconnecting for ${(health.stalledSeconds ?? 0).toFixed(0)} s (${health.state}${errorSuffix(health)})`,
+        detail: `stale: the watch stalled (silent past its idle timeout while the event loop was free) ${(health.stalledSeconds ?? 0).toFixed(0)} s ago; reconnecting (${health.state}${errorSuffix(health)})`,
       };
     }
     if (health.stalled === "delivery") {
