@@ -37,6 +37,7 @@ const { values } = parseArgs({
     "skip-prepare": { type: "boolean", default: false },
   },
 });
+const IDLE_MS = Number(process.env.API_PATH_IDLE_MS ?? 5_000);
 const log = (line: string) => process.stderr.write(`api-path: ${line}\n`);
 const stateDir = values["state-dir"];
 let state = readControlPlaneState(stateDir);
@@ -75,10 +76,16 @@ async function startSide(name: string, engine: Engine, extra: Record<string, str
 async function rewriteConfigurations(kind: string, namespace: string): Promise<void> {
   for (const which of ["mutating", "validating"] as const) {
     const path = `/apis/admissionregistration.k8s.io/v1/${which}webhookconfigurations/pepr-bench`;
-    const config = await client.request<{ webhooks: Record<string, unknown>[] } & Record<string, unknown>>({
-      method: "GET",
-      path,
-    });
+    // The engine applies the validating configuration just after the mutating one it is waited for by.
+    let config: { webhooks: Record<string, unknown>[] } | undefined;
+    for (let attempt = 0; !config; attempt++) {
+      config = await client
+        .request<{ webhooks: Record<string, unknown>[] }>({ method: "GET", path })
+        .catch((error: unknown) => {
+          if (attempt > 50) throw error;
+          return new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 100));
+        });
+    }
     const webhooks = config.webhooks.map((webhook) => {
       const { matchConditions: _, ...rest } = webhook;
       if (kind === "no-match-conditions") return rest;
@@ -148,6 +155,10 @@ try {
   for (const side of [bare, engine]) {
     await createAll(client, configMapRequests(side.namespace, "warm", 20), 4);
   }
+  const idleBefore = [bare, engine].map((side) => side.running.usage().cpuMs);
+  await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
+  const idle = [bare, engine].map((side, i) => (side.running.usage().cpuMs - (idleBefore[i] ?? 0)) / (IDLE_MS / 1000));
+  log(`idle CPU ms/s: bare ${idle[0]?.toFixed(0)}, capstan ${idle[1]?.toFixed(0)}`);
   const loadBefore = os.loadavg()[0];
   for (const inFlight of values["in-flight"].split(",").map(Number)) {
     const ratios: number[] = [];

@@ -1,4 +1,5 @@
-// The goals of issue #8, checked against what this run measured (never edited by hand).
+// The goals of issues #8 and #15, checked against what this run measured (never edited by hand).
+import { bareNames } from "../engines/bare.ts";
 import type { GoalCheck } from "./report.ts";
 import type { ScenarioResult } from "./results.ts";
 import { median } from "./stats.ts";
@@ -34,6 +35,18 @@ export function checkGoals(results: readonly ScenarioResult[]): GoalCheck[] {
     get("through-api-server", "capstan", "rate"),
     get("through-api-server", "no webhook", "rate"),
   );
+  const throughBare = (metric: string) =>
+    ratio(get("through-api-server", "capstan", metric), get("through-api-server", bareNames["bare-patch"], metric));
+  const throughModerate = throughBare("rate");
+  const throughSaturated = throughBare("rateSaturated");
+  const bareAllow = ratio(
+    get("webhook-alone", "capstan /mutate", "rps"),
+    get("webhook-alone", bareNames["bare-allow"], "rps"),
+  );
+  const watchRatio = (metric: string) => ratio(get("watch", "capstan", metric), get("watch", "pepr", metric));
+  const watchP50 = watchRatio("p50");
+  const watchP99 = watchRatio("p99");
+  const watchRate = watchRatio("rate");
   const storeP99 = get("store", "capstan", "p99");
   const storeBurstP99 = get("store", "capstan", "burstP99");
   const lost = get("store", "capstan", "lost");
@@ -49,6 +62,22 @@ export function checkGoals(results: readonly ScenarioResult[]): GoalCheck[] {
       `${fixed((throughput ?? 0) * 100, 0)}%`,
       (v) => v >= 0.9,
     ),
+    check(
+      "creates/s through the API server ≥ 0.95× the bare clone + label + diff server (4 in flight)",
+      throughModerate,
+      `${fixed(throughModerate)}×`,
+      (v) => v >= 0.95,
+    ),
+    check(
+      "creates/s through the API server ≥ 0.95× the bare clone + label + diff server (16 in flight)",
+      throughSaturated,
+      `${fixed(throughSaturated)}×`,
+      (v) => v >= 0.95,
+    ),
+    check("mutate req/s ≥ 0.8× the bare fixed-allow server", bareAllow, `${fixed(bareAllow)}×`, (v) => v >= 0.8),
+    check("Watch burst p50 ≤ 0.5× Pepr's", watchP50, `${fixed(watchP50)}× Pepr's`, (v) => v <= 0.5),
+    check("Watch burst p99 ≤ 0.5× Pepr's", watchP99, `${fixed(watchP99)}× Pepr's`, (v) => v <= 0.5),
+    check("Watch burst events/s ≥ 1.5× Pepr's", watchRate, `${fixed(watchRate)}× Pepr's`, (v) => v >= 1.5),
     check("store visibility p99 < 500 ms (paced writes)", storeP99, `${fixed(storeP99, 0)} ms`, (v) => v < 500),
     check(
       "store visibility p99 < 500 ms (1,000 keys at once)",
