@@ -77,7 +77,13 @@ export async function exportToPepr(options: PeprExportOptions): Promise<PeprExpo
       [options.scheduleName, new Set()],
     ]);
     let schedulesSkipped = 0;
-    for (const [entry, value] of store.entries()) {
+    const entries = store.entries();
+    if (entries.size === 0) {
+      throw new PeprExportError(
+        `capstan holds no Store ${options.storeName} in ${options.namespace}: check --uuid and --namespace`,
+      );
+    }
+    for (const [entry, value] of entries) {
       const parts = splitDataKey(entry);
       if (!parts) continue;
       const isSchedule = parts.prefix.startsWith(SCHEDULE_PREFIX);

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { Clock } from "../controller/clock.ts";
 import type { ApiClient } from "../k8s/api-client.ts";
-import { NotFoundError } from "../k8s/errors.ts";
+import { ApiError, NotFoundError } from "../k8s/errors.ts";
 import { Log, type Logger } from "../telemetry/logger.ts";
 import type { UpdateFunction } from "./backend.ts";
 import { MAX_VALUE_BYTES, SCHEDULE_PREFIX } from "./keys.ts";
@@ -168,6 +168,12 @@ export function peprStoreReader(client: ApiClient, namespace: string): PeprReade
       });
     } catch (error) {
       if (error instanceof NotFoundError) return undefined;
+      if (error instanceof ApiError && error.status === 403) {
+        throw new Error(
+          `cannot read peprstore ${name} in ${namespace} (403): the module's Role needs get on pepr.dev peprstores there; rebuild and redeploy with capstan build`,
+          { cause: error },
+        );
+      }
       throw error;
     }
   };

@@ -87,6 +87,15 @@ describe("capstan store export --to-pepr", () => {
     expect(said).toContain("say where to export: --to-pepr");
   });
 
+  it("refuses a module it holds no Store of (a mistyped uuid or namespace)", async () => {
+    const args = exportArgs("--to-pepr").map((arg) => (arg === UUID ? "no-such-module" : arg));
+    const { code, said } = await run(args);
+    expect(code).toBe(1);
+    expect(said).toContain(
+      `capstan holds no Store pepr-no-such-module-store in ${namespace}: check --uuid and --namespace`,
+    );
+  });
+
   it("refuses while capstan's Deployments of the module have pods, then writes the PeprStore once they are scaled down", async () => {
     await capstanDeployment(`pepr-${UUID}`);
     const refused = await run(exportArgs("--to-pepr"));

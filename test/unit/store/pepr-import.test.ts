@@ -10,6 +10,7 @@ import {
   importPeprStores,
   type PeprSource,
   parseMarker,
+  peprStoreReader,
   planImport,
 } from "../../../src/store/pepr-import.ts";
 import {
@@ -306,6 +307,21 @@ describe("importPeprStores", () => {
     );
     expect(outcome?.outcome).toBe("absent");
     expect(cluster.api.patches).toHaveLength(0);
+  });
+});
+
+describe("peprStoreReader", () => {
+  it("reads a missing PeprStore as absent and says which permission a 403 lacks", async () => {
+    const failing = (status: number) =>
+      ({
+        request: async () => {
+          throw FakeShardApi.error(status, "nope");
+        },
+      }) as unknown as ApiClient;
+    await expect(peprStoreReader(failing(404), "pepr-system")("pepr-u-store")).resolves.toBeUndefined();
+    await expect(peprStoreReader(failing(403), "pepr-system")("pepr-u-store")).rejects.toThrow(
+      "cannot read peprstore pepr-u-store in pepr-system (403): the module's Role needs get on pepr.dev peprstores there",
+    );
   });
 });
 
