@@ -1,13 +1,13 @@
 import type { CapabilityBindings } from "../controller/dispatch/controller.ts";
 import { Controller } from "../controller/dispatch/controller.ts";
 import { FakeClock, settle } from "../controller/fake-clock.ts";
-import type { OrderingStrategy } from "../controller/ordering.ts";
+import type { OrderingStrategy, ReconcileDelivery } from "../controller/ordering.ts";
 import { ExponentialBackoff, type ExponentialBackoffOptions, type RetryPolicy } from "../controller/retry-policy.ts";
 import type { KubernetesObject } from "../k8s/kinds.ts";
 import { type Binding, describeBinding } from "../model/binding.ts";
 import type { Capability } from "../model/capability.ts";
 import type { WatchPhase } from "../model/events.ts";
-import { namesOf } from "../model/flavor.ts";
+import { flavorOf, namesOf } from "../model/flavor.ts";
 import type { ModuleConfig } from "../model/module-config.ts";
 import { watchIgnoredNamespaces } from "../model/module-config.ts";
 import { Leadership, Scheduler } from "../schedule/index.ts";
@@ -53,6 +53,8 @@ export interface ControllerTesterOptions {
   readonly admission?: boolean;
   readonly workers?: number;
   readonly strategy?: OrderingStrategy;
+  /** What Reconcile receives, as the runtime decides it: `every` event for a Pepr module, `coalesce` for a capstan one. */
+  readonly reconcileDelivery?: ReconcileDelivery;
   /** Default: silent. */
   readonly logger?: Logger;
 }
@@ -190,6 +192,7 @@ export function controllerTester(target: TestTarget, options: ControllerTesterOp
     sources: cluster.sources,
     ...(options.workers ? { workers: options.workers } : {}),
     ...(options.strategy ? { strategy: options.strategy } : {}),
+    reconcileDelivery: options.reconcileDelivery ?? (flavorOf(module.config) === "pepr" ? "every" : "coalesce"),
   });
   const admission = options.admission ? admissionTester(module, { logger }) : undefined;
   const schedules = scheduler(module.capabilities, clock, logger, record);

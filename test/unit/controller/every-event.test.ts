@@ -12,8 +12,10 @@ import type { KubernetesObject } from "../../../src/k8s/kinds.ts";
 import { ConfigMap } from "../../../src/k8s/models.ts";
 import { Capability } from "../../../src/model/capability.ts";
 import type { WatchPhase } from "../../../src/model/events.ts";
+import { PeprModule } from "../../../src/model/module.ts";
 import { reconcileSettings } from "../../../src/runtime/reconcile-settings.ts";
 import { Log, type Logger } from "../../../src/telemetry/logger.ts";
+import { controllerTester } from "../../../src/testing/index.ts";
 
 const quiet = Log.child({}, { level: "silent" });
 
@@ -317,6 +319,33 @@ describe("Pepr's log lines in the controller", () => {
       "Executing reconcile action with alias: red",
       "Executing watch action with alias: blue",
     ]);
+  });
+});
+
+describe("the test kit delivers Reconcile as the runtime does", () => {
+  function failingOnce(key: "pepr" | "capstan") {
+    const capability = new Capability({ name: `kit-${key}`, description: "" });
+    let calls = 0;
+    capability
+      .When(ConfigMap)
+      .IsCreated()
+      .Reconcile(() => {
+        calls++;
+        if (calls === 1) throw new Error("first call fails");
+      });
+    return new PeprModule({ [key]: { uuid: `kit-${key}`, onError: "reject" } }, [capability], { deferStart: true });
+  }
+
+  it("a Pepr module's failed Reconcile is not retried (every event); a capstan module's is (coalescing)", async () => {
+    const outcomes: Record<string, string[]> = {};
+    for (const key of ["pepr", "capstan"] as const) {
+      const tester = controllerTester(failingOnce(key));
+      await tester.apply(configMap("a", "x", 1));
+      await tester.advance("5s");
+      outcomes[key] = tester.calls.map((call) => call.outcome);
+      await tester.stop();
+    }
+    expect(outcomes).toEqual({ pepr: ["error"], capstan: ["error", "ok"] });
   });
 });
 
