@@ -27,6 +27,7 @@ import {
 import { liveDevLogFile, prepareSessionFiles, tailLines } from "./dev-logs.ts";
 import { startDevProxy } from "./dev-proxy.ts";
 import { type SourceWatcher, watchBundleInputs } from "./dev-sources.ts";
+import { startTypeChecker } from "./dev-typecheck.ts";
 import { DevWebhooks } from "./dev-webhooks.ts";
 import { localCredentials } from "./webhook-credentials.ts";
 
@@ -48,6 +49,8 @@ export interface DevSessionOptions {
   /** Where the Store lives; created if missing. Default: the module's namespace. */
   readonly namespace?: string;
   readonly watch: boolean;
+  /** Type-check the module's own files before a build takes over. Default true. */
+  readonly typeCheck?: boolean;
   readonly log: (line: string) => void;
   /** How often the API server is probed. Default 1 s. */
   readonly probeIntervalMs?: number;
@@ -103,7 +106,7 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
     const pid = /^\{.*?"pid":(\d+)/.exec(line)?.[1];
     if (pid) children.get(Number(pid))?.noteLogLine(line);
   });
-  let started = 0;
+  let processes = 0;
   const work = mkdtempSync(join(tmpdir(), "capstan-dev-"));
   const credentials = (await localCredentials([options.host])).current();
   const pem = { ca: join(work, "ca.crt"), cert: join(work, "tls.crt"), key: join(work, "tls.key") };
@@ -168,8 +171,23 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
     void syncWebhooks();
   };
 
+  // Type errors keep the last good module serving, as build errors do (`--no-type-check` skips this).
+  const checker = options.typeCheck === false ? undefined : startTypeChecker(moduleDir, options.entry);
+  let checkerFailed = false;
+  const typeCheck = async (why: string): Promise<readonly string[]> => {
+    if (!checker || checkerFailed || why === "cluster") return [];
+    try {
+      return await checker.check();
+    } catch (error) {
+      checkerFailed = true;
+      say(`type checking is off for this session: ${oneLine(messageOf(error))}`);
+      return [];
+    }
+  };
+
   let watcher: SourceWatcher | undefined;
   const buildAndStart = async (why: string): Promise<void> => {
+    const typed = typeCheck(why);
     let bundle: Awaited<ReturnType<typeof bundleModule>>;
     try {
       // Inside the module folder, so the bundle resolves the module's own `capstan` (one shared instance).
@@ -188,7 +206,7 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
       entry: join(dirname(runtimeEntry), "dev-main.js"),
       env: childEnv(bundle.outFile),
       logFile: files.logFile,
-      stderrFile: join(files.dir, `module-${++started}.stderr`),
+      stderrFile: join(files.dir, `module-${++processes}.stderr`),
       onStderr: (line) => process.stderr.write(`${line}\n`),
       beforeExit: () => logTail.readNow(),
     });
@@ -197,24 +215,27 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
       if (child.pid !== undefined) children.delete(child.pid);
     });
     starting = child;
-    let ready: Awaited<DevChild["ready"]>;
-    try {
-      ready = await child.ready;
-    } catch (error) {
+    // The new process starts while the types are checked; it takes over only if both succeed.
+    const [outcome, typeErrors] = await Promise.all([
+      child.ready.then(
+        (message) => ({ message }),
+        (error: unknown) => ({ error }),
+      ),
+      typed,
+    ]);
+    if (starting === child) starting = undefined;
+    if (stopping || typeErrors.length > 0 || "error" in outcome) {
       await child.stop();
-      if (starting === child) starting = undefined;
       if (stopping) return;
-      const reason = `the new build did not start: ${oneLine(messageOf(error))}`;
+      const reason =
+        typeErrors.length > 0
+          ? `type error: ${typeErrors[0]}${typeErrors.length > 1 ? ` (and ${typeErrors.length - 1} more)` : ""}`
+          : `the new build did not start: ${"error" in outcome ? oneLine(messageOf(outcome.error)) : ""}`;
       if (serving) say(`${reason}; the last good module keeps serving`);
       else nothingServes(reason);
       return;
-    } finally {
-      if (starting === child) starting = undefined;
     }
-    if (stopping) {
-      await child.stop();
-      return;
-    }
+    const ready = outcome.message;
     const previous = serving;
     serving = child;
     proxy.target(ready.port);
@@ -343,6 +364,7 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
     }
     await Promise.all([starting?.stop(), serving?.stop()]);
     await proxy.close();
+    await checker?.close();
     logTail.stop();
     rmSync(work, { recursive: true, force: true });
     say(`stopped; ${removal}`);

@@ -12,6 +12,7 @@ interface DevOptions {
   namespace?: string;
   local?: boolean;
   watch: boolean;
+  typeCheck: boolean;
 }
 
 export function devCommand(): Command {
@@ -28,6 +29,7 @@ export function devCommand(): Command {
     )
     .option("--local", "start the embedded local control plane for this session (no cluster needed)")
     .option("--no-watch", "do not reload when files change")
+    .option("--no-type-check", "do not type-check a build before it takes over")
     .action(async (opts: DevOptions) => {
       const moduleDir = process.cwd();
       const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -59,6 +61,7 @@ export function devCommand(): Command {
         port: parsePort(opts.port),
         namespace: opts.namespace,
         watch: opts.watch,
+        typeCheck: opts.typeCheck,
         log,
       }).catch(async (error: unknown) => {
         await client.close();

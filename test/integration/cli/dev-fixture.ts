@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ApiClient } from "../../../src/k8s/api-client.ts";
 import { NotFoundError } from "../../../src/k8s/errors.ts";
@@ -40,6 +40,8 @@ export function writeModule(
   writeFileSync(join(moduleDir, "package.json"), JSON.stringify({ name, [key]: { onError: "reject", ...config } }));
   writeFileSync(join(moduleDir, key === "capstan" ? "capstan.ts" : "pepr.ts"), code);
   installCapstan(moduleDir, tarball);
+  // A Pepr module gets capstan under Pepr's name (`"pepr": "npm:capstan@…"`, the documented route).
+  if (key === "pepr") symlinkSync(join(moduleDir, "node_modules", "capstan"), join(moduleDir, "node_modules", "pepr"));
   return moduleDir;
 }
 

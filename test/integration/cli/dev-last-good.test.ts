@@ -56,6 +56,19 @@ describe("capstan dev keeps a good module serving", () => {
     await dev.waitFor(/build failed: .*capstan\.ts:\d+:\d+: .*; the last good module keeps serving/);
     for (let i = 0; i < 5; i++) expect(await greeting()).toBe("v1");
 
+    // A type error esbuild would let through (the API server would reject the status code later).
+    writeFileSync(
+      entry,
+      greetingModule(ns, '"v2"').replace(
+        "new PeprModule",
+        `hello.When(a.ConfigMap).IsCreated().InNamespace("${ns}").Validate((req) => req.Deny("no", "403"));\nnew PeprModule`,
+      ),
+    );
+    await dev.waitFor(
+      /type error: capstan\.ts:\d+:\d+: Argument of type 'string' is not assignable to parameter of type 'number'\.; the last good module keeps serving/,
+    );
+    for (let i = 0; i < 5; i++) expect(await greeting()).toBe("v1");
+
     // Code that throws while loading: the new process never serves, v1 still does.
     writeFileSync(entry, greetingModule(ns, '"v3"', 'throw new Error("boom while loading");'));
     await dev.waitFor(/the new build did not start: Error: boom while loading; the last good module keeps serving/);
