@@ -55,6 +55,12 @@ export class MetricsCollector {
 
   error = (): void => this.incCounter("errors");
   alert = (): void => this.incCounter("alerts");
+  // Pepr's watch metrics, counted on the gauges of those names when the engine registers them.
+  incCacheMiss = (window: string): void => this.incGauge("cache_miss", { window });
+  initCacheMissWindow = (window: string): void => {
+    this.#find("cache_miss", Gauge)?.set({ window }, 0);
+  };
+  incRetryCount = (count: number): void => this.incGauge("resync_failure_count", { count: String(count) });
 
   /** Every metric capstan serves, in Prometheus text format. */
   getMetrics = (): Promise<string> => registry.metrics();
