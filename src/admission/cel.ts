@@ -92,3 +92,39 @@ export function anyBindingCondition(
     .map(({ binding, capabilityNamespaces }) => `(${bindingCondition(binding, capabilityNamespaces)})`)
     .join(" || ");
 }
+
+type BoundBindings = readonly { binding: Binding; capabilityNamespaces: readonly string[] }[];
+
+/**
+ * The namespaces a webhook's namespaceSelector limits it to (sorted), or undefined when some binding
+ * takes every namespace (or is cluster-scoped).
+ */
+export function namespaceLimit(actions: BoundBindings): string[] | undefined {
+  const limited = actions.map(({ binding, capabilityNamespaces }) =>
+    binding.kind.namespaced ? bindingNamespaces(binding, capabilityNamespaces) : [],
+  );
+  return limited.every((namespaces) => namespaces.length > 0) ? [...new Set(limited.flat())].sort() : undefined;
+}
+
+/**
+ * Whether `anyBindingCondition` says more than the webhook's rules (kind and operation, per
+ * resource) and its namespaceSelector (`limit`) already do. When it does not, the API server would
+ * still convert the object and the request for CEL on every call only to get `true`.
+ */
+export function conditionFiltersMore(actions: BoundBindings, limit: readonly string[] | undefined): boolean {
+  return actions.some(({ binding, capabilityNamespaces }) => {
+    const { filters } = binding;
+    const onObject =
+      filters.name !== "" ||
+      (filters.nameRegExp !== undefined && isPortableRegex(filters.nameRegExp)) ||
+      Object.keys(filters.labels).length > 0 ||
+      Object.keys(filters.annotations).length > 0 ||
+      Boolean(filters.deletionTimestamp);
+    if (onObject) return true;
+    if (!binding.kind.namespaced) return false;
+    const regexps = filters.namespaceRegExps;
+    if (regexps.length > 0 && regexps.every(isPortableRegex)) return true;
+    const own = new Set(bindingNamespaces(binding, capabilityNamespaces));
+    return own.size > 0 && own.size !== limit?.length;
+  });
+}

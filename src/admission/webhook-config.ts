@@ -2,7 +2,7 @@ import type { Binding } from "../model/binding.ts";
 import { operationsOf } from "../model/events.ts";
 import { flavorNames, flavorOf } from "../model/flavor.ts";
 import { admissionIgnoredNamespaces, moduleNamespace } from "../model/module-config.ts";
-import { anyBindingCondition, bindingNamespaces } from "./cel.ts";
+import { anyBindingCondition, conditionFiltersMore, namespaceLimit } from "./cel.ts";
 import type { BoundAction } from "./context.ts";
 import type { AdmissionModule } from "./engine.ts";
 import type { WebhookKind } from "./metrics.ts";
@@ -114,12 +114,9 @@ function namespaceSelectorFor(
   const expressions: LabelSelectorRequirement[] = [
     { key: NAMESPACE_NAME_LABEL, operator: "NotIn", values: [...ignored].sort() },
   ];
-  const limited = actions.map(({ binding, capabilityNamespaces }) =>
-    binding.kind.namespaced ? bindingNamespaces(binding, capabilityNamespaces) : [],
-  );
-  if (pushesFiltersDown(module) && limited.every((namespaces) => namespaces.length > 0)) {
-    expressions.push({ key: NAMESPACE_NAME_LABEL, operator: "In", values: [...new Set(limited.flat())].sort() });
-  }
+  const limit = namespaceLimit(actions);
+  if (pushesFiltersDown(module) && limit)
+    expressions.push({ key: NAMESPACE_NAME_LABEL, operator: "In", values: limit });
   expressions.push(...(options.namespaceSelector?.matchExpressions ?? []));
   return {
     ...(options.namespaceSelector?.matchLabels ? { matchLabels: options.namespaceSelector.matchLabels } : {}),
@@ -130,7 +127,9 @@ function namespaceSelectorFor(
 /** The API server refuses CEL expressions over 100,000 code points; past this, filtering stays in process. */
 export const MAX_MATCH_CONDITION_LENGTH = 90_000;
 
-function matchConditionsFor(actions: readonly BoundAction[]) {
+function matchConditionsFor(actions: readonly BoundAction[], extraWebhooks: number) {
+  // Left out when the rules and namespaceSelector say it all (extra webhooks select other namespaces).
+  if (extraWebhooks === 0 && !conditionFiltersMore(actions, namespaceLimit(actions))) return {};
   const expression = anyBindingCondition(actions);
   return expression.length > MAX_MATCH_CONDITION_LENGTH
     ? {}
@@ -170,7 +169,7 @@ function webhooksFor(module: AdmissionModule, webhook: WebhookKind, options: Web
     sideEffects: options.sideEffects ?? "None",
     rules: rulesFor(actions),
     ...(objectSelector ? { objectSelector } : {}),
-    ...(pushDown ? matchConditionsFor(actions) : {}),
+    ...(pushDown ? matchConditionsFor(actions, additional.length) : {}),
     ...(webhook === "mutate" ? { reinvocationPolicy: "Never" } : {}),
   };
   const main = {

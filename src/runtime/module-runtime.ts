@@ -4,6 +4,7 @@ import { serveHealth } from "../controller/health-server.ts";
 import { stopInformers } from "../informer/index.ts";
 import type { ApiClient } from "../k8s/api-client.ts";
 import { setFieldManager } from "../k8s/fluent/k8s.ts";
+import type { Action } from "../model/binding.ts";
 import { flavorNames, flavorOf, namesOf } from "../model/flavor.ts";
 import type { PeprModule } from "../model/module.ts";
 import { watchIgnoredNamespaces } from "../model/module-config.ts";
@@ -39,6 +40,18 @@ export interface ModuleRuntime {
   /** Stops serving and watching, hands the lease over and flushes the Store. */
   close(): Promise<void>;
 }
+
+/**
+ * Whether the module has work for a controller: a Watch, Reconcile or Finalize binding, or a
+ * schedule. The dev role of an admission-only module runs none (no queues, informers, monitor).
+ */
+export function needsController(module: Pick<PeprModule, "capabilities">): boolean {
+  return module.capabilities.some(
+    (capability) =>
+      capability.schedules.length > 0 || capability.bindings.some((binding) => CONTROLLER_ACTIONS.has(binding.action)),
+  );
+}
+const CONTROLLER_ACTIONS: ReadonlySet<Action> = new Set<Action>(["watch", "reconcile", "finalize"]);
 
 /**
  * Runs one role of a loaded module: the Store every role shares, then the admission server
@@ -89,7 +102,7 @@ export async function startModuleRuntime(options: ModuleRuntimeOptions): Promise
       closers.push(() => admission?.close() ?? Promise.resolve());
     }
 
-    if (role !== "admission") {
+    if (role === "controller" || (role === "dev" && needsController(module))) {
       const leadership = new Leadership(false);
       const controllerOptions = options.controller ?? { leaseName: false };
       const controller = await startControllerRole(client, {

@@ -3,20 +3,53 @@ import { type Logger as PinoLogger, pino } from "pino";
 
 export type Logger = PinoLogger;
 
+/** Lines wait up to this many bytes or milliseconds, then go out in one write (pino flushes the rest on exit). */
+const BATCH_BYTES = 4096;
+const BATCH_MS = 100;
+
+/**
+ * stdout, written in batches: the admission server logs a line or three per request, and a write per
+ * line (with pino's asynchronous default, also a thread-pool hand-off and a second wake-up) cost the
+ * webhook more time than deciding the request (docs/adr/0011-admission-path-costs.md).
+ */
+const stdout = pino.destination({ dest: 1, sync: true, minLength: BATCH_BYTES });
+let batchTimer: NodeJS.Timeout | undefined;
+// pino flushes on exit only the destinations it writes asynchronously; this one is written in batches.
+process.once("exit", () => {
+  try {
+    stdout.flushSync();
+  } catch {
+    // stdout already closed: nothing more can be written.
+  }
+});
+function scheduleFlush(line: string): string {
+  if (batchTimer === undefined) {
+    batchTimer = setTimeout(() => {
+      batchTimer = undefined;
+      stdout.flush();
+    }, BATCH_MS).unref();
+  }
+  return line;
+}
+
 /**
  * The process logger: JSON lines on stdout, level from LOG_LEVEL (default info), with pino's usual
  * `pid` and `hostname` (Pepr's lines carry both, and module tests match on them). Fields that may
  * hold secrets or Store values are redacted wherever they appear.
  */
-export const Log: Logger = pino({
-  level: process.env.LOG_LEVEL ?? "info",
-  base: { pid: process.pid, hostname: hostname() },
-  timestamp: process.env.PINO_TIME_STAMP === "iso" ? pino.stdTimeFunctions.isoTime : pino.stdTimeFunctions.epochTime,
-  redact: {
-    paths: ["*.data", "*.stringData", "*.token", "*.authorization", "*.value", "*.values", "headers.authorization"],
-    censor: "[redacted]",
+export const Log: Logger = pino(
+  {
+    level: process.env.LOG_LEVEL ?? "info",
+    base: { pid: process.pid, hostname: hostname() },
+    timestamp: process.env.PINO_TIME_STAMP === "iso" ? pino.stdTimeFunctions.isoTime : pino.stdTimeFunctions.epochTime,
+    redact: {
+      paths: ["*.data", "*.stringData", "*.token", "*.authorization", "*.value", "*.values", "headers.authorization"],
+      censor: "[redacted]",
+    },
+    hooks: { streamWrite: scheduleFlush },
   },
-});
+  stdout,
+);
 
 /**
  * The names of the fields capstan adds to the loggers it hands module code and to its own

@@ -170,3 +170,63 @@ describe("matchConditions", () => {
     expect(webhook?.rules).toHaveLength(1);
   });
 });
+
+describe("matchConditions that would only say what the rules and namespaceSelector say", () => {
+  const options = { endpoint: { url: "https://h" }, apiPath: "p", caBundle: "PEM" };
+  const mutatingWebhook = (module: PeprModule) =>
+    ((webhookConfigurations(module, options).mutating?.webhooks ?? []) as Record<string, unknown>[])[0];
+
+  it("are left out: kinds, operations and one shared namespace list", () => {
+    const module = moduleWith("reject", (cap) => {
+      cap
+        .When(a.Pod)
+        .IsCreated()
+        .Mutate(() => {});
+      cap
+        .When(a.ConfigMap)
+        .IsCreatedOrUpdated()
+        .InNamespace("team-a")
+        .Mutate(() => {});
+    });
+    const webhook = mutatingWebhook(module);
+    expect(webhook?.matchConditions).toBeUndefined();
+    expect(JSON.stringify(webhook?.namespaceSelector)).toContain('"operator":"In","values":["team-a"]');
+  });
+
+  it("are kept when bindings take different namespaces, filter on the object, or extra webhooks exist", () => {
+    const two = new Capability({ name: "c", description: "d", namespaces: ["team-a", "team-b"] });
+    two
+      .When(a.Pod)
+      .IsCreated()
+      .InNamespace("team-a")
+      .Mutate(() => {});
+    two
+      .When(a.ConfigMap)
+      .IsCreated()
+      .InNamespace("team-b")
+      .Mutate(() => {});
+    const namespaces = new PeprModule({ capstan: { uuid: "u3", onError: "reject" } }, [two], { deferStart: true });
+    expect(JSON.stringify(mutatingWebhook(namespaces)?.matchConditions)).toContain("request.namespace in ['team-a']");
+    const named = moduleWith("reject", (cap) => {
+      cap
+        .When(a.Pod)
+        .IsCreated()
+        .WithName("one")
+        .Mutate(() => {});
+    });
+    expect(JSON.stringify(mutatingWebhook(named)?.matchConditions)).toContain("object.metadata.name == 'one'");
+    const cap = new Capability({ name: "c", description: "d", namespaces: ["team-a"] });
+    cap
+      .When(a.Pod)
+      .IsCreated()
+      .Mutate(() => {});
+    const extra = new PeprModule(
+      {
+        capstan: { uuid: "u2", onError: "reject", additionalWebhooks: [{ namespace: "other", failurePolicy: "Fail" }] },
+      },
+      [cap],
+      { deferStart: true },
+    );
+    expect(mutatingWebhook(extra)?.matchConditions).toBeDefined();
+  });
+});
