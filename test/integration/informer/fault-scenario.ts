@@ -6,6 +6,7 @@ import { ApiClient } from "../../../src/k8s/api-client.ts";
 import { ConflictError, NotFoundError } from "../../../src/k8s/errors.ts";
 import type { KubernetesObject } from "../../../src/k8s/kinds.ts";
 import { FaultProxy } from "../../../src/testing/fault-proxy.ts";
+import { canonical, churnPlans, type Delivered, deliveryViolations, type Plan } from "./churn.ts";
 import { configMapKind, configMapPath, sleep } from "./helpers.ts";
 import type { PrivatePlane } from "./private-plane.ts";
 
@@ -23,22 +24,6 @@ export interface FaultScenarioOptions {
 export interface FaultScenarioReport {
   readonly numbers: Record<string, number>;
   readonly violations: string[];
-}
-
-/** JSON with object keys sorted, so equal objects compare equal whatever order the server wrote them in. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === "object" && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
-      : v,
-  );
-}
-
-interface Plan {
-  readonly namespace: string;
-  readonly name: string;
-  readonly updates: number;
-  readonly deleted: boolean;
 }
 
 /** Retries a write through API server restarts; a create that already happened or a delete of a gone object counts as done. */
@@ -75,14 +60,9 @@ export async function runFaultScenario(
   for (const name of namespaces)
     await writer.request({ method: "POST", path: "/api/v1/namespaces", body: { metadata: { name } } });
 
-  const plans: Plan[] = Array.from({ length: options.objects }, (_, i) => ({
-    namespace: namespaces[i % namespaces.length] as string,
-    name: `cm-${i}`,
-    updates: 1 + (i % 3),
-    deleted: i % 4 === 1,
-  }));
+  const plans: Plan[] = churnPlans(options.objects, namespaces);
   const key = (namespace: string | undefined, name: string | undefined) => `${namespace}/${name}`;
-  const delivered = new Map<string, { type: string; v: number }[]>();
+  const delivered = new Map<string, Delivered[]>();
   const informer = sharedInformer(informerClient, {
     kind: configMapKind,
     labelSelector: label,
@@ -204,42 +184,17 @@ export async function runFaultScenario(
   }
   const convergeMs = Date.now() - writesDoneAt;
 
-  const violations: string[] = [];
-  let neverSeen = 0;
+  const { violations, neverSeen } = deliveryViolations(plans, delivered);
   const cache = cached();
   if (!sameAs(cache, server)) {
     const missing = [...server.keys()].filter((k) => !cache.has(k));
     const extra = [...cache.keys()].filter((k) => !server.has(k));
     const stale = [...server.keys()].filter((k) => cache.has(k) && cache.get(k) !== server.get(k));
     const first = stale[0];
-    if (first) violations.push(`stale ${first}: cached ${cache.get(first)} listed ${server.get(first)}`);
-    violations.push(
+    if (first) violations.unshift(`stale ${first}: cached ${cache.get(first)} listed ${server.get(first)}`);
+    violations.unshift(
       `cache differs from LIST: missing ${missing.length}, extra ${extra.length}, stale ${stale.length} (e.g. ${[...missing, ...extra, ...stale].slice(0, 5).join(", ")})`,
     );
-  }
-  for (const plan of plans) {
-    const k = key(plan.namespace, plan.name);
-    const events = delivered.get(k) ?? [];
-    const last = events.at(-1);
-    if (plan.deleted && events.length === 0) {
-      // Created and deleted while the informer was cut off: no LIST or watch can ever show it.
-      neverSeen++;
-    } else if (plan.deleted) {
-      if (last?.type !== "DELETED") violations.push(`${k}: delete not delivered (last ${JSON.stringify(last)})`);
-    } else if (last?.type === "DELETED" || last?.v !== plan.updates) {
-      violations.push(`${k}: final state v=${plan.updates} not delivered (last ${JSON.stringify(last)})`);
-    }
-    let previous = -1;
-    let adds = 0;
-    let deletes = 0;
-    for (const event of events) {
-      if (deletes > 0) violations.push(`${k}: ${event.type} after DELETED`);
-      if (event.type === "ADDED") adds++;
-      if (event.type === "DELETED") deletes++;
-      else if (event.v <= previous) violations.push(`${k}: v=${event.v} delivered after v=${previous} (out of order)`);
-      else previous = event.v;
-    }
-    if (adds > 1) violations.push(`${k}: ADDED ${adds} times`);
   }
 
   const health = informer.health();
