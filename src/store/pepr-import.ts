@@ -5,6 +5,7 @@ import type { ApiClient } from "../k8s/api-client.ts";
 import { ApiError, NotFoundError } from "../k8s/errors.ts";
 import { Log, type Logger } from "../telemetry/logger.ts";
 import type { UpdateFunction } from "./backend.ts";
+import { StoreWriteError } from "./failures.ts";
 import { MAX_VALUE_BYTES, SCHEDULE_PREFIX } from "./keys.ts";
 import {
   dataDigests,
@@ -53,6 +54,8 @@ export interface ImportMarker {
   readonly heartbeat?: string;
   readonly at?: string;
   readonly keys?: number;
+  /** Keys the store refused: the import is tried again on the next start, even for the same version. */
+  readonly refused?: number;
   readonly via?: "import" | "export";
 }
 
@@ -97,6 +100,8 @@ export interface PlannedWrite {
   readonly prefix: string;
   readonly key: string;
   readonly value: string | null;
+  /** The Pepr `data` keys the value came from (v2 and legacy spelling). */
+  readonly from: readonly string[];
 }
 
 /**
@@ -120,15 +125,16 @@ export function planImport(
     const ours = current(prefix);
     const theirs = byCapability.get(capability) ?? new Map<string, string>();
     for (const [key, value] of theirs) {
-      if (peprSourceKeys(capability, key).some((dataKey) => base.has(entryDigest(dataKey, value)))) continue;
+      const from = peprSourceKeys(capability, key);
+      if (from.some((dataKey) => base.has(entryDigest(dataKey, value)))) continue;
       const next = source.convert ? source.convert(capability, key, value) : value;
-      if (next !== undefined && ours[key] !== next) writes.push({ prefix, key, value: next });
+      if (next !== undefined && ours[key] !== next) writes.push({ prefix, key, value: next, from });
     }
     for (const [key, value] of Object.entries(ours)) {
       if (theirs.has(key)) continue;
-      if (peprSourceKeys(capability, key).some((dataKey) => base.has(entryDigest(dataKey, value)))) {
-        writes.push({ prefix, key, value: null });
-      }
+      const from = peprSourceKeys(capability, key);
+      if (from.some((dataKey) => base.has(entryDigest(dataKey, value))))
+        writes.push({ prefix, key, value: null, from });
     }
   }
   return { writes, unclaimed, claimed };
@@ -219,7 +225,7 @@ async function importOne(
     if (!object) return outcome("absent");
     const version = object.metadata?.resourceVersion;
     const isCurrent = (marker: ImportMarker | undefined) =>
-      marker?.state === "done" && marker.resourceVersion === version;
+      marker?.state === "done" && marker.resourceVersion === version && !marker.refused;
     if (isCurrent(parseMarker(target.getEntry(entry)))) return outcome(waited ? "by-other" : "current");
 
     const written = parseMarker(
@@ -255,14 +261,25 @@ async function importOne(
       const { writes, unclaimed, claimed } = planImport(source, object.data, digestSet(written.seen), (prefix) =>
         target.snapshot(prefix),
       );
-      await Promise.all(writes.map((write) => target.write(write.prefix, write.key, write.value)));
+      const taken = { ...claimed };
+      const refused = await writeAll(target, writes, (write, error) => {
+        // Left out of the base, so the next start tries the key again.
+        for (const dataKey of write.from) delete taken[dataKey];
+        log.error(
+          { key: `${write.prefix}/${write.key}`, err: error },
+          "the store refused a PeprStore key; it stays in the PeprStore",
+        );
+      });
       await target.updateEntry(entry, () =>
-        JSON.stringify(doneMarker(object, claimed, identity, clock.now(), "import")),
+        JSON.stringify({
+          ...doneMarker(object, taken, identity, clock.now(), "import"),
+          ...(refused ? { refused } : {}),
+        }),
       );
       const removed = writes.filter((write) => write.value === null).length;
-      const result = outcome("imported", writes.length - removed, removed, unclaimed);
+      const result = outcome("imported", writes.length - removed - refused, removed, unclaimed);
       log.info(
-        { written: result.written, removed, unclaimed, resourceVersion: version, ms: result.ms },
+        { written: result.written, removed, refused, unclaimed, resourceVersion: version, ms: result.ms },
         "PeprStore data taken into the store",
       );
       return result;
@@ -270,6 +287,25 @@ async function importOne(
       heartbeat.stop();
     }
   }
+}
+
+/** Sends every write and waits for all; a write the server refuses for good is reported, not thrown. Returns how many were refused. */
+async function writeAll(
+  target: PeprImportTarget,
+  writes: readonly PlannedWrite[],
+  onRefused: (write: PlannedWrite, error: StoreWriteError) => void,
+): Promise<number> {
+  let refused = 0;
+  await Promise.all(
+    writes.map((write) =>
+      target.write(write.prefix, write.key, write.value).catch((error: unknown) => {
+        if (!(error instanceof StoreWriteError)) throw error;
+        refused++;
+        onRefused(write, error);
+      }),
+    ),
+  );
+  return refused;
 }
 
 function isDoneOrStale(marker: ImportMarker | undefined, identity: string, now: number, staleMs: number): boolean {

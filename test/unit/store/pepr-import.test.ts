@@ -4,10 +4,12 @@ import type { InformerHandler } from "../../../src/informer/types.ts";
 import type { ApiClient } from "../../../src/k8s/api-client.ts";
 import { ClusterStore, type StoreFeed } from "../../../src/store/cluster-store.ts";
 import type { StoreShardObject } from "../../../src/store/crd.ts";
+import { StoreWriteError } from "../../../src/store/failures.ts";
 import {
   type ImportOutcome,
   importMarkerEntry,
   importPeprStores,
+  type PeprImportTarget,
   type PeprSource,
   parseMarker,
   peprStoreReader,
@@ -77,8 +79,8 @@ describe("planImport: a three-way merge with what was taken in last time", () =>
     const ours = { a: "capstan wrote this later", b: "1", gone: "1", "capstan-only": "x" };
     const { writes } = planImport(source, now, base, (prefix) => (prefix === "hello" ? ours : {}));
     expect(writes).toEqual([
-      { prefix: "hello", key: "b", value: "2" },
-      { prefix: "hello", key: "gone", value: null },
+      { prefix: "hello", key: "b", value: "2", from: ["hello-v2-b", "hello-b"] },
+      { prefix: "hello", key: "gone", value: null, from: ["hello-v2-gone", "hello-gone"] },
     ]);
   });
 
@@ -90,7 +92,9 @@ describe("planImport: a three-way merge with what was taken in last time", () =>
       convert: (_c, key, value) => (key === "known" ? `converted ${value}` : undefined),
     };
     const { writes } = planImport(schedules, { "hello-v2-known": "r", "hello-v2-gone": "r" }, new Set(), () => ({}));
-    expect(writes).toEqual([{ prefix: "schedule:hello", key: "known", value: "converted r" }]);
+    expect(writes).toEqual([
+      { prefix: "schedule:hello", key: "known", value: "converted r", from: ["hello-v2-known", "hello-known"] },
+    ]);
   });
 });
 
@@ -297,6 +301,41 @@ describe("importPeprStores", () => {
     expect(backend.ready).toBe(false);
     await cluster.drive(backend.whenReady());
     expect([backend.ready, calls]).toEqual([true, 2]);
+  });
+
+  it("reports a key the store refuses, imports the rest, and tries that key again on the next start of the same version", async () => {
+    const clock = new FakeClock();
+    const entries = new Map<string, string>();
+    let refuse = true;
+    const target: PeprImportTarget = {
+      clock,
+      getEntry: (entry) => entries.get(entry) ?? null,
+      async updateEntry(entry, fn) {
+        const next = fn(entries.get(entry) ?? null);
+        if (next === null) entries.delete(entry);
+        else entries.set(entry, next);
+        return next;
+      },
+      snapshot: (prefix) =>
+        Object.fromEntries(
+          [...entries].filter(([e]) => e.startsWith(`${prefix}/`)).map(([e, v]) => [e.slice(prefix.length + 1), v]),
+        ),
+      async write(prefix, key, value) {
+        if (refuse && key === "bad") throw new StoreWriteError(`${prefix}/${key}`, "refused (422 Invalid)");
+        if (value === null) entries.delete(`${prefix}/${key}`);
+        else entries.set(`${prefix}/${key}`, value);
+      },
+    };
+    const object = peprObject({ "hello-v2-good": "1", "hello-v2-bad": "2" }, "5");
+    const read = async () => object;
+    const [first] = await importPeprStores(target, { sources: [source], read, identity: "me" });
+    expect(first).toMatchObject({ outcome: "imported", written: 1 });
+    expect(target.snapshot("hello")).toEqual({ good: "1" });
+
+    refuse = false;
+    const [second] = await importPeprStores(target, { sources: [source], read, identity: "me" });
+    expect(second).toMatchObject({ outcome: "imported", written: 1 });
+    expect(target.snapshot("hello")).toEqual({ good: "1", bad: "2" });
   });
 
   it("does nothing without a PeprStore", async () => {
