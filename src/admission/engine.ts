@@ -10,7 +10,7 @@ import { Log, type Logger } from "../telemetry/logger.ts";
 import { bindingLogger, type Decision, type PipelineAction, type PipelineContext } from "./context.ts";
 import { peprMutate, peprValidate, requestDecisions, requestDuration, type WebhookKind } from "./metrics.ts";
 import { mutateRequest } from "./mutate.ts";
-import { logIncoming, logOutgoing, NO_IN_SCOPE_VALIDATIONS } from "./pepr-lines.ts";
+import { logIncoming, logOutgoing, logRequestLine, NO_IN_SCOPE_VALIDATIONS } from "./pepr-lines.ts";
 import { joinValidateResponses, validateRequest } from "./validate.ts";
 
 /** The parts of a `PeprModule` admission needs. */
@@ -102,11 +102,16 @@ export class AdmissionEngine {
   }
 
   /** The answer when no binding matched; Pepr mode answers as Pepr does (empty `warnings`; "no in-scope validations"). */
-  #unmatched(webhook: WebhookKind, uid: string): AdmissionResponse {
+  #unmatched(webhook: WebhookKind, request: AdmissionRequest): AdmissionResponse {
+    const { uid } = request;
     if (this.context.flavor !== "pepr") return { uid, allowed: true };
-    return webhook === "mutate"
-      ? { uid, warnings: [], allowed: true }
-      : { uid, allowed: true, status: { code: 200, message: NO_IN_SCOPE_VALIDATIONS } };
+    if (webhook === "validate") {
+      logRequestLine(this.context.logger, request, "Processing validation request");
+      return { uid, allowed: true, status: { code: 200, message: NO_IN_SCOPE_VALIDATIONS } };
+    }
+    logRequestLine(this.context.logger, request, "Processing request");
+    logRequestLine(this.context.logger, request, "No matching actions found");
+    return { uid, warnings: [], allowed: true };
   }
 
   /**
@@ -149,7 +154,7 @@ export class AdmissionEngine {
     const pipeline = webhook === "mutate" ? mutateRequest : validateRequest;
     const decision: Decision =
       matched.length === 0
-        ? { response: this.#unmatched(webhook, request.uid), actionResponses: [] }
+        ? { response: this.#unmatched(webhook, request), actionResponses: [] }
         : await pipeline(context, matched, request, receivedAt + this.budgetMs);
     const { patch } = decision;
     const response = afterHook ? this.#afterHook(webhook, decision, afterHook) : decision.response;

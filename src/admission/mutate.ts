@@ -14,6 +14,7 @@ import {
 } from "./context.ts";
 import { errorMessage, runWithDeadline } from "./deadline.ts";
 import { diffJson } from "./json-patch.ts";
+import { logActionLine, logRequestLine } from "./pepr-lines.ts";
 import { decodeSecretData, encodeSecretData, isSecretKind, undecodableKeys } from "./secret-data.ts";
 
 type CapabilityStatus = "succeeded" | "warning";
@@ -44,9 +45,11 @@ export async function mutateRequest(
   const pepr = context.flavor === "pepr";
   const statusKey = (capability: string) => `${context.statusAnnotationPrefix}${capability}`;
 
+  if (pepr) logRequestLine(context.logger, request, "Processing request");
   for (let i = 0; i < matched.length; i++) {
     const action = matched[i] as PipelineAction;
     const { binding } = action;
+    if (pepr) logActionLine(context.logger, request, binding.capability, "Processing mutation action (mutateCallback)");
     const rollback = i === 0 ? undefined : working.snapshot();
     // Pepr marks the capability `started` before each of its callbacks, and the callback can read it.
     if (pepr && operation !== "DELETE") working.setEntry("annotations", statusKey(binding.capability), "started");
@@ -60,6 +63,8 @@ export async function mutateRequest(
     const outcome = await runWithDeadline(() => binding.mutateCallback?.(wrapped, logger), share);
     if (outcome.kind === "done") {
       countBinding(binding, operation, "succeeded");
+      if (pepr)
+        logActionLine(context.logger, request, binding.capability, "Mutation action succeeded (mutateCallback)");
       // Pepr: the capability's last binding decides; capstan: a warning stays.
       if (pepr || !statuses.has(binding.capability)) statuses.set(binding.capability, "succeeded");
       continue;

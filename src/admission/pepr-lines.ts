@@ -52,3 +52,16 @@ export function logOutgoing(
     logger.debug({ ...fields, kubeAdmissionResponse: loggable(request, answer) }, "Outgoing response");
   }
 }
+
+/** A line about the whole request ("Processing request", "Processing validation request", "No matching actions found"). */
+export function logRequestLine(logger: Logger, request: AdmissionRequest, message: string): void {
+  logger.info(requestFields(request), message);
+}
+
+/**
+ * A line about one binding's callback, with Pepr's fields: `name` is the capability's. Pepr names the
+ * callback by its wrapper's name, so the label is always `mutateCallback` or `validateCallback`.
+ */
+export function logActionLine(logger: Logger, request: AdmissionRequest, capability: string, message: string): void {
+  logger.info({ ...requestFields(request), name: capability }, message);
+}

@@ -13,6 +13,7 @@ import {
   reviewedObject,
 } from "./context.ts";
 import { errorMessage, runWithDeadline } from "./deadline.ts";
+import { logActionLine, logRequestLine } from "./pepr-lines.ts";
 import { decodeSecretData, isSecretKind } from "./secret-data.ts";
 
 interface Verdict {
@@ -69,10 +70,14 @@ export async function validateRequest(
     object = cloneJson(source);
     decodeSecretData(object);
   }
+  const pepr = context.flavor === "pepr";
+  if (pepr) logRequestLine(context.logger, request, "Processing validation request");
   const verdicts = await Promise.all(
     matched.map(async (action): Promise<Verdict> => {
       const { binding } = action;
       const logger = callbackLogger(action, uid);
+      if (pepr)
+        logActionLine(context.logger, request, binding.capability, "Processing validation action (validateCallback)");
       // Pepr's line, which its Alias docs show.
       if (binding.alias) context.logger.info(`Executing validate action with alias: ${binding.alias}`);
       const wrapped = new PeprValidateRequest(request, object);
@@ -82,6 +87,15 @@ export async function validateRequest(
       );
       if (outcome.kind === "done") {
         const verdict = fromCallback(outcome.value, request, object);
+        if (pepr) {
+          const decided = verdict.allowed ? "allowed" : "denied";
+          logActionLine(
+            context.logger,
+            request,
+            binding.capability,
+            `Validation action complete (validateCallback): ${decided}`,
+          );
+        }
         countBinding(binding, operation, verdict.allowed ? "allowed" : "denied");
         return verdict;
       }

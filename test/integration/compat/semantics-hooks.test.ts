@@ -144,6 +144,38 @@ describe("Pepr mode: hooks see the requests they see under Pepr", () => {
     expect(JSON.stringify(check)).not.toContain('patch"');
   });
 
+  it("logs Pepr's processing lines for each request and each binding's callback", () => {
+    const incoming = (name: string, admissionKind: string) =>
+      served.lines.find(
+        (line) => line.msg === "Incoming request" && line.admissionKind === admissionKind && line.name === `/${name}`,
+      )?.uid;
+    const messages = (uid: unknown) =>
+      served.lines.filter((line) => line.uid === uid && line.msg !== "Incoming request").map((line) => line.msg);
+    expect(messages(incoming("mutate-only", "Mutate"))).toEqual(
+      expect.arrayContaining([
+        "Processing request",
+        "Processing mutation action (mutateCallback)",
+        "Mutation action succeeded (mutateCallback)",
+      ]),
+    );
+    expect(messages(incoming("validate-only", "Validate"))).toEqual(
+      expect.arrayContaining([
+        "Processing validation request",
+        "Processing validation action (validateCallback)",
+        "Validation action complete (validateCallback): allowed",
+      ]),
+    );
+    expect(messages(incoming("unbound", "Mutate"))).toEqual(
+      expect.arrayContaining(["Processing request", "No matching actions found"]),
+    );
+    // Per-binding lines name the capability, as Pepr's do.
+    const action = served.lines.find(
+      (line) =>
+        line.msg === "Processing mutation action (mutateCallback)" && line.uid === incoming("mutate-only", "Mutate"),
+    );
+    expect(action?.name).toBe("hooks");
+  });
+
   it("keeps capstan's push-down for a capstan module, and for a Pepr module without hooks", () => {
     const capabilities = [capability("anywhere")];
     const pepr = parseModuleConfig({ pepr: { uuid: "hooks-pepr", onError: "reject" } });
