@@ -166,7 +166,9 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
     proxy.target(undefined);
     webhooks.failOpen();
     say(
-      `NO MODULE IS SERVING: ${why}. Webhooks of ${webhooks.name} fail open (failurePolicy Ignore) until a saved change loads`,
+      webhooks.registered
+        ? `NO MODULE IS SERVING: ${why}. Webhooks of ${webhooks.name} fail open (failurePolicy Ignore) until a saved change loads`
+        : `NO MODULE IS SERVING: ${why}. No webhook is registered until a saved change loads`,
     );
     void syncWebhooks();
   };
