@@ -154,6 +154,7 @@ export async function runStallScenario(
     apiServerDowntimeMs: 0,
   };
   let lastDisturbanceEnd = writerStarted;
+  let lastStallEnd = writerStarted;
   for (const step of [...options.steps].sort((a, b) => a.atMs - b.atMs)) {
     const wait = writerStarted + step.atMs - Date.now();
     if (wait > 0) await sleep(wait);
@@ -164,6 +165,7 @@ export async function runStallScenario(
       figures.loopStalls++;
       figures.loopStalledMs += took;
       figures.longestLoopStallMs = Math.max(figures.longestLoopStallMs, took);
+      lastStallEnd = Date.now();
       log(`[stall] event loop blocked ${took} ms (${step.kind})`);
     } else if (step.kind === "black-hole") {
       figures.blackHoles++;
@@ -215,6 +217,7 @@ export async function runStallScenario(
     server = await expected();
   }
   const convergeMs = Date.now() - lastDisturbanceEnd;
+  const convergeAfterLastStallMs = Date.now() - lastStallEnd;
 
   const { violations, neverSeen } = deliveryViolations(plans, delivered);
   const cache = cached();
@@ -247,6 +250,8 @@ export async function runStallScenario(
     cachedObjects: h.cachedObjects,
     listedObjects: server.size,
     convergeAfterLastDisturbanceMs: convergeMs,
+    writesEndedAfterLastStallMs: writesDoneAt - lastStallEnd,
+    convergeAfterLastStallMs,
     finalReadyz,
     totalMs: Date.now() - started,
   };
