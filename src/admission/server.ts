@@ -16,6 +16,8 @@ export interface AdmissionServerOptions {
   readonly tls: { readonly cert: string; readonly key: string };
   /** The secret path segment: routes are `/mutate/<apiPath>` and `/validate/<apiPath>`. */
   readonly apiPath: string;
+  /** Further path segments accepted too (a takeover's previous path, e.g. Pepr's). */
+  readonly alsoAcceptedApiPaths?: readonly string[];
   /** Default 3000; 0 picks a free port. */
   readonly port?: number;
   /** Default 0.0.0.0 (all interfaces). */
@@ -50,7 +52,7 @@ function secretMatches(given: string, expected: Buffer): boolean {
 export async function startAdmissionServer(options: AdmissionServerOptions): Promise<AdmissionServer> {
   const { engine } = options;
   const logger = options.logger ?? Log;
-  const secret = Buffer.from(options.apiPath);
+  const secrets = [options.apiPath, ...(options.alsoAcceptedApiPaths ?? [])].map((path) => Buffer.from(path));
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   let draining = false;
   let inFlight = 0;
@@ -124,7 +126,7 @@ export async function startAdmissionServer(options: AdmissionServerOptions): Pro
     }
     const [, route, given, ...rest] = path.split("/");
     if ((route === "mutate" || route === "validate") && rest.length === 0) {
-      if (!secretMatches(given ?? "", secret)) {
+      if (!secrets.some((secret) => secretMatches(given ?? "", secret))) {
         req.resume();
         peprAlerts.inc();
         return refuse(res, 401, "path", `unknown ${route} path: the path segment must be the module's API path secret`);

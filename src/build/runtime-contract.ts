@@ -47,6 +47,11 @@ export const RuntimeEnv = {
    * the same in every build of a module. The deployed admission role must serve this one.
    */
   apiPath: "CAPSTAN_API_PATH",
+  /**
+   * Another path segment the admission role also accepts: `capstan deploy` sets it to Pepr's path
+   * while it takes over a Pepr deployment, whose webhooks still call Pepr's path until they switch.
+   */
+  takeoverApiPath: "CAPSTAN_TAKEOVER_API_PATH",
   /** The Lease the controller replicas elect a leader with. */
   leaseName: "CAPSTAN_LEASE_NAME",
   /** Name of the Pod (Downward API), the leader-election identity. */

@@ -13,6 +13,7 @@ export interface AdmissionRoleOptions {
   readonly credentials: WebhookCredentials;
   /** The secret path segment of the webhook routes (`/mutate/<apiPath>`). */
   readonly apiPath: string;
+  readonly alsoAcceptedApiPaths?: readonly string[];
   /** Where the API server reaches this process (a Service in a cluster, a URL in dev mode); a function gets the bound port. */
   readonly endpoint: WebhookEndpoint | ((port: number) => WebhookEndpoint);
   readonly port: number;
@@ -48,6 +49,7 @@ export async function startAdmissionRole(options: AdmissionRoleOptions): Promise
     engine,
     tls: { cert: first.tlsCert, key: first.tlsKey },
     apiPath: options.apiPath,
+    alsoAcceptedApiPaths: options.alsoAcceptedApiPaths,
     port: options.port,
     host: options.host,
     isReady: options.isReady,

@@ -94,6 +94,7 @@ async function startRole(role: RuntimeRole, module: PeprModule, client: ApiClien
         ? {
             credentials,
             apiPath: required(RuntimeEnv.apiPath),
+            alsoAcceptedApiPaths: [process.env[RuntimeEnv.takeoverApiPath] ?? ""].filter(Boolean),
             endpoint: { service: { name: webhookService(names), namespace, port: 443 } },
             registration: "none",
             port: servePort(),

@@ -51,40 +51,79 @@ export class WebhookCertificates {
     this.#options = options;
   }
 
-  /** Returns the stored certificates, creating them if none exist yet (safe when replicas race). */
+  /**
+   * Returns the stored certificates, creating them if none exist yet (safe when replicas race). A
+   * Secret of another format (Pepr's `pepr-<uuid>-tls` holds only `tls.crt`/`tls.key`, its CA key is
+   * nowhere) is taken over: a new CA and certificate replace it, and the trust bundle keeps every CA
+   * the webhook configurations trust now, so pods still serving the old certificate during a
+   * takeover stay trusted until the next rotation drops the old CA.
+   */
   async ensure(): Promise<CertificateBundle> {
-    const existing = await this.read();
-    if (existing) return existing.bundle;
-    const bundle = await newCertificateBundle(
-      { commonName: `${this.#options.secretName}-ca`, validForMs: this.#caValidity() },
-      this.#leafRequest(),
-    );
-    try {
-      await this.#options.client.request({
-        method: "POST",
-        path: this.#secretsPath(),
-        body: this.#toSecret(bundle),
-      });
-    } catch (error) {
-      if (!(error instanceof ConflictError)) throw error;
-      const winner = await this.read();
-      if (!winner) throw error;
-      return winner.bundle;
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      const existing = await this.#readSecret();
+      if (existing && isOwnFormat(existing)) return fromSecret(existing);
+      const fresh = await newCertificateBundle(
+        { commonName: `${this.#options.secretName}-ca`, validForMs: this.#caValidity() },
+        this.#leafRequest(),
+      );
+      const bundle = existing
+        ? { ...fresh, trustBundle: joinPem(uniquePem([fresh.caCert, ...(await this.publishedCas())])) }
+        : fresh;
+      try {
+        await this.#options.client.request(
+          existing
+            ? {
+                method: "PUT",
+                path: `${this.#secretsPath()}/${this.#options.secretName}`,
+                body: withResourceVersion(this.#toSecret(bundle), existing.metadata.resourceVersion),
+              }
+            : { method: "POST", path: this.#secretsPath(), body: this.#toSecret(bundle) },
+        );
+      } catch (error) {
+        if (error instanceof ConflictError) continue;
+        throw error;
+      }
+      await this.syncCaBundle(bundle.trustBundle);
+      return bundle;
     }
-    await this.syncCaBundle(bundle.trustBundle);
-    return bundle;
+    throw new Error(`could not write Secret ${this.#options.namespace}/${this.#options.secretName}: it kept changing`);
   }
 
-  async read(): Promise<{ bundle: CertificateBundle; resourceVersion: string } | undefined> {
+  /** Every CA certificate (PEM) the named webhook configurations' caBundles hold now. */
+  async publishedCas(): Promise<string[]> {
+    const found: string[] = [];
+    for (const path of this.#configurationPaths()) {
+      try {
+        const config = await this.#options.client.request<{ webhooks?: { clientConfig: { caBundle?: string } }[] }>({
+          path,
+        });
+        for (const webhook of config.webhooks ?? []) {
+          const caBundle = webhook.clientConfig.caBundle;
+          if (caBundle) found.push(...pemCertificates(Buffer.from(caBundle, "base64").toString("utf8")));
+        }
+      } catch (error) {
+        if (!(error instanceof NotFoundError)) throw error;
+      }
+    }
+    return uniquePem(found);
+  }
+
+  async #readSecret(): Promise<SecretObject | undefined> {
     try {
-      const secret = await this.#options.client.request<SecretObject>({
+      return await this.#options.client.request<SecretObject>({
         path: `${this.#secretsPath()}/${this.#options.secretName}`,
       });
-      return { bundle: fromSecret(secret), resourceVersion: secret.metadata.resourceVersion ?? "" };
     } catch (error) {
       if (error instanceof NotFoundError) return undefined;
       throw error;
     }
+  }
+
+  /** The stored certificates; undefined when the Secret is missing or not in capstan's format yet (`ensure` takes it over). */
+  async read(): Promise<{ bundle: CertificateBundle; resourceVersion: string } | undefined> {
+    const secret = await this.#readSecret();
+    if (!secret || !isOwnFormat(secret)) return undefined;
+    return { bundle: fromSecret(secret), resourceVersion: secret.metadata.resourceVersion ?? "" };
   }
 
   /**
@@ -127,12 +166,7 @@ export class WebhookCertificates {
   /** Sets every webhook's caBundle in the named configurations (configurations not yet created are skipped). */
   async syncCaBundle(trustBundle: string): Promise<void> {
     const caBundle = Buffer.from(trustBundle).toString("base64");
-    const targets = [
-      ...(this.#options.mutatingWebhookConfigurations ?? []).map((n) => `mutatingwebhookconfigurations/${n}`),
-      ...(this.#options.validatingWebhookConfigurations ?? []).map((n) => `validatingwebhookconfigurations/${n}`),
-    ];
-    for (const target of targets) {
-      const path = `/apis/admissionregistration.k8s.io/v1/${target}`;
+    for (const path of this.#configurationPaths()) {
       for (let attempt = 0; attempt < attempts; attempt++) {
         let config: { metadata: { resourceVersion?: string }; webhooks?: { clientConfig: { caBundle?: string } }[] };
         try {
@@ -187,6 +221,13 @@ export class WebhookCertificates {
     };
   }
 
+  #configurationPaths(): string[] {
+    return [
+      ...(this.#options.mutatingWebhookConfigurations ?? []).map((n) => `mutatingwebhookconfigurations/${n}`),
+      ...(this.#options.validatingWebhookConfigurations ?? []).map((n) => `validatingwebhookconfigurations/${n}`),
+    ].map((target) => `/apis/admissionregistration.k8s.io/v1/${target}`);
+  }
+
   #leafRequest(): LeafRequest {
     return {
       commonName: this.#options.dnsNames[0] ?? this.#options.secretName,
@@ -228,6 +269,19 @@ export class WebhookCertificates {
       data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString("base64")])),
     };
   }
+}
+
+/** Whether the Secret holds what `WebhookCertificates` stores (a CA with its key), not another tool's certificate. */
+export function isOwnFormat(secret: SecretObject): boolean {
+  return secret.data?.["ca.crt"] !== undefined && secret.data["ca.key"] !== undefined;
+}
+
+function uniquePem(certificates: readonly string[]): string[] {
+  return [...new Set(certificates.map((certificate) => certificate.trim()))];
+}
+
+function withResourceVersion(secret: SecretObject, resourceVersion: string | undefined): SecretObject {
+  return { ...secret, metadata: { ...secret.metadata, ...(resourceVersion ? { resourceVersion } : {}) } };
 }
 
 /** Reads a webhook Secret's data (as stored by `WebhookCertificates`). */

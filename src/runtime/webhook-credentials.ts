@@ -4,7 +4,7 @@ import { kindOf } from "../k8s/kinds.ts";
 import { Secret } from "../k8s/models.ts";
 import { Log } from "../telemetry/logger.ts";
 import { type CertificateBundle, newCertificateBundle } from "../tls/rotation-plan.ts";
-import { fromSecret, type SecretObject, WebhookCertificates } from "./webhook-certificates.ts";
+import { fromSecret, isOwnFormat, type SecretObject, WebhookCertificates } from "./webhook-certificates.ts";
 
 /** The serving certificate and trust bundle a webhook server uses, and news of their changes. */
 export interface WebhookCredentials {
@@ -74,7 +74,8 @@ export async function secretCredentials(options: SecretCredentialsOptions): Prom
     fieldSelector: `metadata.name=${options.secretName}`,
   });
   const unsubscribe = informer.subscribe((event) => {
-    if (event.type === "DELETED") return;
+    // Another tool's Secret (e.g. Pepr's, written back by a rollback) is not followed; `ensure` takes it over on start.
+    if (event.type === "DELETED" || !isOwnFormat(event.object)) return;
     const next = fromSecret(event.object);
     if (next.tlsCert === credentials.tlsCert && next.trustBundle === credentials.trustBundle) return;
     credentials = next;

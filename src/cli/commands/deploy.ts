@@ -2,13 +2,9 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
 import { Command } from "commander";
-import { applyAll, parseManifests } from "../../build/deploy/apply.ts";
-import { describeObject } from "../../build/deploy/object-paths.ts";
-import { waitForRollout } from "../../build/deploy/rollout.ts";
-import type { KubeObject } from "../../build/manifest-input.ts";
-import { MODULE_SHA_LABEL } from "../../build/runtime-contract.ts";
+import { parseManifests } from "../../build/deploy/apply.ts";
+import { deployModule, manifestFlavor } from "../../build/deploy/deploy-module.ts";
 import { ApiClient } from "../../k8s/api-client.ts";
-import { type Flavor, flavorNames } from "../../model/flavor.ts";
 
 interface DeployFlags {
   dir: string;
@@ -43,27 +39,7 @@ async function confirm(question: string): Promise<boolean> {
   }
 }
 
-/** Pepr-mode manifests carry Pepr's uuid label (`pepr.dev/uuid`); capstan's carry `capstan.dev/uuid`. */
-export function manifestFlavor(objects: readonly KubeObject[]): Flavor {
-  const peprLabel = flavorNames("pepr").uuidLabel;
-  return objects.some((object) => object.metadata.labels?.[peprLabel] !== undefined) ? "pepr" : "capstan";
-}
-
-/** Deletes module-code Secrets of older builds once the new one is rolled out. */
-async function pruneOldModuleSecrets(client: ApiClient, objects: readonly KubeObject[]): Promise<number> {
-  const current = objects.find((object) => object.kind === "Secret" && object.metadata.labels?.[MODULE_SHA_LABEL]);
-  if (!current?.metadata.namespace) return 0;
-  const uuidLabel = flavorNames(manifestFlavor(objects)).uuidLabel;
-  const uuid = current.metadata.labels?.[uuidLabel] as string;
-  const sha = current.metadata.labels?.[MODULE_SHA_LABEL] as string;
-  const path = `/api/v1/namespaces/${encodeURIComponent(current.metadata.namespace)}/secrets`;
-  const selector = `${uuidLabel}=${uuid},${MODULE_SHA_LABEL},${MODULE_SHA_LABEL}!=${sha}`;
-  const list = await client.request<{ items: KubeObject[] }>({ path, query: { labelSelector: selector } });
-  for (const secret of list.items) {
-    await client.request({ method: "DELETE", path: `${path}/${encodeURIComponent(secret.metadata.name)}` });
-  }
-  return list.items.length;
-}
+export { manifestFlavor };
 
 export function deployCommand(): Command {
   return new Command("deploy")
@@ -94,31 +70,22 @@ export function deployCommand(): Command {
           return;
         }
       }
-      let applied = 0;
-      await applyAll(client, objects, {
-        // Pepr-mode manifests apply as `pepr`, Pepr's own manager, so they replace what Pepr deployed.
-        fieldManager: flavorNames(manifestFlavor(objects)).fieldManager,
+      let last = "";
+      const result = await deployModule(client, objects, {
         force: flags.force === true,
         dryRun: flags.dryRun === true,
-        onApplied: (object) => {
-          applied++;
-          process.stderr.write(
-            `capstan: [${applied}/${objects.length}] ${flags.dryRun ? "validated" : "applied"} ${describeObject(object)}\n`,
-          );
-        },
-      });
-      if (flags.dryRun || !flags.wait) return;
-      const deployments = objects.filter((object) => object.kind === "Deployment");
-      let last = "";
-      await waitForRollout(client, deployments, {
+        wait: flags.wait,
         timeoutMs: Number(flags.timeout) * 1000,
-        onProgress: (states) => {
+        log: (line) => process.stderr.write(`capstan: ${line}\n`),
+        onRollout: (states) => {
           const line = states.map((state) => `${state.name}: ${state.summary}`).join("; ");
           if (line !== last) process.stderr.write(`capstan: rollout ${line}\n`);
           last = line;
         },
       });
-      const pruned = await pruneOldModuleSecrets(client, objects);
-      process.stderr.write(`capstan: deployed${pruned > 0 ? `; removed ${pruned} Secret(s) of older builds` : ""}\n`);
+      if (flags.dryRun) return;
+      const pruned = result.prunedSecrets > 0 ? `; removed ${result.prunedSecrets} Secret(s) of older builds` : "";
+      const pepr = result.tookOverPepr ? "; took over Pepr's deployment" : "";
+      process.stderr.write(`capstan: deployed${pepr}${pruned}\n`);
     });
 }

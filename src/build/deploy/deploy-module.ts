@@ -1,0 +1,116 @@
+import type { ApiClient } from "../../k8s/api-client.ts";
+import { flavorNames } from "../../model/flavor.ts";
+import type { KubeObject } from "../manifest-input.ts";
+import { resourceNames } from "../resource-names.ts";
+import { MODULE_SHA_LABEL } from "../runtime-contract.ts";
+import { applyAll } from "./apply.ts";
+import { describeObject } from "./object-paths.ts";
+import { type RolloutState, waitForRollout } from "./rollout.ts";
+import {
+  acceptingPeprPath,
+  deletePeprLeftovers,
+  findPeprDeployment,
+  peprLeftovers,
+  splitWebhooks,
+  withCurrentCaBundle,
+} from "./takeover.ts";
+
+export interface DeployOptions {
+  readonly force?: boolean;
+  readonly dryRun?: boolean;
+  /** Wait for the rollout before the webhooks switch (default true; a takeover of Pepr requires it). */
+  readonly wait?: boolean;
+  readonly timeoutMs: number;
+  readonly rolloutIntervalMs?: number;
+  /** One line per step, for the terminal. */
+  readonly log?: (line: string) => void;
+  readonly onRollout?: (states: readonly RolloutState[]) => void;
+}
+
+export interface DeployResult {
+  /** Whether a running Pepr deployment of the module was taken over. */
+  readonly tookOverPepr: boolean;
+  readonly deletedLeftovers: readonly string[];
+  readonly prunedSecrets: number;
+}
+
+/** Pepr-mode manifests carry Pepr's uuid label (`pepr.dev/uuid`); capstan's carry `capstan.dev/uuid`. */
+export function manifestFlavor(objects: readonly KubeObject[]): "pepr" | "capstan" {
+  const peprLabel = flavorNames("pepr").uuidLabel;
+  return objects.some((object) => object.metadata.labels?.[peprLabel] !== undefined) ? "pepr" : "capstan";
+}
+
+/**
+ * Applies a build's manifests so that no admission request fails on the way: every object but the
+ * webhook configurations first, then (after the rollout) the webhook configurations with the
+ * trust bundle the pods serve under. Over a running Pepr deployment of the module, capstan's pods
+ * also accept Pepr's webhook path until the webhooks switch, and Pepr's leftovers go last.
+ */
+export async function deployModule(
+  client: ApiClient,
+  manifests: readonly KubeObject[],
+  options: DeployOptions,
+): Promise<DeployResult> {
+  const log = options.log ?? (() => {});
+  const flavor = manifestFlavor(manifests);
+  const fieldManager = flavorNames(flavor).fieldManager;
+  const pepr = flavor === "pepr" ? await findPeprDeployment(client, manifests) : undefined;
+  const wait = options.wait ?? true;
+  if (pepr && !wait && !options.dryRun) {
+    throw new Error(
+      `Pepr's deployment of module ${pepr.uuid} is running: a takeover waits for capstan's pods before the webhooks switch; drop --no-wait`,
+    );
+  }
+  const objects = pepr ? acceptingPeprPath(manifests, pepr) : [...manifests];
+  if (pepr) log(`taking over Pepr's deployment of module ${pepr.uuid} in ${pepr.namespace}`);
+  const total = objects.length;
+  let applied = 0;
+  const apply = (batch: readonly KubeObject[]) =>
+    applyAll(client, batch, {
+      fieldManager,
+      force: options.force === true,
+      dryRun: options.dryRun === true,
+      onApplied: (object) => {
+        applied++;
+        log(`[${applied}/${total}] ${options.dryRun ? "validated" : "applied"} ${describeObject(object)}`);
+      },
+    });
+
+  const { webhooks, rest } = splitWebhooks(objects);
+  await apply(rest);
+  const deployments = rest.filter((object) => object.kind === "Deployment");
+  if (wait && !options.dryRun) {
+    await waitForRollout(client, deployments, {
+      timeoutMs: options.timeoutMs,
+      ...(options.rolloutIntervalMs ? { intervalMs: options.rolloutIntervalMs } : {}),
+      ...(options.onRollout ? { onProgress: options.onRollout } : {}),
+    });
+  }
+  const namespace = deployments[0]?.metadata.namespace;
+  const uuid = deployments[0]?.metadata.labels?.[flavorNames(flavor).uuidLabel];
+  const tlsSecret =
+    namespace && typeof uuid === "string" ? { namespace, name: resourceNames(uuid, flavor).tlsSecret } : undefined;
+  await apply(tlsSecret && !options.dryRun ? await withCurrentCaBundle(client, webhooks, tlsSecret) : webhooks);
+  if (options.dryRun) return { tookOverPepr: false, deletedLeftovers: [], prunedSecrets: 0 };
+
+  const deletedLeftovers = pepr ? await deletePeprLeftovers(client, peprLeftovers(pepr, manifests)) : [];
+  for (const name of deletedLeftovers) log(`deleted Pepr's ${name}`);
+  const prunedSecrets = wait ? await pruneOldModuleSecrets(client, manifests) : 0;
+  return { tookOverPepr: pepr !== undefined, deletedLeftovers, prunedSecrets };
+}
+
+/** Deletes module-code Secrets of older builds once the new one is rolled out. */
+async function pruneOldModuleSecrets(client: ApiClient, objects: readonly KubeObject[]): Promise<number> {
+  const current = objects.find((object) => object.kind === "Secret" && object.metadata.labels?.[MODULE_SHA_LABEL]);
+  if (!current?.metadata.namespace) return 0;
+  const uuidLabel = flavorNames(manifestFlavor(objects)).uuidLabel;
+  const uuid = current.metadata.labels?.[uuidLabel] as string;
+  const sha = current.metadata.labels?.[MODULE_SHA_LABEL] as string;
+  const path = `/api/v1/namespaces/${encodeURIComponent(current.metadata.namespace)}/secrets`;
+  const selector = `${uuidLabel}=${uuid},${MODULE_SHA_LABEL},${MODULE_SHA_LABEL}!=${sha}`;
+  const list = await client.request<{ items: KubeObject[] }>({ path, query: { labelSelector: selector } });
+  for (const secret of list.items) {
+    await client.request({ method: "DELETE", path: `${path}/${encodeURIComponent(secret.metadata.name)}` });
+  }
+  return list.items.length;
+}
