@@ -1,7 +1,20 @@
-import { ValueCatalog } from "./chart-values.ts";
-import type { ManifestInput } from "./manifest-input.ts";
+import { type Flavor, flavorOf } from "../model/flavor.ts";
+import { type ChartHelper, type ChartValue, ValueCatalog, type ValueReader } from "./chart-values.ts";
+import type { KubeObject, ManifestInput } from "./manifest-input.ts";
 import { type ModuleNeeds, moduleNeeds } from "./module-description.ts";
-import { type DeployedRole, deployedRoles, Labels } from "./runtime-contract.ts";
+import { deriveRbac } from "./rbac.ts";
+import { resourceNames } from "./resource-names.ts";
+import {
+  type DeployedRole,
+  deployedRoles,
+  HEALTH_PATH,
+  Labels,
+  peprControllerOf,
+  READY_PATH,
+  SERVE_PORT,
+  servingScheme,
+} from "./runtime-contract.ts";
+import { apiPathFor } from "./webhooks.ts";
 
 export const podSecurityContext = {
   runAsNonRoot: true,
@@ -27,7 +40,8 @@ export function rolesOf(needs: ModuleNeeds): DeployedRole[] {
   return deployedRoles.filter((role) => needs[role]);
 }
 
-function requiredAntiAffinity(selector: Record<string, string>) {
+/** A required podAntiAffinity keeping a role's replicas on different nodes. */
+export function requiredAntiAffinity(selector: Record<string, string>) {
   return {
     podAntiAffinity: {
       requiredDuringSchedulingIgnoredDuringExecution: [
@@ -37,32 +51,84 @@ function requiredAntiAffinity(selector: Record<string, string>) {
   };
 }
 
+/**
+ * The values.yaml key of a role. Pepr mode uses Pepr's (`admission`, `watcher`) so a team's Pepr
+ * overrides apply unchanged; capstan's are the role names (`admission`, `controller`).
+ */
+export function roleValueKey(flavor: Flavor, role: DeployedRole): string {
+  return flavor === "pepr" ? peprControllerOf[role] : role;
+}
+
+/** The probes of a role's container; `startupFailureThreshold` may be a chart marker. */
+export function runtimeProbe(role: DeployedRole, kind: "startup" | "readiness" | "liveness", startupFailures: unknown) {
+  const [path, periodSeconds, failureThreshold] =
+    kind === "startup"
+      ? [HEALTH_PATH, 2, startupFailures]
+      : kind === "readiness"
+        ? [READY_PATH, 5, 3]
+        : [HEALTH_PATH, 10, 3];
+  return {
+    httpGet: { path, port: SERVE_PORT, scheme: servingScheme[role] },
+    periodSeconds,
+    timeoutSeconds: 2,
+    failureThreshold,
+  };
+}
+
+/** Pepr's `imagePullSecrets` are names; capstan's were `{name}` objects. The chart accepts both. */
+const pullSecretsHelper: ChartHelper = {
+  name: "capstan.imagePullSecrets",
+  apply: (value) =>
+    (value as (string | { name: string })[]).map((entry) => (typeof entry === "string" ? { name: entry } : entry)),
+};
+
+/** The named templates of the chart's `_helpers.tpl`. */
+export const chartHelpers = `{{- define "${pullSecretsHelper.name}" -}}
+{{- range . }}
+- name: {{ if kindIs "string" . }}{{ . | quote }}{{ else }}{{ .name | quote }}{{ end }}
+{{- else }}
+[]
+{{- end }}
+{{- end -}}
+`;
+
 /** Declares every chart value the manifests of this module read. */
-export function declareValues(
-  input: ManifestInput,
-  selectorOf: (role: DeployedRole) => Record<string, string>,
-): ValueCatalog {
+export function declareValues(input: ManifestInput): ValueCatalog {
   const catalog = new ValueCatalog();
   const { config } = input.module;
+  const flavor = flavorOf(config);
+  const pepr = flavor === "pepr";
+  const needs = moduleNeeds(input.module);
+  const roles = rolesOf(needs);
+  const perRole = (name: string) => roles.map((role) => `${role}.${name}`);
+  const env = Object.entries(config.env ?? {}).map(([name, value]) => ({ name, value }));
+  const image = `${input.image.repository}:${input.image.tag}`;
+
   catalog.declare({
-    path: "image.repository",
+    path: "uuid",
     type: "string",
-    default: input.image.repository,
-    description: "Runtime image repository",
+    default: config.uuid,
+    description: "The module's uuid (fixed at build: object names derive from it)",
   });
-  catalog.declare({ path: "image.tag", type: "string", default: input.image.tag, description: "Runtime image tag" });
   catalog.declare({
-    path: "image.pullPolicy",
+    path: "hash",
     type: "string",
-    default: "IfNotPresent",
-    enum: ["Always", "IfNotPresent", "Never"],
-    description: "Image pull policy",
+    default: input.code.sha256,
+    description: "sha256 of the module code; the runtime refuses code that does not match it",
+  });
+  catalog.declare({
+    path: "secrets.apiPath",
+    type: "string",
+    default: Buffer.from(apiPathFor(config.uuid)).toString("base64"),
+    description:
+      "The webhook URL path secret (base64): the webhooks call /mutate|validate/<path>, the server accepts only it",
   });
   catalog.declare({
     path: "imagePullSecrets",
     type: "array",
     default: [],
-    description: "Pod imagePullSecrets ([{name}])",
+    helper: pullSecretsHelper,
+    description: "Pod imagePullSecrets: names, or {name} objects",
   });
   catalog.declare({
     path: "logLevel",
@@ -71,10 +137,17 @@ export function declareValues(
     description: "LOG_LEVEL of both roles",
   });
   catalog.declare({
-    path: "env",
+    path: "additionalIgnoredNamespaces",
     type: "array",
-    default: Object.entries(config.env ?? {}).map(([name, value]) => ({ name, value })),
-    description: "Extra environment variables ([{name, value}]) for both roles",
+    default: [],
+    description:
+      "Namespaces the webhooks skip and the watches ignore, besides the module's own (PEPR_ADDITIONAL_IGNORED_NAMESPACES)",
+  });
+  catalog.declare({
+    path: "rbac",
+    type: "array",
+    default: deriveRbac(input.module, needs, resourceNames(config.uuid, flavor), input.rbacMode).clusterRules,
+    description: "The ClusterRole's rules (replaces the derived ones)",
   });
   catalog.declare({
     path: "namespace.labels",
@@ -88,81 +161,248 @@ export function declareValues(
     default: {},
     description: "Annotations on the module's Namespace",
   });
-  catalog.declare({
-    path: "podSecurityContext",
-    type: "object",
-    default: podSecurityContext,
-    description: "Pod securityContext",
-  });
-  catalog.declare({
-    path: "containerSecurityContext",
-    type: "object",
-    default: containerSecurityContext,
-    description: "Container securityContext",
-  });
-  for (const role of rolesOf(moduleNeeds(input.module))) {
+  if (pepr) {
     catalog.declare({
-      path: `${role}.replicas`,
-      type: "integer",
-      default: 2,
-      minimum: 1,
-      description: `${role} replicas`,
+      path: "image.pullPolicy",
+      type: "string",
+      default: "IfNotPresent",
+      constant: true,
+      description: "Image pull policy",
+    });
+  } else {
+    catalog.declare({
+      path: "image.repository",
+      type: "string",
+      default: input.image.repository,
+      description: "Runtime image repository",
+    });
+    catalog.declare({ path: "image.tag", type: "string", default: input.image.tag, description: "Runtime image tag" });
+    catalog.declare({
+      path: "image.pullPolicy",
+      type: "string",
+      default: "IfNotPresent",
+      enum: ["Always", "IfNotPresent", "Never"],
+      description: "Image pull policy",
     });
     catalog.declare({
-      path: `${role}.resources`,
+      path: "env",
+      type: "array",
+      reads: perRole("env"),
+      default: env,
+      description: "Extra environment variables ([{name, value}]) for both roles",
+    });
+    catalog.declare({
+      path: "podSecurityContext",
       type: "object",
-      default: defaultResources,
-      description: `${role} container resources`,
+      reads: perRole("securityContext"),
+      default: podSecurityContext,
+      description: "Pod securityContext",
     });
     catalog.declare({
-      path: `${role}.affinity`,
+      path: "containerSecurityContext",
       type: "object",
-      default: role === "admission" && input.antiAffinity ? requiredAntiAffinity(selectorOf(role)) : {},
-      description: `${role} pod affinity`,
+      reads: perRole("containerSecurityContext"),
+      default: containerSecurityContext,
+      description: "Container securityContext",
     });
-    catalog.declare({
-      path: `${role}.nodeSelector`,
+  }
+  for (const role of roles) {
+    const key = roleValueKey(flavor, role);
+    const declare = (
+      name: string,
+      value: Omit<ChartValue, "path" | "reads" | "description"> & { description: string },
+    ) =>
+      catalog.declare({
+        ...value,
+        path: `${key}.${name}`,
+        reads: [`${role}.${name}`],
+        description: `${key}: ${value.description}`,
+      });
+    declare("enabled", {
+      type: "boolean",
+      default: true,
+      description: "deploy this role (Deployment, Service, ServiceMonitor)",
+    });
+    declare("replicas", { type: "integer", default: 2, minimum: 1, description: "replicas" });
+    declare("resources", { type: "object", default: defaultResources, description: "container resources" });
+    if (role === "admission") {
+      declare("antiAffinity", {
+        type: "boolean",
+        default: input.antiAffinity,
+        description: "require admission replicas on different nodes (adds a podAntiAffinity to affinity)",
+      });
+    }
+    declare("affinity", { type: "object", default: {}, description: "pod affinity" });
+    declare("nodeSelector", { type: "object", default: {}, description: "pod nodeSelector" });
+    declare("tolerations", { type: "array", default: [], description: "pod tolerations" });
+    declare("labels", { type: "object", default: {}, description: "Deployment labels, laid over capstan's" });
+    declare("annotations", { type: "object", default: {}, description: "Deployment annotations, laid over capstan's" });
+    declare("podLabels", {
       type: "object",
       default: {},
-      description: `${role} pod nodeSelector`,
+      description: "pod labels, laid over capstan's (not the selector's)",
     });
-    catalog.declare({
-      path: `${role}.tolerations`,
+    declare("podAnnotations", { type: "object", default: {}, description: "pod annotations" });
+    declare("envFrom", { type: "array", default: [], description: "container envFrom (ConfigMaps, Secrets)" });
+    declare("extraVolumes", { type: "array", default: [], description: "pod volumes added to capstan's" });
+    declare("extraVolumeMounts", {
       type: "array",
       default: [],
-      description: `${role} pod tolerations`,
+      description: "container volumeMounts added to capstan's",
     });
-    catalog.declare({
-      path: `${role}.podAnnotations`,
-      type: "object",
-      default: {},
-      description: `${role} pod annotations`,
-    });
-    catalog.declare({
-      path: `${role}.terminationGracePeriodSeconds`,
+    declare("terminationGracePeriodSeconds", {
       type: "integer",
       default: 30,
       minimum: 0,
-      description: `${role} grace period: in-flight requests and reconciles finish within it`,
+      description: "grace period: in-flight requests and reconciles finish within it",
     });
-    catalog.declare({
-      path: `${role}.startupFailureThreshold`,
-      type: "integer",
-      default: 60,
-      minimum: 1,
-      description: `${role} startup probe failures allowed (2 s apart) before the container is restarted`,
+    declare("serviceMonitor.enabled", {
+      type: "boolean",
+      default: false,
+      description: "a ServiceMonitor for /metrics",
     });
+    declare("serviceMonitor.labels", { type: "object", default: {}, description: "ServiceMonitor labels" });
+    declare("serviceMonitor.annotations", { type: "object", default: {}, description: "ServiceMonitor annotations" });
+    if (pepr) {
+      declare("image", { type: "string", default: image, description: "runtime image (<repository>:<tag>)" });
+      declare("env", {
+        type: "array",
+        default: env,
+        description: "environment variables ([{name, value}]) added to capstan's",
+      });
+      declare("securityContext", { type: "object", default: podSecurityContext, description: "pod securityContext" });
+      declare("containerSecurityContext", {
+        type: "object",
+        default: containerSecurityContext,
+        description: "container securityContext",
+      });
+      declare("startupProbe", {
+        type: "object",
+        default: runtimeProbe(role, "startup", 60),
+        description: "startup probe",
+      });
+      declare("readinessProbe", {
+        type: "object",
+        default: runtimeProbe(role, "readiness", 60),
+        description: "readiness probe (capstan's /readyz: caches synced, watches fresh)",
+      });
+      declare("livenessProbe", {
+        type: "object",
+        default: runtimeProbe(role, "liveness", 60),
+        description: "liveness probe",
+      });
+    } else {
+      declare("startupFailureThreshold", {
+        type: "integer",
+        default: 60,
+        minimum: 1,
+        description: "startup probe failures allowed (2 s apart) before the container is restarted",
+      });
+    }
   }
-  if (moduleNeeds(input.module).admission) {
+  if (needs.admission) {
+    const admission = roleValueKey(flavor, "admission");
     catalog.declare({
-      path: "admission.podDisruptionBudget.minAvailable",
+      path: `${admission}.podDisruptionBudget.minAvailable`,
+      reads: ["admission.podDisruptionBudget.minAvailable"],
       type: "integer",
       default: 1,
       minimum: 0,
       description: "PodDisruptionBudget minAvailable for the admission replicas",
     });
+    catalog.declare({
+      path: `${admission}.failurePolicy`,
+      reads: ["admission.failurePolicy"],
+      type: "string",
+      default: config.onError === "reject" ? "Fail" : "Ignore",
+      enum: ["Fail", "Ignore"],
+      description: "the webhooks' failurePolicy (from onError)",
+    });
+    catalog.declare({
+      path: `${admission}.webhookTimeout`,
+      reads: ["admission.webhookTimeout"],
+      type: "integer",
+      default: config.webhookTimeout ?? 10,
+      minimum: 1,
+      maximum: 30,
+      description: "the webhooks' timeoutSeconds (1-30)",
+    });
+    catalog.declare({
+      path: `${admission}.webhookLabels`,
+      reads: ["admission.webhookLabels"],
+      type: "object",
+      default: {},
+      description: "labels on the webhook configurations, laid over capstan's",
+    });
+    catalog.declare({
+      path: `${admission}.webhookAnnotations`,
+      reads: ["admission.webhookAnnotations"],
+      type: "object",
+      default: {},
+      description: "annotations on the webhook configurations",
+    });
   }
   return catalog;
+}
+
+/** The label every namespace carries with its own name (the webhooks' ignored-namespaces term). */
+const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
+
+interface WebhookShape {
+  clientConfig: { service?: { path?: string } };
+  namespaceSelector?: { matchExpressions?: { key: string; operator: string; values?: string[] }[] };
+}
+
+/**
+ * A generated webhook configuration with the chart's admission values laid over it: failurePolicy and
+ * timeout, the additional ignored namespaces, labels and annotations, and the URL path secret.
+ * Entries of Pepr's `additionalWebhooks` keep their own failurePolicy and select their namespace only.
+ */
+export function webhookValues(config: Record<string, unknown>, values: ValueReader): KubeObject {
+  const metadata = config.metadata as KubeObject["metadata"];
+  const webhooks = (config.webhooks as WebhookShape[]).map((webhook) => {
+    const expressions = webhook.namespaceSelector?.matchExpressions ?? [];
+    const ignored = expressions.find((term) => term.key === NAMESPACE_NAME_LABEL && term.operator === "NotIn");
+    const service = webhook.clientConfig.service;
+    const route = /^\/(mutate|validate)\//.exec(service?.path ?? "");
+    return {
+      ...webhook,
+      timeoutSeconds: values.value("admission.webhookTimeout"),
+      ...(ignored
+        ? {
+            failurePolicy: values.value("admission.failurePolicy"),
+            namespaceSelector: {
+              ...webhook.namespaceSelector,
+              matchExpressions: expressions.map((term) =>
+                term === ignored
+                  ? { ...term, values: [...(term.values ?? []), ...values.splice("additionalIgnoredNamespaces")] }
+                  : term,
+              ),
+            },
+          }
+        : {}),
+      ...(service && route
+        ? {
+            clientConfig: {
+              ...webhook.clientConfig,
+              service: { ...service, path: `/${route[1]}/${values.decoded("secrets.apiPath")}` },
+            },
+          }
+        : {}),
+    };
+  });
+  return {
+    ...config,
+    metadata: {
+      ...metadata,
+      labels: values.merged("admission.webhookLabels", metadata.labels ?? {}) as Record<string, string>,
+      annotations: values.merged(
+        "admission.webhookAnnotations",
+        (metadata.annotations ?? {}) as Record<string, string>,
+      ) as Record<string, string>,
+    },
+    webhooks,
+  } as unknown as KubeObject;
 }
 
 export function moduleLabels(input: ManifestInput, prefix: string): Record<string, string> {

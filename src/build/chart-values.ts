@@ -7,12 +7,31 @@
 export type ValueType = "string" | "integer" | "boolean" | "object" | "array";
 
 export interface ChartValue {
+  /** The value's path in values.yaml. */
   readonly path: string;
   readonly type: ValueType;
   readonly default: unknown;
   readonly description: string;
   readonly minimum?: number;
+  readonly maximum?: number;
   readonly enum?: readonly string[];
+  /**
+   * The keys object builders read this value by (default: `[path]`). Builders read per role
+   * (`controller.securityContext`); one chart value may serve several keys (capstan's shared
+   * `podSecurityContext`), and a key may name another chart path (`watcher.*` in Pepr mode).
+   */
+  readonly reads?: readonly string[];
+  /** Not a chart value: builders read the default, the chart neither offers nor reads it. */
+  readonly constant?: boolean;
+  /** Rendered through this named template of the chart's `_helpers.tpl` instead of `toYaml`. */
+  readonly helper?: ChartHelper;
+}
+
+/** A value whose Helm rendering normalises what users write (see `chartHelpers`). */
+export interface ChartHelper {
+  readonly name: string;
+  /** What the helper does to the value, for the static YAML. */
+  apply(value: unknown): unknown;
 }
 
 /** How object builders read a value. */
@@ -23,22 +42,44 @@ export interface ValueReader {
   inline(path: string): string;
   /** An array value whose items are appended to a list the builder starts. */
   splice(path: string): unknown[];
+  /** Whether the chart declares this key (a builder falls back to its own construction otherwise). */
+  has(path: string): boolean;
+  /** A string map laid over `base`: the value's entries win. */
+  merged(path: string, base: Readonly<Record<string, string>>): unknown;
+  /** An array of strings joined with `separator`, as a string (usable inside a longer string). */
+  joined(path: string, separator: string): string;
+  /** A base64 string value decoded, as a string (usable inside a longer string). */
+  decoded(path: string): string;
+  /** An object value with `extra`'s entries laid over it when the boolean value `flag` is true. */
+  mergedWhen(flag: string, extra: Readonly<Record<string, unknown>>, path: string): unknown;
 }
 
 export class ValueCatalog {
+  /** Chart values by path (constants excluded). */
   readonly #values = new Map<string, ChartValue>();
+  /** Every value by the keys builders read it by. */
+  readonly #keys = new Map<string, ChartValue>();
 
   declare(value: ChartValue): void {
-    if (this.#values.has(value.path)) throw new Error(`Chart value ${value.path} declared twice`);
-    this.#values.set(value.path, value);
+    if (!value.constant && this.#values.has(value.path)) throw new Error(`Chart value ${value.path} declared twice`);
+    for (const key of value.reads ?? [value.path]) {
+      if (this.#keys.has(key)) throw new Error(`Chart value key ${key} declared twice`);
+      this.#keys.set(key, value);
+    }
+    if (!value.constant) this.#values.set(value.path, value);
   }
 
-  get(path: string): ChartValue {
-    const value = this.#values.get(path);
-    if (!value) throw new Error(`Chart value ${path} is read but not declared`);
+  has(key: string): boolean {
+    return this.#keys.has(key);
+  }
+
+  get(key: string): ChartValue {
+    const value = this.#keys.get(key);
+    if (!value) throw new Error(`Chart value ${key} is read but not declared`);
     return value;
   }
 
+  /** The chart's values (constants are not among them). */
   all(): readonly ChartValue[] {
     return [...this.#values.values()];
   }
@@ -82,6 +123,7 @@ function leafSchema(value: ChartValue): Record<string, unknown> {
     type: value.type,
     description: value.description,
     ...(value.minimum === undefined ? {} : { minimum: value.minimum }),
+    ...(value.maximum === undefined ? {} : { maximum: value.maximum }),
     ...(value.enum ? { enum: [...value.enum] } : {}),
   };
 }
@@ -98,10 +140,23 @@ function setPath(root: Record<string, unknown>, path: string, value: unknown): v
 
 /** Reads the declared defaults: what the static YAML holds. */
 export function defaultsReader(catalog: ValueCatalog): ValueReader {
+  const read = (key: string) => {
+    const value = catalog.get(key);
+    const copy = structuredClone(value.default);
+    return value.helper ? value.helper.apply(copy) : copy;
+  };
   return {
-    value: (path) => structuredClone(catalog.get(path).default),
-    inline: (path) => String(catalog.get(path).default),
-    splice: (path) => structuredClone(catalog.get(path).default) as unknown[],
+    value: read,
+    inline: (path) => String(read(path)),
+    splice: (path) => read(path) as unknown[],
+    has: (path) => catalog.has(path),
+    merged: (path, base) => ({ ...base, ...(read(path) as Record<string, string>) }),
+    joined: (path, separator) => (read(path) as string[]).join(separator),
+    decoded: (path) => Buffer.from(String(read(path)), "base64").toString("utf8"),
+    mergedWhen: (flag, extra, path) => ({
+      ...(read(path) as Record<string, unknown>),
+      ...(read(flag) === true ? structuredClone(extra) : {}),
+    }),
   };
 }
 
@@ -113,26 +168,78 @@ export const Marker = {
   block: "__HELMB__",
   inline: "__HELMI__",
   splice: "__HELMS__",
+  /** `__HELMX__<n>__`: the n-th of the reader's `expressions`. */
+  expression: "__HELMX__",
   end: "__",
 } as const;
 
-/** Reads markers: what the Helm templates hold. */
-export function markerReader(catalog: ValueCatalog): ValueReader {
+/** A template pipeline a marker stands for: a YAML block (`toYaml`) or a string inside a scalar. */
+export interface ChartExpression {
+  readonly pipeline: string;
+  readonly block: boolean;
+}
+
+export interface MarkerReader extends ValueReader {
+  readonly expressions: readonly ChartExpression[];
+}
+
+/** Reads markers: what the Helm templates hold. Constants read as their default. */
+export function markerReader(catalog: ValueCatalog): MarkerReader {
+  const defaults = defaultsReader(catalog);
   const mark = (kind: string, path: string) => `${kind}${path}${Marker.end}`;
+  const expressions: ChartExpression[] = [];
+  const expression = (pipeline: string, block: boolean) => {
+    expressions.push({ pipeline, block });
+    return `${Marker.expression}${expressions.length - 1}${Marker.end}`;
+  };
+  const chartPath = (key: string) => {
+    const value = catalog.get(key);
+    return value.constant ? undefined : value.path;
+  };
   return {
-    value: (path) => {
-      const { type } = catalog.get(path);
-      if (type === "string") return mark(Marker.quoted, path);
-      if (type === "integer" || type === "boolean") return mark(Marker.raw, path);
-      return mark(Marker.block, path);
+    expressions,
+    has: (key) => catalog.has(key),
+    value: (key) => {
+      const value = catalog.get(key);
+      if (value.constant) return defaults.value(key);
+      if (value.helper) return expression(`include "${value.helper.name}" .Values.${value.path}`, true);
+      if (value.type === "string") return mark(Marker.quoted, value.path);
+      if (value.type === "integer" || value.type === "boolean") return mark(Marker.raw, value.path);
+      return mark(Marker.block, value.path);
     },
-    inline: (path) => {
-      catalog.get(path);
-      return mark(Marker.inline, path);
+    inline: (key) => {
+      const path = chartPath(key);
+      return path ? mark(Marker.inline, path) : defaults.inline(key);
     },
-    splice: (path) => {
-      catalog.get(path);
-      return [mark(Marker.splice, path)];
+    splice: (key) => {
+      const path = chartPath(key);
+      return path ? [mark(Marker.splice, path)] : defaults.splice(key);
+    },
+    merged: (key, base) => {
+      const path = chartPath(key);
+      if (!path) return defaults.merged(key, base);
+      return expression(
+        `mergeOverwrite (fromJson ${JSON.stringify(JSON.stringify(base))}) (.Values.${path} | default dict) | toYaml`,
+        true,
+      );
+    },
+    joined: (key, separator) => {
+      const path = chartPath(key);
+      return path
+        ? expression(`join ${JSON.stringify(separator)} .Values.${path}`, false)
+        : defaults.joined(key, separator);
+    },
+    decoded: (key) => {
+      const path = chartPath(key);
+      return path ? expression(`.Values.${path} | b64dec`, false) : defaults.decoded(key);
+    },
+    mergedWhen: (flag, extra, key) => {
+      const path = chartPath(key);
+      const flagPath = chartPath(flag);
+      if (!path || !flagPath) return defaults.mergedWhen(flag, extra, key);
+      const value = `(.Values.${path} | default dict)`;
+      const laid = `(mergeOverwrite (deepCopy ${value}) (fromJson ${JSON.stringify(JSON.stringify(extra))}))`;
+      return expression(`ternary ${laid} ${value} .Values.${flagPath} | toYaml`, true);
     },
   };
 }

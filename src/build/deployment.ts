@@ -1,14 +1,13 @@
 import { flavorNames } from "../model/flavor.ts";
+import { requiredAntiAffinity, runtimeProbe } from "./chart-defaults.ts";
 import type { ValueReader } from "./chart-values.ts";
 import type { KubeObject, ManifestInput } from "./manifest-input.ts";
 import type { ModuleNeeds } from "./module-description.ts";
 import type { ResourceNames } from "./resource-names.ts";
 import {
   type DeployedRole,
-  HEALTH_PATH,
   MODULE_CHUNKS_MOUNT,
   MODULE_WORK_MOUNT,
-  READY_PATH,
   ROLE_FLAG,
   RUNTIME_ENTRY,
   RUNTIME_NODE_FLAGS,
@@ -16,7 +15,6 @@ import {
   SERVE_PORT,
   servingScheme,
 } from "./runtime-contract.ts";
-import { apiPathFor } from "./webhooks.ts";
 
 export interface DeploymentContext {
   readonly input: ManifestInput;
@@ -48,12 +46,12 @@ function runtimeEnv(
     { name: RuntimeEnv.podName, valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
     literal(RuntimeEnv.moduleDir, MODULE_CHUNKS_MOUNT),
     literal(RuntimeEnv.moduleWorkDir, MODULE_WORK_MOUNT),
-    literal(RuntimeEnv.moduleSha256, input.code.sha256),
+    { name: RuntimeEnv.moduleSha256, value: context.values.value("hash") as string },
     ...(input.map ? [literal(RuntimeEnv.moduleMapSha256, input.map.sha256)] : []),
     literal(RuntimeEnv.leaseName, names.lease),
     ...(needs.admission
       ? [
-          literal(RuntimeEnv.apiPath, apiPathFor(input.module.config.uuid)),
+          literal(RuntimeEnv.apiPath, context.values.decoded("secrets.apiPath")),
           literal(RuntimeEnv.tlsSecret, names.tlsSecret),
           literal(RuntimeEnv.webhookService, names.service("admission")),
           literal(RuntimeEnv.mutatingWebhooks, needs.mutating ? names.webhookConfiguration : ""),
@@ -62,16 +60,15 @@ function runtimeEnv(
       : []),
     literal(RuntimeEnv.manageCertificates, String(managesCertificates(role, needs))),
     { name: RuntimeEnv.logLevel, value: context.values.value("logLevel") as string },
+    literal("PEPR_ADDITIONAL_IGNORED_NAMESPACES", context.values.joined("additionalIgnoredNamespaces", ",")),
   ];
 }
 
-function probe(role: DeployedRole, path: string, periodSeconds: number, failureThreshold: unknown) {
-  return {
-    httpGet: { path, port: SERVE_PORT, scheme: servingScheme[role] },
-    periodSeconds,
-    timeoutSeconds: 2,
-    failureThreshold,
-  };
+/** A probe from the chart (Pepr mode: whole probe objects) or capstan's own. */
+function probe(role: DeployedRole, kind: "startup" | "readiness" | "liveness", values: ValueReader) {
+  const key = `${role}.${kind}Probe`;
+  if (values.has(key)) return values.value(key);
+  return runtimeProbe(role, kind, values.value(`${role}.startupFailureThreshold`));
 }
 
 /** The Deployment of one role; its command, env and mounts are the runtime contract. */
@@ -83,8 +80,10 @@ export function deploymentFor(role: DeployedRole, context: DeploymentContext): K
     metadata: {
       name: names.deployment(role),
       namespace: input.namespace,
-      labels: context.labels,
-      annotations: { [flavorNames(names.flavor).descriptionAnnotation]: input.module.description },
+      labels: values.merged(`${role}.labels`, context.labels) as Record<string, string>,
+      annotations: values.merged(`${role}.annotations`, {
+        [flavorNames(names.flavor).descriptionAnnotation]: input.module.description,
+      }) as Record<string, string>,
     },
     spec: {
       replicas: values.value(`${role}.replicas`),
@@ -92,33 +91,47 @@ export function deploymentFor(role: DeployedRole, context: DeploymentContext): K
       selector: { matchLabels: context.selector },
       strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
       template: {
-        metadata: { labels: context.labels, annotations: values.value(`${role}.podAnnotations`) },
+        metadata: {
+          labels: values.merged(`${role}.podLabels`, context.labels),
+          annotations: values.value(`${role}.podAnnotations`),
+        },
         spec: {
           serviceAccountName: names.serviceAccount,
           enableServiceLinks: false,
           terminationGracePeriodSeconds: values.value(`${role}.terminationGracePeriodSeconds`),
-          securityContext: values.value("podSecurityContext"),
+          securityContext: values.value(`${role}.securityContext`),
           imagePullSecrets: values.value("imagePullSecrets"),
-          affinity: values.value(`${role}.affinity`),
+          affinity:
+            role === "admission"
+              ? values.mergedWhen(
+                  "admission.antiAffinity",
+                  requiredAntiAffinity(context.selector),
+                  "admission.affinity",
+                )
+              : values.value(`${role}.affinity`),
           nodeSelector: values.value(`${role}.nodeSelector`),
           tolerations: values.value(`${role}.tolerations`),
           containers: [
             {
               name: role,
-              image: `${values.inline("image.repository")}:${values.inline("image.tag")}`,
+              image: values.has(`${role}.image`)
+                ? values.value(`${role}.image`)
+                : `${values.inline("image.repository")}:${values.inline("image.tag")}`,
               imagePullPolicy: values.value("image.pullPolicy"),
               command: ["node", ...RUNTIME_NODE_FLAGS, RUNTIME_ENTRY, ROLE_FLAG, role],
-              env: [...runtimeEnv(role, context), ...values.splice("env")],
+              env: [...runtimeEnv(role, context), ...values.splice(`${role}.env`)],
+              envFrom: values.value(`${role}.envFrom`),
               ports: [{ name: servingScheme[role].toLowerCase(), containerPort: SERVE_PORT, protocol: "TCP" }],
-              startupProbe: probe(role, HEALTH_PATH, 2, values.value(`${role}.startupFailureThreshold`)),
-              readinessProbe: probe(role, READY_PATH, 5, 3),
-              livenessProbe: probe(role, HEALTH_PATH, 10, 3),
+              startupProbe: probe(role, "startup", values),
+              readinessProbe: probe(role, "readiness", values),
+              livenessProbe: probe(role, "liveness", values),
               resources: values.value(`${role}.resources`),
-              securityContext: values.value("containerSecurityContext"),
+              securityContext: values.value(`${role}.containerSecurityContext`),
               volumeMounts: [
                 { name: "module-chunks", mountPath: MODULE_CHUNKS_MOUNT, readOnly: true },
                 { name: "module-work", mountPath: MODULE_WORK_MOUNT },
                 { name: "tmp", mountPath: "/tmp" },
+                ...values.splice(`${role}.extraVolumeMounts`),
               ],
             },
           ],
@@ -129,6 +142,7 @@ export function deploymentFor(role: DeployedRole, context: DeploymentContext): K
             },
             { name: "module-work", emptyDir: { sizeLimit: "256Mi" } },
             { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
+            ...values.splice(`${role}.extraVolumes`),
           ],
         },
       },

@@ -1,7 +1,9 @@
 import { stringify } from "yaml";
-import { Marker, markerReader } from "./chart-values.ts";
+import { chartHelpers } from "./chart-defaults.ts";
+import { type ChartExpression, Marker, markerReader, type ValueReader } from "./chart-values.ts";
 import type { KubeObject } from "./manifest-input.ts";
 import type { ModuleManifests } from "./manifests.ts";
+import { type DeployedRole, deployedRoles, Labels, SERVE_PORT, servingScheme } from "./runtime-contract.ts";
 
 /** A file of the chart, relative to the chart folder. */
 export interface ChartFile {
@@ -21,10 +23,35 @@ const spliceLine = new RegExp(`^( *)- ${Marker.splice}${path}${Marker.end}$`);
 const inlineValue = new RegExp(`${Marker.inline}${path}${Marker.end}`, "g");
 const quotedValue = new RegExp(`${Marker.quoted}${path}${Marker.end}`, "g");
 const rawValue = new RegExp(`${Marker.raw}${path}${Marker.end}`, "g");
+const expressionMarker = `${Marker.expression}([0-9]+)${Marker.end}`;
+const blockExpressionLine = new RegExp(`^( *)((?:- )?[^\\s:][^:]*:) ${expressionMarker}$`);
+const inlineExpression = new RegExp(expressionMarker, "g");
 
 /** Turns the markers of one serialised object into Helm template actions. */
-export function templatize(yamlText: string): string {
+export function templatize(yamlText: string, expressions: readonly ChartExpression[] = []): string {
+  const expressionAt = (index: string | undefined): ChartExpression => {
+    const expression = expressions[Number(index)];
+    if (!expression) throw new Error(`Chart expression ${index} is not known`);
+    return expression;
+  };
   const lines = yamlText.split("\n").map((line) => {
+    const blockExpression = blockExpressionLine.exec(line);
+    if (blockExpression && expressionAt(blockExpression[3]).block) {
+      const [, indent = "", key, index] = blockExpression;
+      const depth = indent.length + (key?.startsWith("- ") ? 4 : 2);
+      return `${indent}${key} {{- ${expressionAt(index).pipeline} | nindent ${depth} }}`;
+    }
+    if (line.includes(Marker.expression)) {
+      const separator = line.indexOf(": ");
+      const head = line.slice(0, separator + 2);
+      const value = line.slice(separator + 2).replace(/^(["'])(.*)\1$/, "$2");
+      const text = value.replace(inlineExpression, (_, index: string) => {
+        const expression = expressionAt(index);
+        if (expression.block) throw new Error(`Chart expression ${index} is a block, used inside a string`);
+        return `{{ ${expression.pipeline} }}`;
+      });
+      return `${head}"${text.replace(inlineValue, "{{ .Values.$1 }}")}"`;
+    }
     const block = blockLine.exec(line);
     if (block) {
       const [, indent = "", key, valuePath] = block;
@@ -60,9 +87,62 @@ export interface ChartMeta {
   readonly description: string;
 }
 
-/** Chart.yaml, values.yaml, values.schema.json and one template per object. */
+/** The role an object belongs to (Deployment, Service, PodDisruptionBudget), by its component label. */
+function roleOf(object: KubeObject): DeployedRole | undefined {
+  const component = object.metadata.labels?.[Labels.component];
+  return deployedRoles.find((role) => role === component);
+}
+
+/**
+ * A Prometheus-operator ServiceMonitor scraping a role's /metrics through its Service; Helm only, as
+ * in Pepr's chart, rendered when `<role>.serviceMonitor.enabled`.
+ */
+function serviceMonitor(service: KubeObject, role: DeployedRole, values: ValueReader): KubeObject {
+  const spec = (service as unknown as { spec: { selector: Record<string, string> } }).spec;
+  const scheme = servingScheme[role].toLowerCase();
+  return {
+    apiVersion: "monitoring.coreos.com/v1",
+    kind: "ServiceMonitor",
+    metadata: {
+      name: service.metadata.name,
+      namespace: service.metadata.namespace,
+      labels: values.merged(`${role}.serviceMonitor.labels`, service.metadata.labels ?? {}) as Record<string, string>,
+      annotations: values.value(`${role}.serviceMonitor.annotations`),
+    },
+    spec: {
+      selector: { matchLabels: spec.selector },
+      namespaceSelector: { matchNames: [service.metadata.namespace] },
+      endpoints: [
+        {
+          targetPort: SERVE_PORT,
+          path: "/metrics",
+          scheme,
+          ...(scheme === "https" ? { tlsConfig: { insecureSkipVerify: true } } : {}),
+        },
+      ],
+    },
+  } as KubeObject;
+}
+
+/** Wraps a role's templates in `if <role>.enabled` (and more conditions). */
+function gated(text: string, conditions: readonly string[]): string {
+  if (conditions.length === 0) return text;
+  const test = conditions.length === 1 ? conditions[0] : `and ${conditions.map((c) => `(${c})`).join(" ")}`;
+  return `{{- if ${test} }}\n${text}{{- end }}\n`;
+}
+
+/** Object names derive from the uuid at build time; a different one in the values is refused, not half applied. */
+function uuidGuard(uuid: string): string {
+  const message = `uuid: this chart was built for module ${uuid}; object names derive from it, so set a new uuid in package.json and rebuild instead`;
+  return `{{- if ne .Values.uuid ${JSON.stringify(uuid)} }}{{ fail ${JSON.stringify(message)} }}{{ end }}\n`;
+}
+
+/** Chart.yaml, values.yaml, values.schema.json, the helpers and one template per object. */
 export function helmChart(manifests: ModuleManifests, meta: ChartMeta): ChartFile[] {
-  const objects = manifests.objects(markerReader(manifests.catalog));
+  const { catalog } = manifests;
+  const reader = markerReader(catalog);
+  const objects = manifests.objects(reader);
+  const enabled = (role: DeployedRole) => `.Values.${catalog.get(`${role}.enabled`).path}`;
   const files: ChartFile[] = [
     {
       path: "Chart.yaml",
@@ -77,9 +157,22 @@ export function helmChart(manifests: ModuleManifests, meta: ChartMeta): ChartFil
     },
     { path: "values.yaml", content: toYaml(manifests.catalog.defaults()) },
     { path: "values.schema.json", content: `${JSON.stringify(manifests.catalog.schema(), null, 2)}\n` },
+    { path: "templates/_helpers.tpl", content: chartHelpers },
   ];
-  objects.forEach((object, index) => {
-    files.push({ path: templateName(object, index), content: templatize(toYaml(object)) });
+  const monitors: { role: DeployedRole; object: KubeObject }[] = [];
+  const templates = objects.map((object) => {
+    const role = roleOf(object);
+    if (role && object.kind === "Service") monitors.push({ role, object: serviceMonitor(object, role, reader) });
+    return { object, conditions: role ? [enabled(role)] : [] };
+  });
+  for (const { role, object } of monitors) {
+    const monitorEnabled = `.Values.${catalog.get(`${role}.serviceMonitor.enabled`).path}`;
+    templates.push({ object, conditions: [enabled(role), monitorEnabled] });
+  }
+  templates.forEach(({ object, conditions }, index) => {
+    const text = templatize(toYaml(object), reader.expressions);
+    const guard = index === 0 ? uuidGuard(String(catalog.get("uuid").default)) : "";
+    files.push({ path: templateName(object, index), content: guard + gated(text, conditions) });
   });
   return files;
 }

@@ -1,6 +1,6 @@
 import { flavorOf, namesOf } from "../model/flavor.ts";
 import { storeCrd } from "../store/crd.ts";
-import { declareValues, moduleLabels, rolesOf } from "./chart-defaults.ts";
+import { declareValues, moduleLabels, rolesOf, webhookValues } from "./chart-defaults.ts";
 import type { ValueCatalog, ValueReader } from "./chart-values.ts";
 import { deploymentFor } from "./deployment.ts";
 import type { KubeObject, ManifestInput } from "./manifest-input.ts";
@@ -53,7 +53,7 @@ export function moduleManifests(input: ManifestInput): ModuleManifests {
     pepr
       ? { [PeprLabels.app]: names.app(role), [PeprLabels.controller]: peprControllerOf[role] }
       : { [Labels.instance]: names.prefix, [Labels.component]: role };
-  const catalog = declareValues(input, selectorOf);
+  const catalog = declareValues(input);
   const secrets = chunkSecrets(input, input.map ? [input.code, input.map] : [input.code]);
   const rbac = deriveRbac(module, needs, names, input.rbacMode);
   const meta = (name: string, namespaced = true) => ({ name, ...(namespaced ? { namespace } : {}), labels });
@@ -78,7 +78,7 @@ export function moduleManifests(input: ManifestInput): ModuleManifests {
         apiVersion: "rbac.authorization.k8s.io/v1",
         kind: "ClusterRole",
         metadata: meta(names.clusterRole, false),
-        rules: rbac.clusterRules,
+        rules: reader.value("rbac"),
       },
       {
         apiVersion: "rbac.authorization.k8s.io/v1",
@@ -157,10 +157,12 @@ export function moduleManifests(input: ManifestInput): ModuleManifests {
     for (const config of [webhooks.mutating, webhooks.validating]) {
       if (!config) continue;
       const metadata = config.metadata as Record<string, unknown>;
-      result.push({
-        ...config,
-        metadata: { ...metadata, labels: { ...labels, ...(metadata.labels as object) } },
-      } as KubeObject);
+      result.push(
+        webhookValues(
+          { ...config, metadata: { ...metadata, labels: { ...labels, ...(metadata.labels as object) } } },
+          reader,
+        ),
+      );
     }
     return result;
   };

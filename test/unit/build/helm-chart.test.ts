@@ -13,8 +13,16 @@ describe("Helm chart", () => {
   const templates = files.filter((file) => file.path.startsWith("templates/"));
 
   it("has one template per object, plus Chart.yaml, values.yaml and values.schema.json", () => {
-    expect(templates).toHaveLength(manifests.objects(defaultsReader(manifests.catalog)).length);
-    expect(files.map((file) => file.path).slice(0, 3)).toEqual(["Chart.yaml", "values.yaml", "values.schema.json"]);
+    const objects = manifests.objects(defaultsReader(manifests.catalog));
+    const services = objects.filter((object) => object.kind === "Service").length;
+    // Plus a ServiceMonitor per role (Helm only, off by default) and the helpers.
+    expect(templates).toHaveLength(objects.length + services + 1);
+    expect(files.map((file) => file.path).slice(0, 4)).toEqual([
+      "Chart.yaml",
+      "values.yaml",
+      "values.schema.json",
+      "templates/_helpers.tpl",
+    ]);
     expect(parse(files[0]?.content as string)).toMatchObject({
       apiVersion: "v2",
       name: "capstan-demo",
