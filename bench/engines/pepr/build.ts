@@ -49,9 +49,10 @@ const NO_TSCONFIG = "{}";
 
 /**
  * Pepr's build options (src/cli/build/buildModule.ts in pepr@1.1.4): one minified CJS file with
- * kept names, Pepr and its own dependencies left external (they come from its install).
+ * kept names, Pepr and its own dependencies left external (they come from its install). `overrides`
+ * (another entry and outfile, a module's tsconfig) serve the compat suite's Pepr run (test/compat/pepr).
  */
-export async function bundleModule(): Promise<void> {
+export async function bundleModule(overrides: Esbuild.BuildOptions = {}): Promise<void> {
   const { build } = await esbuild();
   const peprDependencies = Object.keys(readPackageJson(peprLayout.peprPackageJson).dependencies ?? {});
   await build({
@@ -68,6 +69,7 @@ export async function bundleModule(): Promise<void> {
     treeShaking: true,
     tsconfigRaw: NO_TSCONFIG,
     logLevel: "warning",
+    ...overrides,
   });
 }
 
