@@ -87,9 +87,12 @@ export interface ChartMeta {
   readonly description: string;
 }
 
-/** The role an object belongs to (Deployment, Service, PodDisruptionBudget), by its component label. */
+/** The role an object belongs to (Deployment, Service, PodDisruptionBudget). */
 function roleOf(object: KubeObject): DeployedRole | undefined {
-  const component = object.metadata.labels?.[Labels.component];
+  // A Deployment's labels are a chart expression; its one container is named after the role.
+  const { containers } = (object as { spec?: { template?: { spec?: { containers?: { name: string }[] } } } }).spec
+    ?.template?.spec ?? { containers: [] };
+  const component = object.kind === "Deployment" ? containers?.[0]?.name : object.metadata.labels?.[Labels.component];
   return deployedRoles.find((role) => role === component);
 }
 
