@@ -53,16 +53,25 @@ function inheritedEnv(): NodeJS.ProcessEnv {
 
 const clusterReady = new Map<string, Promise<void>>();
 
-export async function startPeprModule(options: PeprRunOptions): Promise<PeprRun> {
-  const { name, kubeconfig, client } = options;
-  const pkg = modulePackage(name);
-  const configurationName = `pepr-${pkg.pepr.uuid}`;
+/** The pepr-system namespace and Pepr's own PeprStore CRD (once per control plane): a module's setup may write PeprStores. */
+export function peprClusterResources(client: ApiClient, kubeconfig: string): Promise<void> {
   let setup = clusterReady.get(kubeconfig);
   if (!setup) {
     setup = installPeprClusterResources(client);
     clusterReady.set(kubeconfig, setup);
   }
-  const [bundle, port] = await Promise.all([bundleCompatModule(name), freePort(), setup]);
+  return setup;
+}
+
+export async function startPeprModule(options: PeprRunOptions): Promise<PeprRun> {
+  const { name, kubeconfig, client } = options;
+  const pkg = modulePackage(name);
+  const configurationName = `pepr-${pkg.pepr.uuid}`;
+  const [bundle, port] = await Promise.all([
+    bundleCompatModule(name),
+    freePort(),
+    peprClusterResources(client, kubeconfig),
+  ]);
 
   const dir = mkdtempSync(join(tmpdir(), `compat-pepr-${name}-`));
   const ca = await createCertificateAuthority({ commonName: "compat-pepr-ca" });

@@ -6,7 +6,7 @@ import { cleanUp, clusterSnapshot } from "../../compat/harness/dev.ts";
 import { compatModules, modulesRoot } from "../../compat/harness/tree.ts";
 import { modulePackage, preparePepr } from "../../compat/pepr/bundle.ts";
 import { expectedUnderPepr } from "../../compat/pepr/expected.ts";
-import { type PeprRun, startPeprModule } from "../../compat/pepr/run.ts";
+import { type PeprRun, peprClusterResources, startPeprModule } from "../../compat/pepr/run.ts";
 import { adminClient } from "../../support/cluster.ts";
 
 // The compat suite's e2e tests against real Pepr 1.1.4 (test/compat/README.md, "Under Pepr 1.1.4"):
@@ -36,6 +36,7 @@ async function runUnderPepr(name: string): Promise<void> {
   const t = compatContext({ kubeconfig, client, name, uuid, logs: () => pepr?.lines() ?? [] });
   const started = Date.now();
   try {
+    await peprClusterResources(client, kubeconfig);
     await test.setup?.(t);
     pepr = await startPeprModule({ name, kubeconfig, client });
     await pepr.ready();
