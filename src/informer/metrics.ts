@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram } from "prom-client";
 import { registry } from "../telemetry/metrics.ts";
+import { peprWatchMetrics } from "../telemetry/metrics-pepr.ts";
 import type { InformerHealth } from "./types.ts";
 
 const labelNames = ["kind", "namespace", "label_selector", "field_selector"] as const;
@@ -106,9 +107,11 @@ export const informerMetrics = {
   },
   reconnect(health: InformerHealth): void {
     reconnects.inc(labelsOf(health));
+    peprWatchMetrics.resyncFailure(health.consecutiveFailures);
   },
   relist(health: InformerHealth): void {
     relists.inc(labelsOf(health));
+    peprWatchMetrics.cacheMiss();
   },
   handlerError(health: InformerHealth): void {
     handlerErrors.inc(labelsOf(health));

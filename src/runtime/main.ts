@@ -7,8 +7,10 @@ import { ApiClient } from "../k8s/api-client.ts";
 import { type Flavor, flavorOf, parseFlavor } from "../model/flavor.ts";
 import { type PeprModule, setModuleStarter } from "../model/module.ts";
 import { Log } from "../telemetry/logger.ts";
+import { peprWatchMetrics } from "../telemetry/metrics-pepr.ts";
 import { DevEnv, devCredentialsFromEnv } from "./dev-contract.ts";
 import { type ModuleRuntime, type RuntimeRole, startModuleRuntime } from "./module-runtime.ts";
+import { type PeprEnvOptions, peprEnv } from "./pepr-env.ts";
 import { secretCredentials, type WebhookCredentials } from "./webhook-credentials.ts";
 
 /**
@@ -22,7 +24,8 @@ export async function runtimeMain(argv: readonly string[]): Promise<void> {
     options: { role: { type: "string" } },
     allowPositionals: false,
   });
-  const role = (values.role ?? process.env[RuntimeEnv.role]) as RuntimeRole | undefined;
+  const pepr = peprEnv();
+  const role = (values.role ?? process.env[RuntimeEnv.role] ?? pepr.role) as RuntimeRole | undefined;
   if (role !== "admission" && role !== "controller" && role !== "dev") {
     throw new Error(`${ROLE_FLAG} must be admission, controller or dev (got ${String(role)})`);
   }
@@ -35,7 +38,8 @@ export async function runtimeMain(argv: readonly string[]): Promise<void> {
       setTimeout(() => reject(new Error("the module code did not construct a PeprModule within 30 s")), 30_000).unref(),
     ),
   ]);
-  const runtime = await startRole(role, module, client);
+  applyPeprEnv(pepr, module);
+  const runtime = await startRole(role, module, client, pepr);
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.once(signal, () => {
       Log.info({ signal }, "shutting down");
@@ -60,7 +64,20 @@ async function moduleEntry(): Promise<string> {
   return assembled.entry;
 }
 
-async function startRole(role: RuntimeRole, module: PeprModule, client: ApiClient): Promise<ModuleRuntime> {
+/** The process-wide parts of Pepr's environment; the engines get theirs as options in `startRole`. */
+function applyPeprEnv(pepr: PeprEnvOptions, module: PeprModule): void {
+  if (flavorOf(module.config) === "pepr" && !pepr.nodeWarnings) process.removeAllListeners("warning");
+  if (pepr.maxCacheMissWindows !== undefined) peprWatchMetrics.setMaxCacheMissWindows(pepr.maxCacheMissWindows);
+  for (const { name, reason } of pepr.unneeded)
+    Log.info({ variable: name }, `${name} is set; capstan does not need it: ${reason}`);
+}
+
+async function startRole(
+  role: RuntimeRole,
+  module: PeprModule,
+  client: ApiClient,
+  pepr: PeprEnvOptions,
+): Promise<ModuleRuntime> {
   const uuid = module.config.uuid;
   const names = resourceNames(uuid, runtimeFlavor(module));
   if (role === "dev") {
@@ -78,6 +95,7 @@ async function startRole(role: RuntimeRole, module: PeprModule, client: ApiClien
         host: dev.host,
       },
       controller: { leaseName: false },
+      additionalIgnoredNamespaces: pepr.additionalIgnoredNamespaces,
     });
   }
   const namespace = required(RuntimeEnv.namespace);
@@ -102,6 +120,7 @@ async function startRole(role: RuntimeRole, module: PeprModule, client: ApiClien
           }
         : undefined,
     controller: { leaseName: process.env[RuntimeEnv.leaseName] ?? names.lease, healthPort: servePort() },
+    additionalIgnoredNamespaces: pepr.additionalIgnoredNamespaces,
   });
   return {
     admission: runtime.admission,

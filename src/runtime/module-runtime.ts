@@ -33,6 +33,8 @@ export interface ModuleRuntimeOptions {
     readonly healthPort?: number;
     readonly host?: string;
   };
+  /** Namespaces the watches ignore besides the module's own (PEPR_ADDITIONAL_IGNORED_NAMESPACES). */
+  readonly additionalIgnoredNamespaces?: readonly string[];
 }
 
 export interface ModuleRuntime {
@@ -107,7 +109,7 @@ export async function startModuleRuntime(options: ModuleRuntimeOptions): Promise
       const controllerOptions = options.controller ?? { leaseName: false };
       const controller = await startControllerRole(client, {
         capabilities: module.capabilities,
-        ignoredNamespaces: watchIgnoredNamespaces(module.config),
+        ignoredNamespaces: [...watchIgnoredNamespaces(module.config), ...(options.additionalIgnoredNamespaces ?? [])],
         finalizer: names.finalizer,
         ...reconcileSettings(flavorOf(module.config)),
         leaderElection:
