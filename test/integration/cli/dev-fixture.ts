@@ -127,7 +127,10 @@ export function modulePids(pid: number): number[] {
   return descendants(pid).filter((child) => {
     try {
       const args = readFileSync(`/proc/${child}/cmdline`, "utf8").split("\0");
-      return args.some((arg) => arg.endsWith("/runtime/dev-main.js")) && alive(child);
+      // (`runtime/main.js --role dev` before capstan dev had its own entry.)
+      const isModule =
+        args.some((arg) => arg.endsWith("/runtime/dev-main.js")) || args.join(" ").includes("--role dev");
+      return isModule && alive(child);
     } catch {
       return false;
     }
@@ -163,10 +166,20 @@ export async function servesGreeting(
   expected: string,
   timeoutMs = 90_000,
 ): Promise<void> {
+  let last = "nothing yet";
   await eventually(
-    async () => ((await greetingOf(client, ns, `serving-${process.pid}-${probes++}`)) === expected ? true : undefined),
+    async () => {
+      const greeting = await greetingOf(client, ns, `serving-${process.pid}-${probes++}`).catch((error: Error) => {
+        last = `refused: ${error.message}`;
+        throw error;
+      });
+      last = `greeting=${greeting}`;
+      return greeting === expected ? true : undefined;
+    },
     { timeoutMs, intervalMs: 250, what: `the module to label ConfigMaps in ${ns} with greeting=${expected}` },
-  );
+  ).catch((error: Error) => {
+    throw new Error(`${error.message} (last: ${last})`);
+  });
 }
 
 interface WebhookConfiguration {
