@@ -40,7 +40,16 @@ function compilerOptions(): ts.CompilerOptions {
   } catch {
     // no tsconfig.json
   }
-  return { ...options, noEmit: true, incremental: false, composite: false, declaration: false };
+  // Emit settings (Pepr's template sets declarationMap and emitDeclarationOnly) would clash with noEmit.
+  return {
+    ...options,
+    noEmit: true,
+    incremental: false,
+    composite: false,
+    declaration: false,
+    declarationMap: false,
+    emitDeclarationOnly: false,
+  };
 }
 
 const cache = new Map<string, { mtimeMs: number; file: ts.SourceFile }>();
