@@ -153,6 +153,11 @@ describe("informer against a real API server", () => {
       expect(informer.health().lastError).toMatch(/sent nothing \(not even a bookmark\) for 2\.\d s/);
       expect(informer.health().stalled).toBe("stream");
       expect(informerReadiness([informer.health()]).ok).toBe(false);
+      const metrics = await registry.metrics();
+      expect(metrics).toMatch(
+        new RegExp(`capstan_informer_stalls_total\\{[^}]*namespace="${ns}"[^}]*stall="stream"\\} [1-9]`),
+      );
+      expect(metrics).toMatch(new RegExp(`capstan_informer_stalled\\{[^}]*namespace="${ns}"[^}]*\\} 1`));
       proxy.setBlackHole(false);
 
       await eventually(async () => (events.length === 3 ? true : undefined), { what: "the missed events" });
