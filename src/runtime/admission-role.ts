@@ -28,6 +28,8 @@ export interface AdmissionRoleOptions {
   /** Extra namespaceSelector terms (tests and dev confine a module to their namespaces). */
   readonly namespaceSelector?: Parameters<typeof webhookConfigurations>[1]["namespaceSelector"];
   readonly isReady?: () => boolean;
+  /** Namespaces admission ignores besides the module's own (PEPR_ADDITIONAL_IGNORED_NAMESPACES). */
+  readonly extraIgnoredNamespaces?: readonly string[];
 }
 
 export interface AdmissionRole {
@@ -43,7 +45,7 @@ export interface AdmissionRole {
  * swaps the server's certificate in place and re-applies the configurations' caBundle.
  */
 export async function startAdmissionRole(options: AdmissionRoleOptions): Promise<AdmissionRole> {
-  const engine = new AdmissionEngine(options.module);
+  const engine = new AdmissionEngine(options.module, { extraIgnoredNamespaces: options.extraIgnoredNamespaces });
   const first = options.credentials.current();
   const server = await startAdmissionServer({
     engine,
@@ -66,6 +68,7 @@ export async function startAdmissionRole(options: AdmissionRoleOptions): Promise
         apiPath: options.apiPath,
         caBundle,
         namespaceSelector: options.namespaceSelector,
+        ignoredNamespaces: options.extraIgnoredNamespaces,
       }),
     );
   const owns = (options.registration ?? "apply") === "apply";

@@ -93,6 +93,7 @@ async function startRole(
         endpoint: { url: `https://${dev.host}:${dev.port}` },
         port: dev.port,
         host: dev.host,
+        extraIgnoredNamespaces: pepr.additionalIgnoredNamespaces,
       },
       controller: { leaseName: false },
       additionalIgnoredNamespaces: pepr.additionalIgnoredNamespaces,
@@ -117,6 +118,7 @@ async function startRole(
             registration: "none",
             port: servePort(),
             configurationName: names.webhookConfiguration,
+            extraIgnoredNamespaces: pepr.additionalIgnoredNamespaces,
           }
         : undefined,
     controller: { leaseName: process.env[RuntimeEnv.leaseName] ?? names.lease, healthPort: servePort() },
