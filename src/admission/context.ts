@@ -24,6 +24,11 @@ export interface PipelineContext {
   readonly onError: OnError;
   readonly ignoredNamespaces: readonly string[];
   readonly logger: Logger;
+  /**
+   * `logger` without redaction, for the per-request lines capstan writes itself (the decision and
+   * Pepr's): their fields are capstan's own, none is a redacted path, and redacting costs about half a line.
+   */
+  readonly requestLogger: Logger;
   /** `<uuid>.pepr.dev/` or `<uuid>.capstan.dev/`: each mutating capability leaves `<prefix><capability>: succeeded|warning`. */
   readonly statusAnnotationPrefix: string;
   /**

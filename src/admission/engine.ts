@@ -53,11 +53,6 @@ export class AdmissionEngine {
   readonly #mutate = new Map<string, PipelineAction[]>();
   readonly #validate = new Map<string, PipelineAction[]>();
   readonly module: AdmissionModule;
-  /**
-   * The module logger without redaction, for the decision line: its fields are capstan's own and
-   * none of them is a redacted path, so redacting would cost time (about half the line) and change nothing.
-   */
-  readonly #decisionLog: Logger;
 
   constructor(module: AdmissionModule, options: AdmissionEngineOptions = {}) {
     this.module = module;
@@ -65,17 +60,18 @@ export class AdmissionEngine {
     const timeoutSeconds = module.config.webhookTimeout ?? 10;
     const timeoutMs = timeoutSeconds * 1000;
     this.budgetMs = timeoutMs - (options.marginMs ?? Math.min(1000, Math.max(500, timeoutMs * 0.1)));
+    const logger = options.logger ?? Log;
     this.context = {
       onError: module.config.onError,
       ignoredNamespaces: [...admissionIgnoredNamespaces(module.config), ...(options.extraIgnoredNamespaces ?? [])],
-      logger: options.logger ?? Log,
+      logger,
+      requestLogger: logger.child({}, { redact: [] }),
       statusAnnotationPrefix: statusAnnotationPrefix(module.config.uuid, flavor),
       flavor,
       timeoutSeconds,
       beforeHook: module.options?.beforeHook,
       afterHook: module.options?.afterHook,
     };
-    this.#decisionLog = this.context.logger.child({}, { redact: [] });
     for (const capability of module.capabilities) {
       for (const registered of capability.bindings) {
         const binding = withModuleFinalizer(registered, flavor);
@@ -106,11 +102,11 @@ export class AdmissionEngine {
     const { uid } = request;
     if (this.context.flavor !== "pepr") return { uid, allowed: true };
     if (webhook === "validate") {
-      logRequestLine(this.context.logger, request, "Processing validation request");
+      logRequestLine(this.context.requestLogger, request, "Processing validation request");
       return { uid, allowed: true, status: { code: 200, message: NO_IN_SCOPE_VALIDATIONS } };
     }
-    logRequestLine(this.context.logger, request, "Processing request");
-    logRequestLine(this.context.logger, request, "No matching actions found");
+    logRequestLine(this.context.requestLogger, request, "Processing request");
+    logRequestLine(this.context.requestLogger, request, "No matching actions found");
     return { uid, warnings: [], allowed: true };
   }
 
@@ -145,7 +141,7 @@ export class AdmissionEngine {
     const { context } = this;
     const { beforeHook, afterHook } = context;
     const pepr = context.flavor === "pepr";
-    if (pepr) logIncoming(context.logger, webhook, request);
+    if (pepr) logIncoming(this.context.requestLogger, webhook, request);
     if (beforeHook) this.#hook("beforeHook", () => beforeHook(request));
     const index = webhook === "mutate" ? this.#mutate : this.#validate;
     const matched = (index.get(kindKey(request.kind.group, request.kind.kind)) ?? []).filter(
@@ -160,14 +156,14 @@ export class AdmissionEngine {
     const response = afterHook ? this.#afterHook(webhook, decision, afterHook) : decision.response;
     if (pepr) {
       const checked = webhook === "mutate" ? [response] : (decision.actionResponses ?? [response]);
-      logOutgoing(context.logger, request, checked, response);
+      logOutgoing(this.context.requestLogger, request, checked, response);
     }
     const seconds = (performance.now() - receivedAt) / 1000;
     requestDuration.observe({ webhook }, seconds);
     (webhook === "mutate" ? peprMutate : peprValidate).observe(seconds * 1000);
     requestDecisions.inc({ webhook, operation: request.operation, result: response.allowed ? "allowed" : "denied" });
-    if (this.#decisionLog.isLevelEnabled("info")) {
-      this.#decisionLog.info(
+    if (this.context.requestLogger.isLevelEnabled("info")) {
+      this.context.requestLogger.info(
         {
           requestId: request.uid,
           webhook,

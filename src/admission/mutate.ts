@@ -45,11 +45,12 @@ export async function mutateRequest(
   const pepr = context.flavor === "pepr";
   const statusKey = (capability: string) => `${context.statusAnnotationPrefix}${capability}`;
 
-  if (pepr) logRequestLine(context.logger, request, "Processing request");
+  if (pepr) logRequestLine(context.requestLogger, request, "Processing request");
   for (let i = 0; i < matched.length; i++) {
     const action = matched[i] as PipelineAction;
     const { binding } = action;
-    if (pepr) logActionLine(context.logger, request, binding.capability, "Processing mutation action (mutateCallback)");
+    if (pepr)
+      logActionLine(context.requestLogger, request, binding.capability, "Processing mutation action (mutateCallback)");
     const rollback = i === 0 ? undefined : working.snapshot();
     // Pepr marks the capability `started` before each of its callbacks, and the callback can read it.
     if (pepr && operation !== "DELETE") working.setEntry("annotations", statusKey(binding.capability), "started");
@@ -64,7 +65,7 @@ export async function mutateRequest(
     if (outcome.kind === "done") {
       countBinding(binding, operation, "succeeded");
       if (pepr)
-        logActionLine(context.logger, request, binding.capability, "Mutation action succeeded (mutateCallback)");
+        logActionLine(context.requestLogger, request, binding.capability, "Mutation action succeeded (mutateCallback)");
       // Pepr: the capability's last binding decides; capstan: a warning stays.
       if (pepr || !statuses.has(binding.capability)) statuses.set(binding.capability, "succeeded");
       continue;

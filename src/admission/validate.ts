@@ -71,13 +71,18 @@ export async function validateRequest(
     decodeSecretData(object);
   }
   const pepr = context.flavor === "pepr";
-  if (pepr) logRequestLine(context.logger, request, "Processing validation request");
+  if (pepr) logRequestLine(context.requestLogger, request, "Processing validation request");
   const verdicts = await Promise.all(
     matched.map(async (action): Promise<Verdict> => {
       const { binding } = action;
       const logger = callbackLogger(action, uid);
       if (pepr)
-        logActionLine(context.logger, request, binding.capability, "Processing validation action (validateCallback)");
+        logActionLine(
+          context.requestLogger,
+          request,
+          binding.capability,
+          "Processing validation action (validateCallback)",
+        );
       // Pepr's line, which its Alias docs show.
       if (binding.alias) context.logger.info(`Executing validate action with alias: ${binding.alias}`);
       const wrapped = new PeprValidateRequest(request, object);
@@ -90,7 +95,7 @@ export async function validateRequest(
         if (pepr) {
           const decided = verdict.allowed ? "allowed" : "denied";
           logActionLine(
-            context.logger,
+            context.requestLogger,
             request,
             binding.capability,
             `Validation action complete (validateCallback): ${decided}`,
