@@ -1,7 +1,6 @@
 import { PeprModule } from "pepr";
+import { WebAppController } from "./capabilities";
 // The module's Pepr configuration is the `pepr` key of its package.json
 import cfg from "./package.json";
-
-import { WebAppController } from "./capabilities";
 
 new PeprModule(cfg, [WebAppController]);

@@ -1,9 +1,9 @@
-import { Capability, Log, a } from "pepr";
+import { a, Capability, Log } from "pepr";
 
 import Deploy from "./controller/generators";
 import "./crd/register";
-import { RegisterCRD } from "./crd/register";
 import { WebApp } from "./crd/generated/webapp-v1alpha1";
+import { RegisterCRD } from "./crd/register";
 import { WebAppCRD } from "./crd/source/webapp.crd";
 import { validator } from "./crd/validator";
 import { reconciler } from "./reconciler";
@@ -20,7 +20,7 @@ const { When, Store } = WebAppController;
 When(WebApp)
   .IsCreatedOrUpdated()
   .Validate(validator)
-  .Reconcile(async instance => {
+  .Reconcile(async (instance) => {
     try {
       Store.setItem(instance.metadata.name, JSON.stringify(instance));
       await reconciler(instance);
@@ -32,7 +32,7 @@ When(WebApp)
 // A deleted WebApp is forgotten before its owned objects go.
 When(WebApp)
   .IsDeleted()
-  .Mutate(async instance => {
+  .Mutate(async (instance) => {
     await Store.removeItemAndWait(instance.Raw.metadata.name);
   });
 

@@ -1,7 +1,7 @@
 import { K8s, Log, sdk } from "pepr";
 
 import Deploy from "./controller/generators";
-import { Phase, Status, WebApp } from "./crd/generated/webapp-v1alpha1";
+import { Phase, type Status, WebApp } from "./crd/generated/webapp-v1alpha1";
 
 const { writeEvent } = sdk;
 

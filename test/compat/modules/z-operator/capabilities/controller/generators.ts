@@ -1,6 +1,6 @@
-import { K8s, Log, kind, sdk } from "pepr";
+import { K8s, kind, Log, sdk } from "pepr";
 
-import { WebApp } from "../crd/generated/webapp-v1alpha1";
+import type { WebApp } from "../crd/generated/webapp-v1alpha1";
 
 const { getOwnerRefFrom } = sdk;
 

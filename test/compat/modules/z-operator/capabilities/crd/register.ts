@@ -1,4 +1,4 @@
-import { K8s, Log, kind } from "pepr";
+import { K8s, kind, Log } from "pepr";
 
 import { WebAppCRD } from "./source/webapp.crd";
 
@@ -7,7 +7,7 @@ export const RegisterCRD = () => {
   K8s(kind.CustomResourceDefinition)
     .Apply(WebAppCRD, { force: true })
     .then(() => Log.info("WebApp CRD registered"))
-    .catch(err => {
+    .catch((err) => {
       Log.error(err, "WebApp CRD could not be registered");
       process.exit(1);
     });

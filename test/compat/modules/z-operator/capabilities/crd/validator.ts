@@ -1,6 +1,6 @@
-import { PeprValidateRequest } from "pepr";
+import type { PeprValidateRequest } from "pepr";
 
-import { WebApp } from "./generated/webapp-v1alpha1";
+import type { WebApp } from "./generated/webapp-v1alpha1";
 
 const forbidden = new Set(["default", "kube-system", "kube-public", "pepr-system"]);
 
