@@ -3,6 +3,7 @@
 //   BENCH_NAMESPACE       the namespace every binding watches (and the capability's only namespace)
 //   BENCH_SCENARIO        admission | watch | store: which bindings exist
 //   BENCH_WATCH_BINDINGS  watch: how many Watch bindings on ConfigMaps (only the first reports)
+//   BENCH_STALL_MS        watch: on SIGUSR2, block the event loop this long, then report `stall-end`
 //   BENCH_STORE_ROLE      store: writer | reader
 //   BENCH_STORE_KEYS      store: how many keys the writer sets
 //   BENCH_STORE_PACE_MS   store: the writer's gap between two writes (0 writes them all at once)
@@ -51,6 +52,17 @@ if (scenario === "admission") {
 }
 
 if (scenario === "watch") {
+  const stallMs = Number(process.env.BENCH_STALL_MS ?? "0");
+  if (stallMs > 0) {
+    // What a callback doing synchronous work does to the engine: nothing else runs meanwhile.
+    process.on("SIGUSR2", () => {
+      const until = performance.now() + stallMs;
+      while (performance.now() < until) {
+        // busy
+      }
+      report("stall-end", "loop");
+    });
+  }
   const bindings = Number(process.env.BENCH_WATCH_BINDINGS ?? "1");
   for (let index = 0; index < bindings; index++) {
     When(a.ConfigMap)
