@@ -99,6 +99,18 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
     throw error;
   });
 
+  const prepareCluster = async (c: ApiClient) => {
+    await ensureNamespace(c, namespace);
+    await installStoreCrd(c);
+  };
+  try {
+    await prepareCluster(client);
+  } catch (error) {
+    await proxy.close();
+    await releaseDevLease(client, leaseRef, holder).catch(() => {});
+    throw error;
+  }
+
   const files = prepareSessionFiles(moduleDir, identity.startedAt);
   const children = new Map<number, DevChild>();
   const logTail = tailLines(files.logFile, (line) => {
@@ -115,20 +127,7 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
   writeFileSync(pem.key, credentials.tlsKey, { mode: 0o600 });
   const apiPath = randomBytes(32).toString("hex");
 
-  const prepareCluster = async (c: ApiClient) => {
-    await ensureNamespace(c, namespace);
-    await installStoreCrd(c);
-  };
-  try {
-    await prepareCluster(client);
-  } catch (error) {
-    await proxy.close();
-    await releaseDevLease(client, leaseRef, holder).catch(() => {});
-    throw error;
-  }
-
   let serving: DevChild | undefined;
-  let starting: DevChild | undefined;
   let apiUp = true;
   let leaseLost: string | undefined;
   let stopping = false;
@@ -216,7 +215,6 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
     void child.exited.then(() => {
       if (child.pid !== undefined) children.delete(child.pid);
     });
-    starting = child;
     // The new process starts while the types are checked; it takes over only if both succeed.
     const [outcome, typeErrors] = await Promise.all([
       child.ready.then(
@@ -225,7 +223,6 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
       ),
       typed,
     ]);
-    if (starting === child) starting = undefined;
     if (stopping || typeErrors.length > 0 || "error" in outcome) {
       await child.stop();
       if (stopping) return;
@@ -364,7 +361,8 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
         removal = `could not remove webhook configuration ${webhooks.name} (${oneLine(messageOf(error))}); once the cluster is back, run: kubectl delete mutatingwebhookconfiguration,validatingwebhookconfiguration ${webhooks.name}`;
       }
     }
-    await Promise.all([starting?.stop(), serving?.stop()]);
+    // Every module process, including one still draining after a hand-over.
+    await Promise.all([...children.values()].map((child) => child.stop()));
     await proxy.close();
     await checker?.close();
     logTail.stop();
