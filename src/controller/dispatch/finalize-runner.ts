@@ -15,7 +15,7 @@ function finalizedResource(object: KubernetesObject): string {
  * `.Finalize(cb)`: once an object carrying the module's finalizer (`pepr.dev/finalizer` in Pepr mode,
  * also on objects Pepr itself left) has a deletionTimestamp, runs `cb` with the latest object and
  * then removes the finalizer, with Pepr's debug lines "Removing/Removed finalizer '…' from '…'".
- * Returning `false` keeps it; a throw is retried with backoff, never silently dropped. Objects
+ * Returning `false` keeps it (Pepr's debug line "Skipping removal of finalizer '…' from '…'"); a throw is retried with backoff, never silently dropped. Objects
  * already being deleted when the controller starts are finalized too (they arrive as ADDED).
  */
 export class FinalizeRunner extends BindingRunner {
@@ -47,15 +47,13 @@ export class FinalizeRunner extends BindingRunner {
       () => callback(object, this.log),
       (result) => (result === false ? "kept" : "ok"),
     );
-    if (keep === false) {
-      this.log.info(
-        { name: object.metadata?.name, namespace: object.metadata?.namespace },
-        "Finalize returned false; keeping the finalizer",
-      );
-      return;
-    }
     const where = { name: object.metadata?.name, namespace: object.metadata?.namespace };
     const resource = finalizedResource(object);
+    if (keep === false) {
+      this.log.info(where, "Finalize returned false; keeping the finalizer");
+      this.log.debug(where, `Skipping removal of finalizer '${this.#finalizer}' from '${resource}'`);
+      return;
+    }
     this.log.debug(where, `Removing finalizer '${this.#finalizer}' from '${resource}'`);
     const removal = await removeFinalizer(this.#client, this.binding.kind, object, this.#finalizer);
     if (removal === "removed") this.log.debug(where, `Removed finalizer '${this.#finalizer}' from '${resource}'`);

@@ -40,20 +40,31 @@ describe("Pepr compatibility suite under capstan dev", () => {
       let logs: () => string[] = () => [];
       const t = compatContext({ kubeconfig, client, name, uuid, logs: () => logs() });
       const started = Date.now();
+      const phases: string[] = [];
+      let mark = started;
+      const lap = (phase: string) => {
+        phases.push(`${phase} ${((Date.now() - mark) / 1000).toFixed(1)} s`);
+        mark = Date.now();
+      };
       let dev: ReturnType<typeof startDev> | undefined;
       try {
         await test.setup?.(t);
+        lap("setup");
         dev = startDev(tree.moduleDir(name), tree.root, kubeconfig);
         logs = dev.lines;
         await dev.serving();
+        lap("serving");
         await test.run(t);
+        lap("run");
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         throw new Error(`${name} (${test.description}): ${message}\n--- module output ---\n${logs().join("\n")}`);
       } finally {
         await dev?.stop();
+        lap("stop");
         await cleanUp(client, uuid, before);
-        console.log(`[compat] ${name}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        lap("clean-up");
+        console.log(`[compat] ${name}: ${((Date.now() - started) / 1000).toFixed(1)} s (${phases.join(", ")})`);
       }
     }, 180_000);
   }
