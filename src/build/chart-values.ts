@@ -50,6 +50,8 @@ export interface ValueReader {
   joined(path: string, separator: string): string;
   /** A base64 string value decoded, as a string (usable inside a longer string). */
   decoded(path: string): string;
+  /** A boolean value negated, as the string `true` or `false`. */
+  negated(path: string): string;
   /** An object value with `extra`'s entries laid over it when the boolean value `flag` is true. */
   mergedWhen(flag: string, extra: Readonly<Record<string, unknown>>, path: string): unknown;
 }
@@ -153,6 +155,7 @@ export function defaultsReader(catalog: ValueCatalog): ValueReader {
     merged: (path, base) => ({ ...base, ...(read(path) as Record<string, string>) }),
     joined: (path, separator) => (read(path) as string[]).join(separator),
     decoded: (path) => Buffer.from(String(read(path)), "base64").toString("utf8"),
+    negated: (path) => String(read(path) !== true),
     mergedWhen: (flag, extra, path) => ({
       ...(read(path) as Record<string, unknown>),
       ...(read(flag) === true ? structuredClone(extra) : {}),
@@ -232,6 +235,10 @@ export function markerReader(catalog: ValueCatalog): MarkerReader {
     decoded: (key) => {
       const path = chartPath(key);
       return path ? expression(`.Values.${path} | b64dec`, false) : defaults.decoded(key);
+    },
+    negated: (key) => {
+      const path = chartPath(key);
+      return path ? expression(`not .Values.${path}`, false) : defaults.negated(key);
     },
     mergedWhen: (flag, extra, key) => {
       const path = chartPath(key);

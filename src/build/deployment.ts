@@ -26,10 +26,12 @@ export interface DeploymentContext {
   readonly values: ValueReader;
 }
 
-/** The one role that creates and rotates the webhook certificates: the controller when deployed. */
-function managesCertificates(role: DeployedRole, needs: ModuleNeeds): boolean {
-  if (!needs.admission) return false;
-  return needs.controller ? role === "controller" : role === "admission";
+/** The one role that creates and rotates the webhook certificates: the controller when deployed ("true"/"false"). */
+function managesCertificates(role: DeployedRole, { needs, values }: DeploymentContext): string {
+  if (!needs.admission) return "false";
+  if (!needs.controller) return String(role === "admission");
+  // With the controller left out of a Helm install (`<controller>.enabled: false`), admission takes it on.
+  return role === "controller" ? "true" : values.negated("controller.enabled");
 }
 
 function runtimeEnv(
@@ -58,7 +60,7 @@ function runtimeEnv(
           literal(RuntimeEnv.validatingWebhooks, needs.validating ? names.webhookConfiguration : ""),
         ]
       : []),
-    literal(RuntimeEnv.manageCertificates, String(managesCertificates(role, needs))),
+    literal(RuntimeEnv.manageCertificates, managesCertificates(role, context)),
     { name: RuntimeEnv.logLevel, value: context.values.value("logLevel") as string },
     literal("PEPR_ADDITIONAL_IGNORED_NAMESPACES", context.values.joined("additionalIgnoredNamespaces", ",")),
   ];

@@ -280,6 +280,13 @@ describe("Pepr's Helm values on a Pepr-mode module's chart", () => {
       objects.find((object) => object.metadata.name === "pepr-demo" && object.kind === "Deployment"),
     ).toBeDefined();
     expect(template().filter((object) => object.kind === "ServiceMonitor")).toEqual([]);
+    // Without the watcher, admission creates and rotates the webhook certificates itself.
+    const manages = (objects: KubeObject[]) =>
+      (find(objects, "Deployment", "pepr-demo") as Deployment).spec.template.spec.containers[0]?.env.find(
+        (entry) => entry.name === "CAPSTAN_MANAGE_CERTIFICATES",
+      )?.value;
+    expect(manages(objects)).toBe("true");
+    expect(manages(template())).toBe("false");
   });
 
   it("helm install --dry-run against the API server accepts the values file", () => {
