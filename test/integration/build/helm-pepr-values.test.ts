@@ -17,7 +17,6 @@ import { helmBinary, run } from "./module-fixture.ts";
 
 const pepr = { ...fullModule, config: { ...fullModule.config, flavor: "pepr" as const, namespace: "pepr-system" } };
 const manifests = moduleManifests(input(pepr, { namespace: "pepr-system" }));
-const sha256 = input(pepr).code.sha256;
 
 const probe = (path: string, periodSeconds: number) => ({
   httpGet: { path, port: 3000, scheme: "HTTPS" },
@@ -156,6 +155,99 @@ async function installServiceMonitorKind(): Promise<void> {
   }
 }
 
+function find(objects: KubeObject[], kind: string, name: string): KubeObject {
+  const found = objects.find((object) => object.kind === kind && object.metadata.name === name);
+  if (!found) throw new Error(`${kind} ${name} was not rendered`);
+  return found;
+}
+
+/** Every Deployment value of the values file, where Pepr's chart puts it. */
+function expectDeploymentValues(objects: KubeObject[]): void {
+  for (const [name, key] of [
+    ["pepr-demo", "admission"],
+    ["pepr-demo-watcher", "watcher"],
+  ] as const) {
+    const expected = role(key);
+    const deployment = find(objects, "Deployment", name) as Deployment;
+    expect(deployment.metadata.labels).toMatchObject({ tier: key, "pepr.dev/controller": key, app: name });
+    expect(deployment.metadata.annotations).toMatchObject({ "example.com/owner": "platform" });
+    expect(deployment.metadata.annotations["pepr.dev/description"]).toBe("demo module");
+    const pod = deployment.spec.template;
+    expect(pod.metadata.labels).toMatchObject({ zone: `${key}-zone`, app: name, "pepr.dev/controller": key });
+    expect(pod.metadata.annotations).toEqual(expected.podAnnotations);
+    expect(pod.spec.nodeSelector).toEqual(expected.nodeSelector);
+    expect(pod.spec.tolerations).toEqual(expected.tolerations);
+    expect(pod.spec.securityContext).toMatchObject(expected.securityContext);
+    expect(pod.spec.terminationGracePeriodSeconds).toBe(7);
+    expect(pod.spec.imagePullSecrets).toEqual([{ name: "private-registry" }]);
+    expect(pod.spec.volumes.map((volume) => volume.name)).toContain("extra");
+    const [container] = pod.spec.containers;
+    expect(container?.image).toBe(expected.image);
+    expect(container?.env).toContainEqual({ name: "PEPR_RECONCILE_STRATEGY", value: "kind" });
+    expect(container?.env).toContainEqual({
+      name: "PEPR_ADDITIONAL_IGNORED_NAMESPACES",
+      value: "istio-system,flux-system",
+    });
+    expect(container?.env).toContainEqual({ name: "CAPSTAN_MODULE_SHA256", value: "f".repeat(64) });
+    expect(container?.envFrom).toEqual(expected.envFrom);
+    expect(container?.resources).toEqual(expected.resources);
+    expect(container?.securityContext).toMatchObject(expected.containerSecurityContext);
+    expect(container?.startupProbe).toMatchObject(expected.startupProbe);
+    expect(container?.readinessProbe).toMatchObject(expected.readinessProbe);
+    expect(container?.livenessProbe).toMatchObject(expected.livenessProbe);
+    expect(container?.volumeMounts).toContainEqual({ name: "extra", mountPath: "/extra", readOnly: true });
+  }
+  const admission = (find(objects, "Deployment", "pepr-demo") as Deployment).spec.template.spec;
+  // antiAffinity adds Pepr's required podAntiAffinity beside the affinity given.
+  expect(admission.affinity.nodeAffinity).toEqual(values.admission.affinity.nodeAffinity);
+  expect(admission.affinity.podAntiAffinity).toEqual({
+    requiredDuringSchedulingIgnoredDuringExecution: [
+      {
+        labelSelector: { matchLabels: { app: "pepr-demo", "pepr.dev/controller": "admission" } },
+        topologyKey: "kubernetes.io/hostname",
+      },
+    ],
+  });
+  const admissionEnv = admission.containers[0]?.env ?? [];
+  expect(admissionEnv).toContainEqual({ name: "CAPSTAN_API_PATH", value: "0123abcd" });
+}
+
+/** The global values, the webhook values and the ServiceMonitors. */
+function expectGlobalValues(objects: KubeObject[]): void {
+  const namespace = find(objects, "Namespace", "pepr-system");
+  expect(namespace.metadata.labels).toEqual(values.namespace.labels);
+  expect(namespace.metadata.annotations).toEqual(values.namespace.annotations);
+  expect((find(objects, "ClusterRole", "pepr-demo") as KubeObject & { rules: unknown }).rules).toEqual(values.rbac);
+  for (const kind of ["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"]) {
+    const config = find(objects, kind, "pepr-demo") as Webhooks;
+    expect(config.metadata.labels).toMatchObject({ "example.com/audit": "enabled", "pepr.dev/uuid": "demo" });
+    expect(config.metadata.annotations).toEqual({ "example.com/reviewed": "by-platform" });
+    for (const webhook of config.webhooks) {
+      expect(webhook.failurePolicy).toBe("Ignore");
+      expect(webhook.timeoutSeconds).toBe(15);
+      expect(webhook.clientConfig.service.path).toMatch(/^\/(mutate|validate)\/0123abcd$/);
+      const ignored = webhook.namespaceSelector.matchExpressions.find((term) => term.operator === "NotIn");
+      expect(ignored?.values).toEqual(
+        expect.arrayContaining(["kube-system", "pepr-system", "istio-system", "flux-system"]),
+      );
+    }
+  }
+  for (const [name, scheme] of [
+    ["pepr-demo", "https"],
+    ["pepr-demo-watcher", "http"],
+  ] as const) {
+    const monitor = find(objects, "ServiceMonitor", name) as KubeObject & {
+      metadata: { annotations: object };
+      spec: { selector: { matchLabels: object }; endpoints: { scheme: string; targetPort: number }[] };
+    };
+    expect(monitor.metadata.labels).toMatchObject({ release: "prometheus" });
+    expect(monitor.metadata.annotations).toEqual({ "example.com/scrape": "1m" });
+    const service = find(objects, "Service", name) as KubeObject & { spec: { selector: object } };
+    expect(monitor.spec.selector.matchLabels).toEqual(service.spec.selector);
+    expect(monitor.spec.endpoints[0]).toMatchObject({ scheme, targetPort: 3000, path: "/metrics" });
+  }
+}
+
 describe("Pepr's Helm values on a Pepr-mode module's chart", () => {
   let helm: string;
   let dir: string;
@@ -164,11 +256,6 @@ describe("Pepr's Helm values on a Pepr-mode module's chart", () => {
 
   const template = (...args: string[]) =>
     parseManifests(run(helm, ["template", "release", chartDir, "--namespace", "pepr-system", ...args], dir));
-  const find = (objects: KubeObject[], kind: string, name: string) => {
-    const found = objects.find((object) => object.kind === kind && object.metadata.name === name);
-    if (!found) throw new Error(`${kind} ${name} was not rendered`);
-    return found;
-  };
 
   beforeAll(async () => {
     helm = helmBinary();
@@ -187,90 +274,11 @@ describe("Pepr's Helm values on a Pepr-mode module's chart", () => {
 
   // Helm merges a map value with the chart's default map (securityContext, probes): as in Pepr's chart.
   it("renders each Deployment value where Pepr puts it", () => {
-    const objects = template("-f", valuesFile);
-    for (const [name, key] of [
-      ["pepr-demo", "admission"],
-      ["pepr-demo-watcher", "watcher"],
-    ] as const) {
-      const expected = role(key);
-      const deployment = find(objects, "Deployment", name) as Deployment;
-      expect(deployment.metadata.labels).toMatchObject({ tier: key, "pepr.dev/controller": key, app: name });
-      expect(deployment.metadata.annotations).toMatchObject({ "example.com/owner": "platform" });
-      expect(deployment.metadata.annotations["pepr.dev/description"]).toBe("demo module");
-      const pod = deployment.spec.template;
-      expect(pod.metadata.labels).toMatchObject({ zone: `${key}-zone`, app: name, "pepr.dev/controller": key });
-      expect(pod.metadata.annotations).toEqual(expected.podAnnotations);
-      expect(pod.spec.nodeSelector).toEqual(expected.nodeSelector);
-      expect(pod.spec.tolerations).toEqual(expected.tolerations);
-      expect(pod.spec.securityContext).toMatchObject(expected.securityContext);
-      expect(pod.spec.terminationGracePeriodSeconds).toBe(7);
-      expect(pod.spec.imagePullSecrets).toEqual([{ name: "private-registry" }]);
-      expect(pod.spec.volumes.map((volume) => volume.name)).toContain("extra");
-      const [container] = pod.spec.containers;
-      expect(container?.image).toBe(expected.image);
-      expect(container?.env).toContainEqual({ name: "PEPR_RECONCILE_STRATEGY", value: "kind" });
-      expect(container?.env).toContainEqual({
-        name: "PEPR_ADDITIONAL_IGNORED_NAMESPACES",
-        value: "istio-system,flux-system",
-      });
-      expect(container?.env).toContainEqual({ name: "CAPSTAN_MODULE_SHA256", value: "f".repeat(64) });
-      expect(container?.envFrom).toEqual(expected.envFrom);
-      expect(container?.resources).toEqual(expected.resources);
-      expect(container?.securityContext).toMatchObject(expected.containerSecurityContext);
-      expect(container?.startupProbe).toMatchObject(expected.startupProbe);
-      expect(container?.readinessProbe).toMatchObject(expected.readinessProbe);
-      expect(container?.livenessProbe).toMatchObject(expected.livenessProbe);
-      expect(container?.volumeMounts).toContainEqual({ name: "extra", mountPath: "/extra", readOnly: true });
-    }
-    const admission = (find(objects, "Deployment", "pepr-demo") as Deployment).spec.template.spec;
-    // antiAffinity adds Pepr's required podAntiAffinity beside the affinity given.
-    expect(admission.affinity.nodeAffinity).toEqual(values.admission.affinity.nodeAffinity);
-    expect(admission.affinity.podAntiAffinity).toEqual({
-      requiredDuringSchedulingIgnoredDuringExecution: [
-        {
-          labelSelector: { matchLabels: { app: "pepr-demo", "pepr.dev/controller": "admission" } },
-          topologyKey: "kubernetes.io/hostname",
-        },
-      ],
-    });
-    const admissionEnv = admission.containers[0]?.env ?? [];
-    expect(admissionEnv).toContainEqual({ name: "CAPSTAN_API_PATH", value: "0123abcd" });
+    expectDeploymentValues(template("-f", valuesFile));
   });
 
   it("renders the global values, the webhook values and the ServiceMonitors", () => {
-    const objects = template("-f", valuesFile);
-    const namespace = find(objects, "Namespace", "pepr-system");
-    expect(namespace.metadata.labels).toEqual(values.namespace.labels);
-    expect(namespace.metadata.annotations).toEqual(values.namespace.annotations);
-    expect((find(objects, "ClusterRole", "pepr-demo") as KubeObject & { rules: unknown }).rules).toEqual(values.rbac);
-    for (const kind of ["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"]) {
-      const config = find(objects, kind, "pepr-demo") as Webhooks;
-      expect(config.metadata.labels).toMatchObject({ "example.com/audit": "enabled", "pepr.dev/uuid": "demo" });
-      expect(config.metadata.annotations).toEqual({ "example.com/reviewed": "by-platform" });
-      for (const webhook of config.webhooks) {
-        expect(webhook.failurePolicy).toBe("Ignore");
-        expect(webhook.timeoutSeconds).toBe(15);
-        expect(webhook.clientConfig.service.path).toMatch(/^\/(mutate|validate)\/0123abcd$/);
-        const ignored = webhook.namespaceSelector.matchExpressions.find((term) => term.operator === "NotIn");
-        expect(ignored?.values).toEqual(
-          expect.arrayContaining(["kube-system", "pepr-system", "istio-system", "flux-system"]),
-        );
-      }
-    }
-    for (const [name, scheme] of [
-      ["pepr-demo", "https"],
-      ["pepr-demo-watcher", "http"],
-    ] as const) {
-      const monitor = find(objects, "ServiceMonitor", name) as KubeObject & {
-        metadata: { annotations: object };
-        spec: { selector: { matchLabels: object }; endpoints: { scheme: string; targetPort: number }[] };
-      };
-      expect(monitor.metadata.labels).toMatchObject({ release: "prometheus" });
-      expect(monitor.metadata.annotations).toEqual({ "example.com/scrape": "1m" });
-      const service = find(objects, "Service", name) as KubeObject & { spec: { selector: object } };
-      expect(monitor.spec.selector.matchLabels).toEqual(service.spec.selector);
-      expect(monitor.spec.endpoints[0]).toMatchObject({ scheme, targetPort: 3000, path: "/metrics" });
-    }
+    expectGlobalValues(template("-f", valuesFile));
   });
 
   it("leaves a role out when <role>.enabled is false, and ServiceMonitors out by default", () => {
@@ -308,7 +316,8 @@ describe("Pepr's Helm values on a Pepr-mode module's chart", () => {
     );
     expect(output).toMatch(/STATUS: pending-install/);
     const manifest = parseManifests(output.slice(output.indexOf("---")));
-    expect(manifest.map((object) => object.kind)).toContain("ServiceMonitor");
+    expectDeploymentValues(manifest);
+    expectGlobalValues(manifest);
     expect(
       (find(manifest, "Deployment", "pepr-demo-watcher") as Deployment).spec.template.spec.containers[0]?.image,
     ).toBe(values.watcher.image);
