@@ -35,11 +35,13 @@ async function runUnderPepr(name: string): Promise<void> {
   let pepr: PeprRun | undefined;
   const t = compatContext({ kubeconfig, client, name, uuid, logs: () => pepr?.lines() ?? [] });
   const started = Date.now();
+  let serving = started;
   try {
     await peprClusterResources(client, kubeconfig);
     await test.setup?.(t);
     pepr = await startPeprModule({ name, kubeconfig, client });
     await pepr.ready();
+    serving = Date.now();
     await test.run(t);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -47,7 +49,9 @@ async function runUnderPepr(name: string): Promise<void> {
   } finally {
     await pepr?.stop();
     await cleanUp(client, uuid, before);
-    console.log(`[compat-pepr] ${name}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const seconds = (from: number, to: number) => ((to - from) / 1000).toFixed(1);
+    const ended = Date.now();
+    console.log(`[compat-pepr] ${name}: ${seconds(started, ended)} s (serving after ${seconds(started, serving)} s)`);
   }
 }
 
