@@ -20,6 +20,8 @@ export interface PeprWebhookOptions {
   readonly apiPath: string;
   readonly caCert: string;
   readonly port: number;
+  /** The webhooks' timeoutSeconds; `pepr dev`'s 30 s unless given (`pepr deploy` uses the module's webhookTimeout). */
+  readonly timeoutSeconds?: number;
 }
 
 function atPort(config: WebhookConfiguration, port: number): WebhookConfiguration {
@@ -45,7 +47,9 @@ export async function peprWebhookConfigurations(options: PeprWebhookOptions): Pr
     capabilities,
   };
   const [mutating, validating] = await Promise.all(
-    (["mutate", "validate"] as const).map((type) => webhookConfigGenerator(assets, type, DEV_WEBHOOK_TIMEOUT_SECONDS)),
+    (["mutate", "validate"] as const).map((type) =>
+      webhookConfigGenerator(assets, type, options.timeoutSeconds ?? DEV_WEBHOOK_TIMEOUT_SECONDS),
+    ),
   );
   return {
     ...(mutating && { mutating: atPort(mutating, options.port) }),

@@ -50,10 +50,12 @@ export async function preparePepr(): Promise<void> {
 
 export interface PeprModulePackage {
   readonly description?: string;
-  readonly pepr: { readonly uuid: string; readonly logLevel?: string; readonly env?: Record<string, string> } & Record<
-    string,
-    unknown
-  >;
+  readonly pepr: {
+    readonly uuid: string;
+    readonly logLevel?: string;
+    readonly webhookTimeout?: number;
+    readonly env?: Record<string, string>;
+  } & Record<string, unknown>;
 }
 
 export function modulePackage(name: string): PeprModulePackage {

@@ -1,7 +1,8 @@
-// One compat module under Pepr 1.1.4 on the host, as `pepr dev` runs it: the bundle started by
-// Pepr's own runtime with PEPR_MODE=dev (admission server, watches and schedules in one process),
-// a serving certificate for 127.0.0.1, Pepr's webhook configurations pointed at it, and the
-// environment Pepr's generated Deployments give the module (its `pepr.env` included).
+// One compat module under Pepr 1.1.4 on the host: the bundle started by Pepr's own runtime with
+// PEPR_MODE=dev as `pepr dev` runs it (admission server, watches and schedules in one process),
+// with what Pepr's build output gives a deployed module: the Deployments' environment (`pepr.env`
+// included) and webhook configurations from Pepr's generator with the module's webhookTimeout,
+// pointed at 127.0.0.1 and a serving certificate for it.
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -102,6 +103,8 @@ export async function startPeprModule(options: PeprRunOptions): Promise<PeprRun>
     apiPath,
     caCert: ca.cert,
     port,
+    // As `pepr deploy` and the built manifests register them (`pepr dev` would use 30 s).
+    timeoutSeconds: pkg.pepr.webhookTimeout ?? 10,
   });
   configurations.catch(() => {}); // awaited in ready()
 
