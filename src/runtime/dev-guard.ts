@@ -9,19 +9,18 @@ const EXIT_MS = 4_000;
 /**
  * Ties the module process to its `capstan dev` session: the IPC channel closes whenever the
  * session process ends, SIGKILL included. This process then removes the session's webhook
- * configurations and Lease (the session can no longer do it), closes `close` and exits, all
- * within a few seconds.
+ * configurations and Lease (the session can no longer do it) and stops (its SIGTERM handler closes
+ * the runtime), all within a few seconds.
  */
-export function endWithSession(close: () => Promise<void> | undefined): void {
+export function endWithSession(): void {
   if (!process.channel) return;
   process.channel.unref();
   process.once("disconnect", () => {
     setTimeout(() => process.exit(0), EXIT_MS);
-    const capped = (work: Promise<unknown>) =>
-      Promise.race([work, new Promise((resolve) => setTimeout(resolve, GIVE_UP_MS))]).catch(() => {});
-    void capped(release())
-      .then(() => capped(close() ?? Promise.resolve()))
-      .finally(() => process.exit(0));
+    void Promise.race([release(), new Promise((resolve) => setTimeout(resolve, GIVE_UP_MS))])
+      .catch(() => {})
+      // Before the runtime installs its handler, SIGTERM ends the process at once.
+      .finally(() => process.kill(process.pid, "SIGTERM"));
   });
 }
 

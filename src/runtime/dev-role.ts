@@ -3,13 +3,18 @@ import type { ApiClient } from "../k8s/api-client.ts";
 import type { PeprModule } from "../model/module.ts";
 import { type DevReadyMessage, devCredentialsFromEnv } from "./dev-contract.ts";
 import { type ModuleRuntime, startModuleRuntime } from "./module-runtime.ts";
+import type { PeprEnvOptions } from "./pepr-env.ts";
 
 /**
  * The module process `capstan dev` runs: admission and controller in one process. Its webhook server
  * listens on a free loopback port behind the session's public port; the session, not this process,
  * applies the webhook configurations once this process reports ready over the IPC channel.
  */
-export async function startDevRole(module: PeprModule, client: ApiClient): Promise<ModuleRuntime> {
+export async function startDevRole(
+  module: PeprModule,
+  client: ApiClient,
+  pepr?: Pick<PeprEnvOptions, "additionalIgnoredNamespaces">,
+): Promise<ModuleRuntime> {
   const dev = devCredentialsFromEnv();
   const host = dev.host.includes(":") ? `[${dev.host}]` : dev.host;
   const endpoint = { url: `https://${host}:${dev.port}` };
@@ -26,8 +31,10 @@ export async function startDevRole(module: PeprModule, client: ApiClient): Promi
       host: "127.0.0.1",
       registration: "none",
       configurationName: dev.configurationName,
+      extraIgnoredNamespaces: pepr?.additionalIgnoredNamespaces,
     },
     controller: { leaseName: false },
+    additionalIgnoredNamespaces: pepr?.additionalIgnoredNamespaces,
   });
   const port = runtime.admission?.server.port;
   if (port === undefined) throw new Error("the dev role started without its admission server");
@@ -39,6 +46,7 @@ export async function startDevRole(module: PeprModule, client: ApiClient): Promi
       endpoint,
       apiPath: dev.apiPath,
       caBundle: dev.credentials.current().trustBundle,
+      ignoredNamespaces: pepr?.additionalIgnoredNamespaces,
     }),
   };
   process.send?.(ready);

@@ -8,15 +8,16 @@ import { type Flavor, flavorOf, parseFlavor } from "../model/flavor.ts";
 import { type PeprModule, setModuleStarter } from "../model/module.ts";
 import { Log } from "../telemetry/logger.ts";
 import { peprWatchMetrics } from "../telemetry/metrics-pepr.ts";
-import { DevEnv, devCredentialsFromEnv } from "./dev-contract.ts";
+import { DevEnv } from "./dev-contract.ts";
+import { startDevRole } from "./dev-role.ts";
 import { type ModuleRuntime, type RuntimeRole, startModuleRuntime } from "./module-runtime.ts";
 import { type PeprEnvOptions, peprEnv } from "./pepr-env.ts";
 import { secretCredentials, type WebhookCredentials } from "./webhook-credentials.ts";
 
 /**
- * The process entry of a deployed module (`node …/runtime/main.js --role admission|controller`) and
- * of the child `capstan dev` runs (`--role dev`). It loads the module code, which constructs a
- * `PeprModule`; the starter installed here then runs the role.
+ * The process entry of a deployed module (`node …/runtime/main.js --role admission|controller`) and,
+ * through `dev-main.js`, of the module process `capstan dev` runs (`--role dev`). It loads the module
+ * code, which constructs a `PeprModule`; the starter installed here then runs the role.
  */
 export async function runtimeMain(argv: readonly string[]): Promise<void> {
   const { values } = parseArgs({
@@ -80,25 +81,7 @@ async function startRole(
 ): Promise<ModuleRuntime> {
   const uuid = module.config.uuid;
   const names = resourceNames(uuid, runtimeFlavor(module));
-  if (role === "dev") {
-    const dev = devCredentialsFromEnv();
-    return startModuleRuntime({
-      module,
-      client,
-      role,
-      namespace: dev.namespace,
-      admission: {
-        credentials: dev.credentials,
-        apiPath: dev.apiPath,
-        endpoint: { url: `https://${dev.host}:${dev.port}` },
-        port: dev.port,
-        host: dev.host,
-        extraIgnoredNamespaces: pepr.additionalIgnoredNamespaces,
-      },
-      controller: { leaseName: false },
-      additionalIgnoredNamespaces: pepr.additionalIgnoredNamespaces,
-    });
-  }
+  if (role === "dev") return startDevRole(module, client, pepr);
   const namespace = required(RuntimeEnv.namespace);
   const manages = process.env[RuntimeEnv.manageCertificates] === "true";
   const credentials =

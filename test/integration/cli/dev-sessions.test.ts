@@ -102,7 +102,9 @@ describe("capstan dev sessions", () => {
     // And the Lease: a new session starts at once.
     const next = startDev(moduleDir, inject("kubeconfig"));
     devs.push(next);
-    await servesGreeting(client, ns, "alive", 30_000);
+    await servesGreeting(client, ns, "alive").catch((error: Error) => {
+      throw new Error(`${error.message}\nthe next session printed:\n${next.output()}`);
+    });
     expect(await stopDev(next)).toBe(0);
   });
 
