@@ -37,7 +37,13 @@ async function write(action: () => Promise<unknown>, done: (error: unknown) => b
   }
 }
 
+const startedAt = Date.now();
+
 async function worker(mine: Plan[]): Promise<void> {
+  // Each worker's k-th operation is due at k pauses after the start, so slow requests do not
+  // stretch the run past its duration.
+  let done = 0;
+  const pause = () => sleep(Math.max(0, startedAt + ++done * pauseMs - Date.now()));
   for (const plan of mine) {
     const path = configMapPath(plan.namespace, plan.name);
     const body = { metadata: { name: plan.name, labels: { [labelKey]: labelValue } }, data: { v: "0" } };
@@ -46,7 +52,7 @@ async function worker(mine: Plan[]): Promise<void> {
       (e) => e instanceof ConflictError,
     );
     ops.creates++;
-    await sleep(pauseMs);
+    await pause();
     for (let v = 1; v <= plan.updates; v++) {
       const patch = { data: { v: String(v) } };
       await write(
@@ -54,7 +60,7 @@ async function worker(mine: Plan[]): Promise<void> {
         () => false,
       );
       ops.updates++;
-      await sleep(pauseMs);
+      await pause();
     }
     if (plan.deleted) {
       await write(
@@ -62,7 +68,7 @@ async function worker(mine: Plan[]): Promise<void> {
         (e) => e instanceof NotFoundError,
       );
       ops.deletes++;
-      await sleep(pauseMs);
+      await pause();
     }
   }
 }
