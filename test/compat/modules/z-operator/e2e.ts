@@ -27,6 +27,12 @@ interface EventList {
   }[];
 }
 
+const ownedObjects: [kind: string, name: string][] = [
+  ["deployment", "webapp-light-en"],
+  ["service", "webapp-light-en"],
+  ["configmap", "web-content-webapp-light-en"],
+];
+
 const webapp = (theme: string, language: string, replicas: number, namespace = ns) => `kind: WebApp
 apiVersion: z-operator.pepr.io/v1alpha1
 metadata:
@@ -67,11 +73,7 @@ export default {
       const app = await get("webapp", "webapp-light-en");
       return app.status?.phase === "Ready" && app.status.observedGeneration === 1 ? app : undefined;
     });
-    for (const [what, name] of [
-      ["deployment", "webapp-light-en"],
-      ["service", "webapp-light-en"],
-      ["configmap", "web-content-webapp-light-en"],
-    ]) {
+    for (const [what, name] of ownedObjects) {
       const owned = await t.waitFor(`${what}/${name}`, async () =>
         (await exists(what, name)) ? get(what, name) : undefined,
       );
@@ -130,12 +132,7 @@ export default {
     await t.waitFor(
       "the owned objects gone",
       async () => {
-        for (const [what, name] of [
-          ["deployment", "webapp-light-en"],
-          ["service", "webapp-light-en"],
-          ["configmap", "web-content-webapp-light-en"],
-        ])
-          if (await exists(what, name)) return undefined;
+        for (const [what, name] of ownedObjects) if (await exists(what, name)) return undefined;
         return true;
       },
       60_000,
