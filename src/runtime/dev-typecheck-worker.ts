@@ -77,12 +77,16 @@ function check(): string[] {
   };
   const program = ts.createSemanticDiagnosticsBuilderProgram([resolve(moduleDir, entry)], options, host, previous);
   previous = program;
+  // Only the module's own files are checked: the libraries' declarations (a Pepr template sets no
+  // skipLibCheck) took most of a first check and their errors were never shown.
+  const own = program
+    .getSourceFiles()
+    .filter((file) => !file.fileName.includes("/node_modules/") && !file.isDeclarationFile);
   const diagnostics = [
     ...program.getConfigFileParsingDiagnostics(),
     ...program.getOptionsDiagnostics(),
     ...program.getGlobalDiagnostics(),
-    ...program.getSyntacticDiagnostics(),
-    ...program.getSemanticDiagnostics(),
+    ...own.flatMap((file) => [...program.getSyntacticDiagnostics(file), ...program.getSemanticDiagnostics(file)]),
   ];
   return diagnostics
     .filter((d) => d.category === ts.DiagnosticCategory.Error && !d.file?.fileName.includes("/node_modules/"))

@@ -36,7 +36,7 @@ export function startDev(moduleDir: string, treeRoot: string, kubeconfig: string
   const output = () => lines.join("\n");
   return {
     lines: () => [...lines],
-    async serving(timeoutMs = 120_000) {
+    async serving(timeoutMs = 240_000) {
       const deadline = Date.now() + timeoutMs;
       let gone = false;
       void exited.then(() => (gone = true));

@@ -66,6 +66,6 @@ describe("Pepr compatibility suite under capstan dev", () => {
         lap("clean-up");
         console.log(`[compat] ${name}: ${((Date.now() - started) / 1000).toFixed(1)} s (${phases.join(", ")})`);
       }
-    }, 180_000);
+    }, 420_000);
   }
 });
