@@ -1,14 +1,12 @@
-import { type OrderingStrategy, parseOrderingStrategy } from "../controller/ordering.ts";
-
 /**
  * Pepr 1.1.4's environment variables, read once at process start and handed to the engines as typed
  * options (engines never read the environment). docs/migrating-from-pepr.md, "Helm values and
- * environment", says what each one does under capstan.
+ * environment", says what each one does under capstan. PEPR_RECONCILE_STRATEGY has its own reader,
+ * reconcile-settings.ts.
  */
 export const PeprEnvName = {
   watchMode: "PEPR_WATCH_MODE",
   mode: "PEPR_MODE",
-  reconcileStrategy: "PEPR_RECONCILE_STRATEGY",
   additionalIgnoredNamespaces: "PEPR_ADDITIONAL_IGNORED_NAMESPACES",
   storeRedactValues: "PEPR_STORE_REDACT_VALUES",
   prettyLogs: "PEPR_PRETTY_LOGS",
@@ -32,8 +30,6 @@ export interface PeprEnvOptions {
   readonly role?: "admission" | "controller";
   /** PEPR_MODE (`dev` or `build`): set by Pepr's own CLI; capstan's CLI runs its roles itself. */
   readonly mode?: "dev" | "build";
-  /** PEPR_RECONCILE_STRATEGY: Reconcile's queue key (applied by reconcile-settings.ts). */
-  readonly reconcileStrategy?: OrderingStrategy;
   /** PEPR_ADDITIONAL_IGNORED_NAMESPACES: namespaces the watches ignore, besides the module's own. */
   readonly additionalIgnoredNamespaces: readonly string[];
   /** PEPR_STORE_REDACT_VALUES: capstan never logs Store values, so this is always effectively on. */
@@ -95,7 +91,6 @@ export function peprEnv(env: NodeJS.ProcessEnv = process.env): PeprEnvOptions {
   if (mode && mode !== "dev" && mode !== "build") {
     throw new Error(`Invalid ${PeprEnvName.mode} "${mode}": use dev or build, or leave it unset`);
   }
-  const strategy = env[PeprEnvName.reconcileStrategy];
   const namespaces = (env[PeprEnvName.additionalIgnoredNamespaces] ?? "")
     .split(",")
     .map((name) => name.trim())
@@ -104,7 +99,6 @@ export function peprEnv(env: NodeJS.ProcessEnv = process.env): PeprEnvOptions {
   const options: Omit<PeprEnvOptions, "unneeded"> = {
     ...(watchMode === undefined ? {} : { role: watchMode ? "controller" : "admission" }),
     ...(mode ? { mode: mode as "dev" | "build" } : {}),
-    ...(strategy ? { reconcileStrategy: parseOrderingStrategy(strategy, PeprEnvName.reconcileStrategy) } : {}),
     additionalIgnoredNamespaces: namespaces,
     storeRedactValues: flag(env, PeprEnvName.storeRedactValues) ?? false,
     prettyLogs: flag(env, PeprEnvName.prettyLogs) ?? false,

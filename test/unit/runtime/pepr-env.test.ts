@@ -16,7 +16,6 @@ describe("Pepr's environment variables", () => {
     const options = peprEnv({
       PEPR_WATCH_MODE: "true",
       PEPR_MODE: "dev",
-      PEPR_RECONCILE_STRATEGY: "kindNs",
       PEPR_ADDITIONAL_IGNORED_NAMESPACES: " istio-system, ,flux-system ",
       PEPR_STORE_REDACT_VALUES: "true",
       PEPR_PRETTY_LOGS: "false",
@@ -26,7 +25,6 @@ describe("Pepr's environment variables", () => {
     expect(options).toMatchObject({
       role: "controller",
       mode: "dev",
-      reconcileStrategy: "kindNs",
       additionalIgnoredNamespaces: ["istio-system", "flux-system"],
       storeRedactValues: true,
       prettyLogs: false,
@@ -54,7 +52,6 @@ describe("Pepr's environment variables", () => {
 
   it("refuses bad values with one line naming the variable and what to use", () => {
     expect(() => peprEnv({ PEPR_WATCH_MODE: "yes" })).toThrow('Invalid PEPR_WATCH_MODE "yes": use true or false');
-    expect(() => peprEnv({ PEPR_RECONCILE_STRATEGY: "byName" })).toThrow(/PEPR_RECONCILE_STRATEGY.*kindNsName/);
     expect(() => peprEnv({ PEPR_MODE: "prod" })).toThrow(/PEPR_MODE "prod": use dev or build/);
     expect(() => peprEnv({ PEPR_MAX_CACHE_MISS_WINDOWS: "0" })).toThrow(
       'Invalid PEPR_MAX_CACHE_MISS_WINDOWS "0": use a whole number of at least 1',
