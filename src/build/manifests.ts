@@ -123,7 +123,8 @@ export function moduleManifests(input: ManifestInput): ModuleManifests {
           selector,
           ports:
             role === "admission"
-              ? [{ name: "https", port: 443, targetPort: SERVE_PORT, protocol: "TCP" }]
+              ? // Pepr's admission port has no name: renaming it would leave the endpoints unmatched for a moment.
+                [{ ...(pepr ? {} : { name: "https" }), port: 443, targetPort: SERVE_PORT, protocol: "TCP" }]
               : [{ name: "http", port: SERVE_PORT, targetPort: SERVE_PORT, protocol: "TCP" }],
         },
       });

@@ -8,8 +8,13 @@ import { describeObject } from "./object-paths.ts";
 import { type RolloutState, waitForRollout } from "./rollout.ts";
 import {
   acceptingPeprPath,
+  deleteDetachedPods,
   deletePeprLeftovers,
+  detachOrphanedPods,
   findPeprDeployment,
+  longestWebhookTimeoutMs,
+  type OrphanedPods,
+  orphanPeprPods,
   peprLeftovers,
   splitWebhooks,
   withCurrentCaBundle,
@@ -25,6 +30,8 @@ export interface DeployOptions {
   /** One line per step, for the terminal. */
   readonly log?: (line: string) => void;
   readonly onRollout?: (states: readonly RolloutState[]) => void;
+  /** How long Pepr's detached pods keep serving after the switch. Default: the longest webhook timeout. */
+  readonly drainMs?: number;
 }
 
 export interface DeployResult {
@@ -77,6 +84,11 @@ export async function deployModule(
     });
 
   const { webhooks, rest } = splitWebhooks(objects);
+  let orphaned: OrphanedPods = [];
+  if (pepr && !options.dryRun) {
+    orphaned = await orphanPeprPods(client, manifests);
+    if (orphaned.length > 0) log("Pepr's Deployments deleted, their pods left serving until the webhooks switch");
+  }
   await apply(rest);
   const deployments = rest.filter((object) => object.kind === "Deployment");
   if (wait && !options.dryRun) {
@@ -90,8 +102,16 @@ export async function deployModule(
   const uuid = deployments[0]?.metadata.labels?.[flavorNames(flavor).uuidLabel];
   const tlsSecret =
     namespace && typeof uuid === "string" ? { namespace, name: resourceNames(uuid, flavor).tlsSecret } : undefined;
+  // Pepr's pods leave their Services, still serving the connections the API server holds to them;
+  // the switched configurations get new connections, which reach only capstan's pods.
+  if (pepr && namespace) await detachOrphanedPods(client, namespace, orphaned);
   await apply(tlsSecret && !options.dryRun ? await withCurrentCaBundle(client, webhooks, tlsSecret) : webhooks);
   if (options.dryRun) return { tookOverPepr: false, deletedLeftovers: [], prunedSecrets: 0 };
+  if (pepr && namespace && orphaned.length > 0) {
+    await new Promise((resolve) => setTimeout(resolve, options.drainMs ?? longestWebhookTimeoutMs(webhooks)));
+    const stopped = await deleteDetachedPods(client, namespace);
+    log(`the webhooks switched; stopped ${stopped} Pepr pod(s)`);
+  }
 
   const deletedLeftovers = pepr ? await deletePeprLeftovers(client, peprLeftovers(pepr, manifests)) : [];
   for (const name of deletedLeftovers) log(`deleted Pepr's ${name}`);

@@ -173,3 +173,139 @@ export async function deletePeprLeftovers(client: ApiClient, leftovers: readonly
   }
   return deleted;
 }
+
+interface LiveWorkload {
+  metadata: { name: string; uid?: string; ownerReferences?: { uid: string }[] };
+  spec?: { selector?: { matchLabels?: Record<string, string> }; template?: { spec?: { containers?: ContainerEnv[] } } };
+}
+
+interface ContainerEnv {
+  env?: { name: string }[];
+}
+
+/** Pepr's pods a takeover keeps running until the webhooks have switched, with the labels their Services select. */
+export type OrphanedPods = readonly { readonly name: string; readonly selector: Record<string, string> }[];
+
+function selectorQuery(labels: Record<string, string>): string {
+  return Object.entries(labels)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(",");
+}
+
+async function deleteAndWait(client: ApiClient, path: string, propagationPolicy: "Orphan"): Promise<void> {
+  try {
+    await client.request({
+      method: "DELETE",
+      path,
+      body: { apiVersion: "v1", kind: "DeleteOptions", propagationPolicy },
+    });
+  } catch (error) {
+    if (error instanceof NotFoundError) return;
+    throw error;
+  }
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      await client.request({ path });
+    } catch (error) {
+      if (error instanceof NotFoundError) return;
+      throw error;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`${path} was not deleted within 60 s (is the garbage collector running?)`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/**
+ * Deletes Pepr's Deployments that the manifests replace, and their ReplicaSets, leaving their pods
+ * running on their own. A rolling update would stop Pepr's pods as soon as capstan's are available,
+ * while the API server still holds keep-alive connections to them (Pepr closes idle connections
+ * abruptly on SIGTERM): orphaned, they serve until the webhooks have switched and are then retired.
+ */
+export async function orphanPeprPods(client: ApiClient, manifests: readonly KubeObject[]): Promise<OrphanedPods> {
+  const orphaned: { name: string; selector: Record<string, string> }[] = [];
+  for (const deployment of manifests.filter((object) => object.kind === "Deployment")) {
+    const path = objectPath(deployment);
+    let live: LiveWorkload;
+    try {
+      live = await client.request<LiveWorkload>({ path });
+    } catch (error) {
+      if (error instanceof NotFoundError) continue;
+      throw error;
+    }
+    const capstans = (live.spec?.template?.spec?.containers ?? []).some((container) =>
+      container.env?.some((variable) => variable.name === RuntimeEnv.role),
+    );
+    const matchLabels = live.spec?.selector?.matchLabels;
+    if (capstans || !matchLabels) continue;
+    await deleteAndWait(client, path, "Orphan");
+    const namespace = encodeURIComponent(deployment.metadata.namespace ?? "");
+    const replicaSets = `/apis/apps/v1/namespaces/${namespace}/replicasets`;
+    const list = await client.request<{ items: LiveWorkload[] }>({
+      path: replicaSets,
+      query: { labelSelector: selectorQuery(matchLabels) },
+    });
+    for (const replicaSet of list.items) {
+      if ((replicaSet.metadata.ownerReferences ?? []).length > 0) continue;
+      await deleteAndWait(client, `${replicaSets}/${encodeURIComponent(replicaSet.metadata.name)}`, "Orphan");
+    }
+    // Listed now, before capstan's Deployments exist: every pod the selector matches is Pepr's.
+    const pods = await client.request<{ items: LiveWorkload[] }>({
+      path: `/api/v1/namespaces/${namespace}/pods`,
+      query: { labelSelector: selectorQuery(matchLabels) },
+    });
+    for (const pod of pods.items) orphaned.push({ name: pod.metadata.name, selector: matchLabels });
+  }
+  return orphaned;
+}
+
+const retiredLabel = "capstan.dev/retired-pepr-pod";
+
+/**
+ * Takes the orphaned Pepr pods out of their Services (their selector labels removed) without
+ * stopping them: connections the API server already holds still reach a live server.
+ */
+export async function detachOrphanedPods(client: ApiClient, namespace: string, pods: OrphanedPods): Promise<void> {
+  for (const { name, selector } of pods) {
+    const labels: Record<string, string | null> = Object.fromEntries(Object.keys(selector).map((key) => [key, null]));
+    labels[retiredLabel] = "true";
+    await client
+      .request({
+        method: "PATCH",
+        path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}`,
+        contentType: "application/merge-patch+json",
+        body: { metadata: { labels } },
+      })
+      .catch((error: unknown) => {
+        if (!(error instanceof NotFoundError)) throw error;
+      });
+  }
+}
+
+/** Deletes the detached Pepr pods; returns how many. */
+export async function deleteDetachedPods(client: ApiClient, namespace: string): Promise<number> {
+  const pods = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`;
+  const list = await client.request<{ items: LiveWorkload[] }>({
+    path: pods,
+    query: { labelSelector: `${retiredLabel}=true` },
+  });
+  for (const pod of list.items) {
+    await client
+      .request({ method: "DELETE", path: `${pods}/${encodeURIComponent(pod.metadata.name)}` })
+      .catch((error: unknown) => {
+        if (!(error instanceof NotFoundError)) throw error;
+      });
+  }
+  return list.items.length;
+}
+
+/** The longest webhook timeout of the configurations: requests on old connections finish within it. */
+export function longestWebhookTimeoutMs(webhooks: readonly KubeObject[]): number {
+  const seconds = webhooks.flatMap((object) =>
+    ((object as { webhooks?: { timeoutSeconds?: number }[] }).webhooks ?? []).map(
+      (webhook) => webhook.timeoutSeconds ?? 10,
+    ),
+  );
+  return Math.max(0, ...seconds) * 1000;
+}

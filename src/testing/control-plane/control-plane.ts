@@ -204,6 +204,9 @@ function apiserverArgs(dir: string, server: string, etcdUrl: string): string[] {
     "--allow-privileged=true",
     "--disable-admission-plugins=ServiceAccount",
     "--endpoint-reconciler-type=none",
+    // Webhooks that name a Service are called at its endpoints (no kube-proxy here): tests that run
+    // pods as host processes list those processes in the Service's Endpoints.
+    "--enable-aggregator-routing=true",
     "--profiling=false",
   ];
 }
