@@ -5,12 +5,13 @@ import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { deleteWebhookConfigurations } from "../../src/admission/registration.ts";
+import { applyWebhookConfigurations, deleteWebhookConfigurations } from "../../src/admission/registration.ts";
+import type { WebhookConfigurations } from "../../src/admission/webhook-config.ts";
 import { bundleModule } from "../../src/build/bundle.ts";
 import { ROLE_FLAG, RUNTIME_NODE_FLAGS } from "../../src/build/runtime-contract.ts";
 import { ApiClient } from "../../src/k8s/api-client.ts";
 import { flavorNames } from "../../src/model/flavor.ts";
-import { DevEnv } from "../../src/runtime/dev-contract.ts";
+import { DevEnv, isDevReadyMessage } from "../../src/runtime/dev-contract.ts";
 import { localCredentials } from "../../src/runtime/webhook-credentials.ts";
 import { installStoreCrd } from "../../src/store/install.ts";
 import type { Engine, EngineStartOptions, RunningEngine } from "./engine.ts";
@@ -41,7 +42,27 @@ export const capstanEngine: Engine = {
     writeFileSync(files.key, credentials.tlsKey, { mode: 0o600 });
     const apiPath = randomBytes(16).toString("hex");
     const base = `https://127.0.0.1:${options.port}`;
+    // The dev role listens on a free port and reports it, with its webhook configurations, over IPC;
+    // `capstan dev` would proxy its public port to it and apply them: here they point at it directly.
+    let served: (port: number) => void = () => {};
+    const servedPort = new Promise<number>((resolve) => {
+      served = resolve;
+    });
+    const onMessage = (message: unknown) => {
+      if (!isDevReadyMessage(message)) return;
+      const register = options.registerWebhooks
+        ? applyWebhookConfigurations(
+            client,
+            JSON.parse(
+              JSON.stringify(message.configurations).replaceAll(`:${options.port}/`, `:${message.port}/`),
+            ) as WebhookConfigurations,
+          )
+        : Promise.resolve();
+      void register.then(() => served(message.port));
+    };
     return runningEngine({
+      onMessage,
+      servedPort,
       label: `capstan ${options.scenario}`,
       command: process.execPath,
       args: [...RUNTIME_NODE_FLAGS, join(benchPaths.repo, "dist", "runtime", "main.js"), ROLE_FLAG, "dev"],
@@ -68,8 +89,6 @@ export const capstanEngine: Engine = {
       healthUrl: `${base}/healthz`,
       caCert: credentials.caCert,
       client,
-      // The dev role always registers its configurations; a run that posts straight to the server
-      // leaves them in place meanwhile (nothing is created then) and removes them after.
       webhookConfigurations: options.registerWebhooks ? [CONFIGURATION] : [],
       cleanup: () => deleteWebhookConfigurations(client, CONFIGURATION),
     });

@@ -20,6 +20,8 @@ export interface EngineProcessOptions {
   readonly env: NodeJS.ProcessEnv;
   readonly cwd?: string;
   readonly logFile: string;
+  /** Opens an IPC channel (fd 4) and passes the child's messages here. */
+  readonly onMessage?: (message: unknown) => void;
 }
 
 const PREFIX = "BENCH ";
@@ -50,9 +52,10 @@ export class EngineProcess {
     this.#child = spawn(options.command, [...options.args], {
       env: { ...options.env, BENCH_EVENTS_FD: String(EVENTS_FD) },
       cwd: options.cwd,
-      stdio: ["ignore", log, log, "pipe"],
+      stdio: options.onMessage ? ["ignore", log, log, "pipe", "ipc"] : ["ignore", log, log, "pipe"],
       detached: true,
     });
+    if (options.onMessage) this.#child.on("message", options.onMessage);
     closeSync(log);
     const lines = createInterface({ input: this.#child.stdio[EVENTS_FD] as NodeJS.ReadableStream });
     lines.on("line", (line) => {

@@ -15,23 +15,43 @@ export interface RunningEngineOptions extends EngineProcessOptions {
   /** MutatingWebhookConfiguration names that must exist before the engine counts as ready. */
   readonly webhookConfigurations: readonly string[];
   readonly cleanup: () => Promise<void>;
+  /** The port the server really listens on, when it picks its own: the URLs' port is replaced by it. */
+  readonly servedPort?: Promise<number>;
 }
 
 export function runningEngine(options: RunningEngineOptions): RunningEngine {
   const child = new EngineProcess(options);
+  let port: number | undefined;
+  const at = (url: string) => (port === undefined ? url : url.replace(/:\d+\//, `:${port}/`));
   return {
     pid: child.pid,
     spawnedAt: child.spawnedAt,
-    mutateUrl: options.mutateUrl,
-    validateUrl: options.validateUrl,
-    healthUrl: options.healthUrl,
+    get mutateUrl() {
+      return at(options.mutateUrl);
+    },
+    get validateUrl() {
+      return at(options.validateUrl);
+    },
+    get healthUrl() {
+      return at(options.healthUrl);
+    },
     caCert: options.caCert,
     waitFor: (event, name, timeoutMs) => child.waitFor(event, name, timeoutMs),
     onEvent: (listener) => child.onEvent(listener),
     usage: () => child.usage(),
     async ready(timeoutMs = 120_000) {
       const deadline = Date.now() + timeoutMs;
-      while (!(await answers(options.healthUrl, options.caCert))) {
+      if (options.servedPort) {
+        port = await child.until<number>(
+          (resolve) => {
+            void options.servedPort?.then(resolve);
+            return () => {};
+          },
+          "report of its port",
+          timeoutMs,
+        );
+      }
+      while (!(await answers(at(options.healthUrl), options.caCert))) {
         if (!child.running) throw new Error(`${options.label} exited before serving:\n${child.logTail()}`);
         if (Date.now() > deadline) throw new Error(`${options.label} did not serve within ${timeoutMs} ms`);
         await sleep(20);
