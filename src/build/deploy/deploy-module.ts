@@ -17,6 +17,7 @@ import {
   orphanPeprPods,
   peprLeftovers,
   splitWebhooks,
+  waitUntilDetached,
   withCurrentCaBundle,
 } from "./takeover.ts";
 
@@ -104,7 +105,10 @@ export async function deployModule(
     namespace && typeof uuid === "string" ? { namespace, name: resourceNames(uuid, flavor).tlsSecret } : undefined;
   // Pepr's pods leave their Services, still serving the connections the API server holds to them;
   // the switched configurations get new connections, which reach only capstan's pods.
-  if (pepr && namespace) await detachOrphanedPods(client, namespace, orphaned);
+  if (pepr && namespace && orphaned.length > 0) {
+    await detachOrphanedPods(client, namespace, orphaned);
+    await waitUntilDetached(client, namespace, orphaned);
+  }
   await apply(tlsSecret && !options.dryRun ? await withCurrentCaBundle(client, webhooks, tlsSecret) : webhooks);
   if (options.dryRun) return { tookOverPepr: false, deletedLeftovers: [], prunedSecrets: 0 };
   if (pepr && namespace && orphaned.length > 0) {

@@ -135,7 +135,6 @@ function peprObjects(uuid: string, namespace: string): KubeObject[] {
     cluster(rbac, "ClusterRoleBinding"),
     namespaced("v1", "ServiceAccount", name),
     namespaced("v1", "Secret", `${name}-api-path`),
-    namespaced("v1", "Secret", `${name}-tls`),
     namespaced("v1", "Secret", `${name}-module`),
     namespaced(rbac, "Role", `${name}-store`),
     namespaced(rbac, "RoleBinding", `${name}-store`),
@@ -153,7 +152,8 @@ const identity = (object: KubeObject) => `${object.kind}/${object.metadata.names
 /**
  * The objects Pepr's deploy made that the manifests do not replace (its api-path and module Secrets
  * always; a role's Deployment, Service or webhook configuration the capstan build has no use for).
- * The PeprStore CRD and the PeprStore stay: other Pepr modules and a rollback read them.
+ * The TLS Secret stays (capstan's runtime took it over), so do the PeprStore CRD and the PeprStores:
+ * other Pepr modules and a rollback read them.
  */
 export function peprLeftovers(pepr: PeprDeployment, objects: readonly KubeObject[]): KubeObject[] {
   const kept = new Set(objects.map(identity));
@@ -308,4 +308,30 @@ export function longestWebhookTimeoutMs(webhooks: readonly KubeObject[]): number
     ),
   );
   return Math.max(0, ...seconds) * 1000;
+}
+
+/**
+ * Waits until no EndpointSlice of the namespace lists the detached pods, then a little longer for
+ * the API server's own view of the endpoints: only then do new connections reach capstan's pods alone.
+ */
+export async function waitUntilDetached(
+  client: ApiClient,
+  namespace: string,
+  pods: OrphanedPods,
+  options: { timeoutMs?: number; settleMs?: number } = {},
+): Promise<void> {
+  const names = new Set(pods.map((pod) => pod.name));
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  for (;;) {
+    const slices = await client.request<{ items: { endpoints?: { targetRef?: { name?: string } }[] }[] }>({
+      path: `/apis/discovery.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/endpointslices`,
+    });
+    const listed = slices.items.some((slice) =>
+      (slice.endpoints ?? []).some((endpoint) => names.has(endpoint.targetRef?.name ?? "")),
+    );
+    if (!listed) break;
+    if (Date.now() > deadline) throw new Error("Pepr's pods stayed in their Services' endpoints for 60 s");
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  await new Promise((resolve) => setTimeout(resolve, options.settleMs ?? 2000));
 }
