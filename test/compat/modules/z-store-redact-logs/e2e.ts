@@ -3,7 +3,7 @@ import type { CompatTest } from "../../harness/context.ts";
 
 export default {
   description:
-    "Store values never appear in the logs at LOG_LEVEL=debug: setItemAndWait, getItem and clear of a secret",
+    "PEPR_STORE_REDACT_VALUES: Store values never appear in the logs at LOG_LEVEL=debug: setItemAndWait, getItem and clear of a secret",
   async run(t) {
     await t.waitForLog(/"msg":"(DONE|NOT REMOVED)"/);
     const logs = t.moduleLogs().join("\n");
