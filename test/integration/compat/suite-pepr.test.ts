@@ -44,8 +44,14 @@ async function runUnderPepr(name: string): Promise<void> {
     serving = Date.now();
     await test.run(t);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    throw new Error(`${name} (${test.description}): ${message}\n--- Pepr's output ---\n${t.moduleLogs().join("\n")}`);
+    const context = `${name} (${test.description})`;
+    const output = `--- Pepr's output ---\n${t.moduleLogs().join("\n")}`;
+    // The same error, so vitest still shows an assertion's diff.
+    if (error instanceof Error) {
+      error.message = `${context}: ${error.message}\n${output}`;
+      throw error;
+    }
+    throw new Error(`${context}: ${String(error)}\n${output}`);
   } finally {
     await pepr?.stop();
     await cleanUp(client, uuid, before);
