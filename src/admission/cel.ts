@@ -24,9 +24,7 @@ function metaCondition(object: string, field: "labels" | "annotations", wanted: 
   return Object.entries(wanted).map(([key, value]) => {
     const map = `${object}.metadata.${field}`;
     const present = `has(${map}) && ${celString(key)} in ${map}`;
-    return value === ""
-      ? `${present} && ${map}[${celString(key)}] != ''`
-      : `${present} && ${map}[${celString(key)}] == ${celString(value)}`;
+    return value === "" ? present : `${present} && ${map}[${celString(key)}] == ${celString(value)}`;
   });
 }
 

@@ -17,7 +17,8 @@ export function carriedNamespace(object: KubernetesObject | undefined, kind: str
 function metaMismatch(wanted: Record<string, string>, carried: Record<string, string> | undefined): string {
   for (const key in wanted) {
     const value = carried?.[key];
-    if (value === undefined || value === "") return key;
+    // As Pepr: a key wanted without a value matches the key with any value, the empty one included.
+    if (value === undefined) return key;
     const expected = wanted[key];
     if (expected !== "" && expected !== value) return key;
   }

@@ -33,7 +33,8 @@ describe("CEL helpers", () => {
     expect(condition).toContain("request.namespace.matches('^a$')");
     expect(condition).toContain("oldObject.metadata.name == 'x'");
     expect(condition).toContain("oldObject.metadata.labels['team'] == 'blue'");
-    expect(condition).toContain("oldObject.metadata.annotations['flag'] != ''");
+    expect(condition).toContain("'flag' in oldObject.metadata.annotations");
+    expect(condition).not.toContain("oldObject.metadata.annotations['flag']");
     expect(condition).not.toMatch(/\bobject\.metadata/);
   });
 
