@@ -1,4 +1,5 @@
-// `kubernetes-fluent-client/dist/fluent/types`, a path Pepr modules import `WatchPhase`, `K8sInit`
+// `kubernetes-fluent-client/dist/fluent/types` and `…/dist/fluent/shared-types` (where Pepr 1.1.4's client
+// declares `WatchPhase`), the paths Pepr modules import `WatchPhase`, `K8sInit`
 // and `WatchAction` from.
 
 export type { Filters, K8sInit, Operation, PartialDeep, Paths, WatchAction } from "../k8s/fluent/index.ts";

@@ -6,7 +6,8 @@ const b = "compat-reconcile-global-b";
 void [a, b];
 
 export default {
-  description: "global: one queue: ConfigMaps and Secrets of two namespaces, every call in apply order",
+  description:
+    "global: one queue: ConfigMaps and Secrets of two namespaces, never two calls at once, each kind's calls in apply order",
   async run(t) {
     await twelveQuickApplies(t, [[`ConfigMap/${a}/x`, `ConfigMap/${b}/y`, `Secret/${a}/z`]]);
   },

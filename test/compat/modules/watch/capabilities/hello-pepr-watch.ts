@@ -1,4 +1,4 @@
-import { WatchPhase } from "kubernetes-fluent-client";
+import { WatchPhase } from "kubernetes-fluent-client/dist/fluent/shared-types";
 import { a, Capability, K8s, kind, Log } from "pepr";
 
 export const HelloPeprWatch = new Capability({

@@ -22,7 +22,7 @@ When(WebApp)
   .Validate(validator)
   .Reconcile(async (instance) => {
     try {
-      Store.setItem(instance.metadata.name, JSON.stringify(instance));
+      await Store.setItemAndWait(instance.metadata.name, JSON.stringify(instance));
       await reconciler(instance);
     } catch (error) {
       Log.error(error, "Error reconciling instance of WebApp");
