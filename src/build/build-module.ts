@@ -114,7 +114,8 @@ export async function buildModule(options: BuildOptions): Promise<BuildReport> {
   };
   const manifests = moduleManifests(input);
   const objects = manifests.objects(defaultsReader(manifests.catalog));
-  const manifestFile = join(outDir, `capstan-module-${config.uuid}.yaml`);
+  // Pepr's file name for a Pepr module, so a team's scripts keep finding `dist/pepr-module-<uuid>.yaml`.
+  const manifestFile = join(outDir, `${config.flavor ?? "capstan"}-module-${config.uuid}.yaml`);
   await writeFile(manifestFile, staticYaml(objects));
   await writeFile(join(outDir, "module-description.json"), `${JSON.stringify(description, null, 2)}\n`);
   const chartDir = join(outDir, `${config.uuid}-chart`);

@@ -17,13 +17,13 @@ interface DeployFlags {
   context?: string;
 }
 
-/** The one `capstan-module-*.yaml` in the build folder. */
+/** The one `capstan-module-*.yaml` (or, for a Pepr module, `pepr-module-*.yaml`) in the build folder. */
 export function findManifest(dir: string): string {
   if (!existsSync(dir)) throw new Error(`${dir} does not exist: run capstan build first`);
-  const files = readdirSync(dir).filter((file) => /^capstan-module-.*\.yaml$/.test(file));
+  const files = readdirSync(dir).filter((file) => /^(capstan|pepr)-module-.*\.yaml$/.test(file));
   if (files.length !== 1) {
     throw new Error(
-      `${dir} must hold exactly one capstan-module-<uuid>.yaml (found ${files.length}): run capstan build`,
+      `${dir} must hold exactly one capstan-module-<uuid>.yaml or pepr-module-<uuid>.yaml (found ${files.length}): run capstan build`,
     );
   }
   return join(dir, files[0] as string);

@@ -204,7 +204,7 @@ describe('"pepr": "file:<capstan tarball>" and nothing else', () => {
     const result = npx(["pepr", "build"], moduleDir);
     expect(result.status, result.stderr).toBe(0);
     const manifests = readdirSync(join(moduleDir, "dist")).filter((name) => name.endsWith(".yaml"));
-    expect(manifests).toHaveLength(1);
+    expect(manifests).toEqual([expect.stringMatching(/^pepr-module-.+\.yaml$/)]);
     const yaml = readFileSync(join(moduleDir, "dist", manifests[0] as string), "utf8");
     expect(yaml).toContain("kind: MutatingWebhookConfiguration");
     expect(yaml).toContain("kind: ValidatingWebhookConfiguration");
