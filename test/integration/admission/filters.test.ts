@@ -69,7 +69,9 @@ describe("binding filters", () => {
       "flag",
       "team",
     ]);
+    // WithLabel(key) matches the key with any value, the empty one included, as Pepr's filters do.
     expect(await labelsOf(ns2, configMap("lab2", { labels: { team: "y", flag: "" } }))).toEqual([
+      "by-label-exists",
       "by-ns-regex",
       "flag",
       "team",
