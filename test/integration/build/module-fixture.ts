@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { parseManifests } from "../../../src/build/deploy/apply.ts";
 import { objectPath } from "../../../src/build/deploy/object-paths.ts";
 import type { KubeObject } from "../../../src/build/manifest-input.ts";
+import { findManifest } from "../../../src/cli/commands/deploy.ts";
 import type { ApiClient } from "../../../src/k8s/api-client.ts";
 import { adminClient, freshNamespace } from "../../support/cluster.ts";
 
@@ -101,7 +102,7 @@ export interface ScratchModule {
   readonly namespace: string;
   readonly uuid: string;
   readonly client: ApiClient;
-  /** The objects of dist/capstan-module-<uuid>.yaml. */
+  /** The objects of dist/capstan-module-<uuid>.yaml (pepr-module-<uuid>.yaml for a Pepr module). */
   readonly objects: KubeObject[];
   /** What `capstan build` printed on stdout. */
   readonly buildOutput: string;
@@ -133,7 +134,7 @@ export async function scratchModule(prefix: string, options: ScratchOptions = {}
   });
   options.beforeBuild?.(moduleDir);
   const buildOutput = capstanInstalled(moduleDir, ["build", ...(options.buildArgs ?? [])]);
-  const objects = parseManifests(readFileSync(join(moduleDir, "dist", `capstan-module-${uuid}.yaml`), "utf8"));
+  const objects = parseManifests(readFileSync(findManifest(join(moduleDir, "dist")), "utf8"));
   return { work, moduleDir, namespace, uuid, client, objects, buildOutput };
 }
 
