@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -15,8 +16,11 @@ import { helmBinary, run } from "./module-fixture.ts";
 // webhookAnnotations/webhookLabels and startupProbe later Pepr releases added), rendered by a real
 // helm and dry-run installed against the test control plane.
 
-const pepr = { ...fullModule, config: { ...fullModule.config, flavor: "pepr" as const, namespace: "pepr-system" } };
-const manifests = moduleManifests(input(pepr, { namespace: "pepr-system" }));
+// Its own namespace: other tests on the shared control plane create pepr-system, which helm would
+// then refuse to adopt into this release.
+const moduleNamespace = `pepr-helm-${randomBytes(3).toString("hex")}`;
+const pepr = { ...fullModule, config: { ...fullModule.config, flavor: "pepr" as const, namespace: moduleNamespace } };
+const manifests = moduleManifests(input(pepr, { namespace: moduleNamespace }));
 
 const probe = (path: string, periodSeconds: number) => ({
   httpGet: { path, port: 3000, scheme: "HTTPS" },
@@ -214,7 +218,7 @@ function expectDeploymentValues(objects: KubeObject[]): void {
 
 /** The global values, the webhook values and the ServiceMonitors. */
 function expectGlobalValues(objects: KubeObject[]): void {
-  const namespace = find(objects, "Namespace", "pepr-system");
+  const namespace = find(objects, "Namespace", moduleNamespace);
   expect(namespace.metadata.labels).toEqual(values.namespace.labels);
   expect(namespace.metadata.annotations).toEqual(values.namespace.annotations);
   expect((find(objects, "ClusterRole", "pepr-demo") as KubeObject & { rules: unknown }).rules).toEqual(values.rbac);
@@ -228,7 +232,7 @@ function expectGlobalValues(objects: KubeObject[]): void {
       expect(webhook.clientConfig.service.path).toMatch(/^\/(mutate|validate)\/0123abcd$/);
       const ignored = webhook.namespaceSelector.matchExpressions.find((term) => term.operator === "NotIn");
       expect(ignored?.values).toEqual(
-        expect.arrayContaining(["kube-system", "pepr-system", "istio-system", "flux-system"]),
+        expect.arrayContaining(["kube-system", moduleNamespace, "istio-system", "flux-system"]),
       );
     }
   }
@@ -255,7 +259,7 @@ describe("Pepr's Helm values on a Pepr-mode module's chart", () => {
   let valuesFile: string;
 
   const template = (...args: string[]) =>
-    parseManifests(run(helm, ["template", "release", chartDir, "--namespace", "pepr-system", ...args], dir));
+    parseManifests(run(helm, ["template", "release", chartDir, "--namespace", moduleNamespace, ...args], dir));
 
   beforeAll(async () => {
     helm = helmBinary();
@@ -307,7 +311,7 @@ describe("Pepr's Helm values on a Pepr-mode module's chart", () => {
         "-f",
         valuesFile,
         "--namespace",
-        "pepr-system",
+        moduleNamespace,
         "--dry-run",
         "--kubeconfig",
         inject("kubeconfig"),

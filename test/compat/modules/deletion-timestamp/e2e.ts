@@ -40,6 +40,7 @@ export default {
     expect(deleting.metadata.annotations?.["seen-while-deleting"]).toBe("yes");
     expect(deleting.metadata.annotations?.["updates-seen"]).toBe("yes");
     await t.waitForLog(/"name":"deleting".*"msg":"watched while deleting"/);
+    await t.waitForLog(/"msg":"mutating an object that is being deleted"/);
     expect(
       t
         .moduleLogRecords()
