@@ -6,7 +6,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type * as Esbuild from "esbuild";
-import { installPepr } from "../../../bench/engines/pepr/build.ts";
+import { bundlePeprAssets, installPepr } from "../../../bench/engines/pepr/build.ts";
 import { discoverCapabilities } from "../../../bench/engines/pepr/capabilities.ts";
 import { peprLayout } from "../../../bench/engines/pepr/layout.ts";
 
@@ -53,6 +53,8 @@ export async function peprBuild(
   env: NodeJS.ProcessEnv,
 ): Promise<PeprBuild> {
   installPepr();
+  // The CRD and webhook generators installPeprClusterResources calls, bundled from Pepr's source.
+  await bundlePeprAssets();
   const { build } = await esbuild();
   const out = join(peprLayout.out, `migration-${String(config.uuid)}`);
   mkdirSync(out, { recursive: true });
