@@ -141,7 +141,7 @@ describe("capstan init → build → dry-run apply", () => {
       delete pkg.capstan;
     });
     capstanInstalled(moduleDir, ["build", "--no-typecheck"]);
-    const rebuilt = parseManifests(readFileSync(join(moduleDir, "dist", `capstan-module-${module.uuid}.yaml`), "utf8"));
+    const rebuilt = parseManifests(readFileSync(join(moduleDir, "dist", `pepr-module-${module.uuid}.yaml`), "utf8"));
     // The "pepr" key selects Pepr 1.1.4's names (pepr-system, pepr-<uuid>, -watcher, -store); the
     // objects and what they grant are the same. Only the source map differs (it names pepr.ts).
     const uuid = module.uuid;
