@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
+import { flavorOf } from "../model/flavor.ts";
 import { moduleNamespace } from "../model/module-config.ts";
 import { bundleModule, sourcesUseStore } from "./bundle.ts";
 import { defaultsReader } from "./chart-values.ts";
@@ -11,9 +12,11 @@ import { helmChart, staticYaml } from "./helm-chart.ts";
 import { DEFAULT_IMAGE_REPOSITORY, type ManifestInput } from "./manifest-input.ts";
 import { moduleManifests } from "./manifests.ts";
 import { chunkPayload } from "./module-chunks.ts";
-import type { ModuleDescription } from "./module-description.ts";
+import { type ModuleDescription, moduleNeeds } from "./module-description.ts";
 import { defaultEntry, installedCapstanVersion, moduleConfigOf, readModulePackage } from "./module-package.ts";
-import type { RbacMode } from "./rbac.ts";
+import { deriveRbac, type RbacMode } from "./rbac.ts";
+import { scanRbacGaps } from "./rbac-scan.ts";
+import { resourceNames } from "./resource-names.ts";
 
 export interface BuildOptions {
   readonly moduleDir: string;
@@ -36,6 +39,8 @@ export interface BuildReport {
   readonly zippedBytes: number;
   readonly chunkSecrets: number;
   readonly objects: number;
+  /** K8s() calls in the module's own files that the generated RBAC rules do not cover (a heuristic scan). */
+  readonly rbacWarnings: readonly string[];
 }
 
 function parseImage(image: string | undefined, moduleDir: string): { repository: string; tag: string } {
@@ -113,6 +118,12 @@ export async function buildModule(options: BuildOptions): Promise<BuildReport> {
     map: chunkPayload("map", bundle.map),
   };
   const manifests = moduleManifests(input);
+  const flavor = flavorOf(config);
+  const rbac = deriveRbac(description, moduleNeeds(description), resourceNames(config.uuid, flavor), input.rbacMode);
+  const rbacWarnings =
+    input.rbacMode === "admin"
+      ? []
+      : await scanRbacGaps(bundle.ownSources, [...rbac.clusterRules, ...rbac.namespaceRules], flavor, moduleDir);
   const objects = manifests.objects(defaultsReader(manifests.catalog));
   // Pepr's file name for a Pepr module, so a team's scripts keep finding `dist/pepr-module-<uuid>.yaml`.
   const manifestFile = join(outDir, `${config.flavor ?? "capstan"}-module-${config.uuid}.yaml`);
@@ -139,5 +150,6 @@ export async function buildModule(options: BuildOptions): Promise<BuildReport> {
     zippedBytes: input.code.chunks.reduce((sum, chunk) => sum + chunk.data.length, 0),
     chunkSecrets: input.code.chunks.length + (input.map?.chunks.length ?? 0),
     objects: objects.length,
+    rbacWarnings,
   };
 }

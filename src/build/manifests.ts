@@ -6,7 +6,7 @@ import { deploymentFor } from "./deployment.ts";
 import type { KubeObject, ManifestInput } from "./manifest-input.ts";
 import type { ChunkedPayload } from "./module-chunks.ts";
 import { moduleNeeds } from "./module-description.ts";
-import { deriveRbac } from "./rbac.ts";
+import { deriveRbac, rbacObjects } from "./rbac.ts";
 import { resourceNames } from "./resource-names.ts";
 import {
   type DeployedRole,
@@ -57,7 +57,6 @@ export function moduleManifests(input: ManifestInput): ModuleManifests {
   const secrets = chunkSecrets(input, input.map ? [input.code, input.map] : [input.code]);
   const rbac = deriveRbac(module, needs, names, input.rbacMode);
   const meta = (name: string, namespaced = true) => ({ name, ...(namespaced ? { namespace } : {}), labels });
-  const subject = { kind: "ServiceAccount", name: names.serviceAccount, namespace };
 
   const objects = (reader: ValueReader): KubeObject[] => {
     const result: KubeObject[] = [
@@ -73,33 +72,13 @@ export function moduleManifests(input: ManifestInput): ModuleManifests {
     ];
     if (needs.store) result.push(structuredClone(storeCrd) as unknown as KubeObject);
     result.push(
-      { apiVersion: "v1", kind: "ServiceAccount", metadata: meta(names.serviceAccount) },
-      {
-        apiVersion: "rbac.authorization.k8s.io/v1",
-        kind: "ClusterRole",
-        metadata: meta(names.clusterRole, false),
-        rules: reader.value("rbac"),
-      },
-      {
-        apiVersion: "rbac.authorization.k8s.io/v1",
-        kind: "ClusterRoleBinding",
-        metadata: meta(names.clusterRole, false),
-        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: names.clusterRole },
-        subjects: [subject],
-      },
-      {
-        apiVersion: "rbac.authorization.k8s.io/v1",
-        kind: "Role",
-        metadata: meta(names.role),
-        rules: rbac.namespaceRules,
-      },
-      {
-        apiVersion: "rbac.authorization.k8s.io/v1",
-        kind: "RoleBinding",
-        metadata: meta(names.role),
-        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: names.role },
-        subjects: [subject],
-      },
+      ...rbacObjects({
+        names,
+        namespace,
+        labels,
+        clusterRules: reader.value("rbac"),
+        namespaceRules: rbac.namespaceRules,
+      }),
     );
     for (const { name, chunk } of secrets) {
       result.push({

@@ -1,4 +1,6 @@
+import type { Flavor } from "../model/flavor.ts";
 import { STORE_GROUP, STORE_PLURAL } from "../store/crd.ts";
+import type { KubeObject } from "./manifest-input.ts";
 import type { ModuleDescription, ModuleNeeds } from "./module-description.ts";
 import type { ResourceNames } from "./resource-names.ts";
 
@@ -76,16 +78,15 @@ export function deriveRbac(
       verbs: ["create", "get", "list", "watch", "update", "patch"],
     },
   ];
-  if (needs.store) {
-    namespaceRules.push({
-      apiGroups: [STORE_GROUP],
-      resources: [STORE_PLURAL],
-      verbs: ["create", "get", "list", "watch", "update", "patch"],
-    });
-    // Pepr mode reads the module's PeprStores on start (docs/store.md, "Pepr mode"); it never writes them.
-    if (names.flavor === "pepr")
-      namespaceRules.push({ apiGroups: ["pepr.dev"], resources: ["peprstores"], verbs: ["get"] });
-  }
+  // Every role watches the module's Store from the start, used or not (module-runtime.ts), and Pepr
+  // mode reads the module's PeprStores on start (docs/store.md, "Pepr mode"); it never writes them.
+  namespaceRules.push({
+    apiGroups: [STORE_GROUP],
+    resources: [STORE_PLURAL],
+    verbs: ["create", "get", "list", "watch", "update", "patch"],
+  });
+  if (names.flavor === "pepr")
+    namespaceRules.push({ apiGroups: ["pepr.dev"], resources: ["peprstores"], verbs: ["get"] });
   const clusterRules: PolicyRule[] = [
     { apiGroups: [""], resources: ["events"], verbs: ["create", "patch"] },
     { apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["create", "patch"] },
@@ -125,3 +126,78 @@ export function deriveRbac(
 
 export const ADMIN_RBAC_WARNING =
   "--rbac-mode admin grants the module every verb on every resource in the cluster. Use it for demos only; the default (scoped) derives least-privilege rules from the bindings.";
+
+/** Where a module declares extra rules: `capstan.rbac`, or `pepr.rbac` for a Pepr module. */
+export function rbacConfigKey(flavor: Flavor): string {
+  return `package.json ${flavor}.rbac`;
+}
+
+/** The one-line advice for a missing permission: the rule, as JSON, and where it goes. */
+export function ruleToAdd(rule: PolicyRule, flavor: Flavor): string {
+  const json = JSON.stringify({ apiGroups: rule.apiGroups, resources: rule.resources, verbs: rule.verbs });
+  return `add to ${rbacConfigKey(flavor)}: ${json}`;
+}
+
+const matches = (allowed: readonly string[], wanted: string) => allowed.includes("*") || allowed.includes(wanted);
+
+/** Whether any rule grants `verb` on `resource` of `group` for any object name. */
+export function rulesGrant(rules: readonly PolicyRule[], group: string, resource: string, verb: string): boolean {
+  return rules.some(
+    (rule) =>
+      !rule.resourceNames?.length &&
+      matches(rule.apiGroups, group) &&
+      matches(rule.resources, resource) &&
+      matches(rule.verbs, verb),
+  );
+}
+
+export interface RbacObjectsInput {
+  readonly names: ResourceNames;
+  /** Where the ServiceAccount, Role and RoleBinding live. */
+  readonly namespace: string;
+  /** The ClusterRole's rules (the Helm chart passes its `rbac` value's marker). */
+  readonly clusterRules: unknown;
+  readonly namespaceRules: readonly PolicyRule[];
+  readonly labels?: Record<string, string>;
+  readonly annotations?: Record<string, string>;
+}
+
+/**
+ * The module's ServiceAccount, ClusterRole, Role and their bindings: the deploy manifests and
+ * `capstan dev` (which runs the module as this ServiceAccount) both build them here.
+ */
+export function rbacObjects(input: RbacObjectsInput): KubeObject[] {
+  const { names, namespace } = input;
+  const meta = (name: string, namespaced = true) => ({
+    name,
+    ...(namespaced ? { namespace } : {}),
+    ...(input.labels ? { labels: input.labels } : {}),
+    ...(input.annotations ? { annotations: input.annotations } : {}),
+  });
+  const subject = { kind: "ServiceAccount", name: names.serviceAccount, namespace };
+  const rbacApi = "rbac.authorization.k8s.io";
+  return [
+    { apiVersion: "v1", kind: "ServiceAccount", metadata: meta(names.serviceAccount) },
+    {
+      apiVersion: `${rbacApi}/v1`,
+      kind: "ClusterRole",
+      metadata: meta(names.clusterRole, false),
+      rules: input.clusterRules,
+    },
+    {
+      apiVersion: `${rbacApi}/v1`,
+      kind: "ClusterRoleBinding",
+      metadata: meta(names.clusterRole, false),
+      roleRef: { apiGroup: rbacApi, kind: "ClusterRole", name: names.clusterRole },
+      subjects: [subject],
+    },
+    { apiVersion: `${rbacApi}/v1`, kind: "Role", metadata: meta(names.role), rules: input.namespaceRules },
+    {
+      apiVersion: `${rbacApi}/v1`,
+      kind: "RoleBinding",
+      metadata: meta(names.role),
+      roleRef: { apiGroup: rbacApi, kind: "Role", name: names.role },
+      subjects: [subject],
+    },
+  ];
+}

@@ -46,5 +46,6 @@ export function buildCommand(): Command {
         `capstan: ${report.description.capabilities.length} capabilities, ${bindings} bindings; bundle ${kib(report.bundleBytes)} (${kib(report.zippedBytes)} gzipped) in ${report.chunkSecrets} Secret(s)\n` +
           `capstan: wrote ${report.objects} objects to ${report.manifestFile} and the chart ${report.chartDir} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
       );
+      for (const warning of report.rbacWarnings) process.stderr.write(`capstan: warning: ${warning}\n`);
     });
 }
