@@ -11,6 +11,7 @@ import { bindingLogger, type Decision, type PipelineAction, type PipelineContext
 import { peprMutate, peprValidate, requestDecisions, requestDuration, type WebhookKind } from "./metrics.ts";
 import { mutateRequest } from "./mutate.ts";
 import { logIncoming, logOutgoing, logRequestLine, NO_IN_SCOPE_VALIDATIONS } from "./pepr-lines.ts";
+import { admissionRecord, RECORD_MESSAGE, recordingRequested } from "./recording.ts";
 import { joinValidateResponses, validateRequest } from "./validate.ts";
 
 /** The parts of a `PeprModule` admission needs. */
@@ -26,6 +27,8 @@ export interface AdmissionEngineOptions {
   readonly extraIgnoredNamespaces?: readonly string[];
   /** Time kept back from `webhookTimeout` for answering. Default: 10% of it, at least 500 ms, at most 1 s. */
   readonly marginMs?: number;
+  /** Log an "admission record" line (the redacted request and the answer) per request, for `--record`. Default: $CAPSTAN_RECORD_ADMISSION=true. */
+  readonly record?: boolean;
 }
 
 /** `<uuid>.pepr.dev/` or `<uuid>.capstan.dev/`: the prefix of the per-capability mutation status annotation. */
@@ -53,9 +56,11 @@ export class AdmissionEngine {
   readonly #mutate = new Map<string, PipelineAction[]>();
   readonly #validate = new Map<string, PipelineAction[]>();
   readonly module: AdmissionModule;
+  readonly #record: boolean;
 
   constructor(module: AdmissionModule, options: AdmissionEngineOptions = {}) {
     this.module = module;
+    this.#record = options.record ?? recordingRequested();
     const flavor = flavorOf(module.config);
     const timeoutSeconds = module.config.webhookTimeout ?? 10;
     const timeoutMs = timeoutSeconds * 1000;
@@ -180,6 +185,7 @@ export class AdmissionEngine {
         },
         "admission decision",
       );
+      if (this.#record) this.context.requestLogger.info(admissionRecord(webhook, request, response), RECORD_MESSAGE);
     }
     return response;
   }

@@ -47,6 +47,11 @@ export function prepareSessionFiles(moduleDir: string, startedAt: string): DevSe
   return { dir, outDir: join(".capstan", "dev", String(process.pid)), logFile };
 }
 
+/** The module log of the `capstan dev` session process `pid` runs in `moduleDir`. */
+export function sessionLogFile(moduleDir: string, pid = process.pid): string {
+  return join(devRoot(moduleDir), String(pid), "log.jsonl");
+}
+
 /**
  * The log of the live `capstan dev` session in `moduleDir` (the newest, if several run), for
  * `capstan monitor --dev`; a path that does not exist when no session runs.

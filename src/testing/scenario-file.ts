@@ -36,6 +36,8 @@ export interface AdmissionScenario {
     readonly oldObject?: KubernetesObject;
     readonly userInfo?: UserInfo;
     readonly dryRun?: boolean;
+    /** Default: the object's `metadata.namespace`. */
+    readonly namespace?: string;
   };
   readonly expect: AdmissionExpectation;
 }
@@ -156,6 +158,7 @@ function admissionScenario(read: Reader, raw: Raw, where: string, name: string):
     "oldObjectFile",
     "userInfo",
     "dryRun",
+    "namespace",
   ]);
   const operation = read.optional<string>(request.operation, `${where}.request.operation`, "string") ?? "CREATE";
   if (!operations.includes(operation))
@@ -191,6 +194,7 @@ function admissionScenario(read: Reader, raw: Raw, where: string, name: string):
       ? undefined
       : (read.object(request.userInfo, `${where}.request.userInfo`) as UserInfo);
   const dryRun = read.optional<boolean>(request.dryRun, `${where}.request.dryRun`, "boolean");
+  const namespace = read.optional<string>(request.namespace, `${where}.request.namespace`, "string");
   return {
     kind: "admission",
     name,
@@ -201,6 +205,7 @@ function admissionScenario(read: Reader, raw: Raw, where: string, name: string):
       ...(oldObject ? { oldObject } : {}),
       ...(userInfo ? { userInfo } : {}),
       ...(dryRun !== undefined ? { dryRun } : {}),
+      ...(namespace !== undefined ? { namespace } : {}),
     },
     expect: expect as AdmissionExpectation,
   };

@@ -1,15 +1,21 @@
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import { Command } from "commander";
 import { moduleConfigOf } from "../../build/module-package.ts";
-import { ApiClient } from "../../k8s/api-client.ts";
-import { namesOf } from "../../model/flavor.ts";
+import type { ApiClient } from "../../k8s/api-client.ts";
+import { type FlavorNames, namesOf } from "../../model/flavor.ts";
 import { type ModuleConfig, moduleNamespace } from "../../model/module-config.ts";
 import { devLogFile } from "../../runtime/dev-session.ts";
+import { checkReachable, connectWithFlags, type KubeconfigFlags, withKubeconfigFlags } from "../kubeconfig-flags.ts";
 import { formatMonitorLine } from "../monitor/format.ts";
+import { recordingOffHint, ScenarioRecorder } from "../monitor/record.ts";
 import { followFile, followPods } from "../monitor/sources.ts";
+import { deployedModules } from "./uuid.ts";
 
-interface MonitorOptions {
+interface MonitorOptions extends KubeconfigFlags {
   namespace?: string;
   dev?: boolean;
+  record?: string;
 }
 
 /** The module config in ./package.json: required without a uuid argument, else only its flavor and namespace are read. */
@@ -22,8 +28,25 @@ function localConfig(required: boolean): ModuleConfig | undefined {
   }
 }
 
+/** What to tell the user when no Pod of the module runs where monitor looks. */
+async function nothingRunsHint(
+  client: ApiClient,
+  uuid: string,
+  namespace: string,
+  names: FlavorNames,
+): Promise<string> {
+  const waiting = `waiting for Pods labelled ${names.uuidLabel}=${uuid} in ${namespace}`;
+  const deployed = await deployedModules(client, uuid).catch(() => undefined);
+  const elsewhere = deployed?.filter((module) => module.namespace !== namespace).map((module) => module.namespace);
+  if (deployed?.some((module) => module.namespace === namespace))
+    return `module ${uuid} is deployed in ${namespace} but none of its Pods runs yet (\`kubectl get pods -n ${namespace} -l ${names.uuidLabel}=${uuid}\` says why); ${waiting}`;
+  if (elsewhere?.length)
+    return `module ${uuid} is not deployed in ${namespace} but in ${elsewhere.join(", ")}: pass -n ${elsewhere[0]}; ${waiting}`;
+  return `module ${uuid} is not deployed: deploy it with \`capstan build\` and \`capstan deploy\`, or run \`capstan dev\` and follow it with \`capstan monitor --dev\`; ${waiting}`;
+}
+
 export function monitorCommand(): Command {
-  return new Command("monitor")
+  const command = new Command("monitor")
     .description("a live stream of admission decisions and controller actions, from the deployed pods or `capstan dev`")
     .argument("[uuid]", "the module (default: the uuid in ./package.json)")
     .option(
@@ -31,26 +54,52 @@ export function monitorCommand(): Command {
       "namespace the module is deployed in (default: ./package.json's, else pepr-system for a `pepr` block, capstan-system for `capstan`)",
     )
     .option("--dev", "follow the `capstan dev` session running in this folder instead of deployed pods")
-    .action(async (uuid: string | undefined, opts: MonitorOptions) => {
-      const abort = new AbortController();
-      for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => abort.abort());
-      const print = (line: string, source: string) => {
-        const text = formatMonitorLine(line, source);
-        if (text) process.stdout.write(`${text}\n`);
-      };
-      if (opts.dev) {
-        await followFile(devLogFile(process.cwd()), print, abort.signal);
-        return;
+    .option(
+      "--record <file>",
+      "write the admission requests and decisions seen as a *.scenarios.yaml that `capstan test` replays (needs a module that logs them: `capstan dev --record`, or CAPSTAN_RECORD_ADMISSION=true in its env)",
+    );
+  return withKubeconfigFlags(command).action(async (uuid: string | undefined, opts: MonitorOptions) => {
+    const say = (line: string) => process.stderr.write(`capstan monitor: ${line}\n`);
+    const abort = new AbortController();
+    for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => abort.abort());
+    const recorder = opts.record ? new ScenarioRecorder(resolve(opts.record), say) : undefined;
+    let decisions = 0;
+    let hintedRecording = false;
+    const print = (line: string, source: string) => {
+      if (recorder?.take(line)) return;
+      const text = formatMonitorLine(line, source);
+      if (!text) return;
+      process.stdout.write(`${text}\n`);
+      // A record follows its decision line at once: a second decision with no record seen means none come.
+      if (recorder && line.includes('"admission decision"') && ++decisions >= 2 && recorder.seen === 0) {
+        if (!hintedRecording) say(recordingOffHint(opts.dev ? "dev" : "pods"));
+        hintedRecording = true;
       }
+    };
+    if (opts.dev) {
+      const file = devLogFile(process.cwd());
+      if (existsSync(file)) say(`following the capstan dev session's log ${file}; Ctrl-C stops`);
+      await followFile(file, print, abort.signal);
+    } else {
       const local = localConfig(uuid === undefined);
       const module = uuid ?? (local?.uuid as string);
       const names = namesOf(local ?? { flavor: "capstan" });
       const namespace = opts.namespace ?? (local ? moduleNamespace(local) : names.defaultNamespace);
-      const client = await ApiClient.fromKubeconfig();
-      process.stderr.write(
-        `capstan monitor: following pods of ${names.objectPrefix(module)} in ${namespace}; Ctrl-C stops\n`,
-      );
-      await followPods(client, namespace, module, print, abort.signal, names.uuidLabel);
-      await client.close();
-    });
+      const client = await connectWithFlags(opts);
+      try {
+        await checkReachable(client);
+        say(`following Pods of ${names.objectPrefix(module)} in ${namespace}; Ctrl-C stops`);
+        await followPods(client, print, abort.signal, {
+          namespace,
+          uuid: module,
+          uuidLabel: names.uuidLabel,
+          status: say,
+          nothingRunsHint: () => nothingRunsHint(client, module, namespace, names),
+        });
+      } finally {
+        await client.close();
+      }
+    }
+    if (recorder) say(recorder.summary());
+  });
 }

@@ -1,11 +1,12 @@
 import { Command } from "commander";
 import { resourceNames } from "../../build/resource-names.ts";
 import { Labels } from "../../build/runtime-contract.ts";
-import { ApiClient } from "../../k8s/api-client.ts";
+import type { ApiClient } from "../../k8s/api-client.ts";
 import { NotFoundError } from "../../k8s/errors.ts";
 import { flavorNames } from "../../model/flavor.ts";
 import { peprRecordOf } from "../../schedule/state.ts";
 import { exportToPepr, PEPR_STORE_NAMESPACE } from "../../store/index.ts";
+import { connectWithFlags, contextOption, kubeconfigOption } from "../kubeconfig-flags.ts";
 
 interface ExportFlags {
   toPepr?: boolean;
@@ -53,15 +54,12 @@ function exportCommand(): Command {
     .option("--namespace <ns>", "the module's namespace (where capstan's store shards are)", PEPR_STORE_NAMESPACE)
     .option("--pepr-namespace <ns>", "where Pepr reads its PeprStore objects", PEPR_STORE_NAMESPACE)
     .option("--force", "export although capstan's Deployments of the module still have pods")
-    .option("--kubeconfig <file>", "kubeconfig (default: $KUBECONFIG, ~/.kube/config, in-cluster)")
-    .option("--context <name>", "kubeconfig context")
+    .addOption(kubeconfigOption())
+    .addOption(contextOption())
     .action(async (flags: ExportFlags) => {
       if (!flags.toPepr) throw new Error("say where to export: --to-pepr (the only target so far)");
       const uuid = flags.uuid ?? "";
-      const client = await ApiClient.fromKubeconfig({
-        ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
-        ...(flags.context ? { context: flags.context } : {}),
-      });
+      const client = await connectWithFlags(flags);
       try {
         const running = await runningDeployments(client, flags.namespace, uuid);
         if (running.length > 0 && !flags.force) {

@@ -1,4 +1,5 @@
-import { createReadStream, existsSync, statSync, watch } from "node:fs";
+import { closeSync, existsSync, openSync, readSync, statSync, watch } from "node:fs";
+import { StringDecoder } from "node:string_decoder";
 import { sharedInformer } from "../../informer/index.ts";
 import type { ApiClient } from "../../k8s/api-client.ts";
 import { kindOf } from "../../k8s/kinds.ts";
@@ -8,47 +9,85 @@ import { jsonLines } from "../../k8s/watch-stream.ts";
 export type LineSink = (line: string, source: string) => void;
 
 /**
- * Follows a file a `capstan dev` session appends its module's log to, from its current end, until
- * the signal aborts. Returns when the signal aborts.
+ * Follows a file a `capstan dev` session appends its module's log to, from its current end (or its
+ * start), until the signal aborts. Returns when the signal aborts.
  */
-export async function followFile(file: string, sink: LineSink, signal: AbortSignal): Promise<void> {
-  if (!existsSync(file)) throw new Error(`${file} does not exist: start \`capstan dev\` in this folder first`);
-  let offset = statSync(file).size;
-  let pending = "";
-  let reading = false;
-  const readNew = () => {
-    if (reading) return;
-    const size = statSync(file).size;
-    if (size < offset) offset = 0; // a new dev session truncated the file
-    if (size === offset) return;
-    reading = true;
-    const stream = createReadStream(file, { start: offset, end: size - 1, encoding: "utf8" });
-    stream.on("data", (chunk) => {
-      pending += chunk;
-    });
-    stream.on("close", () => {
-      offset = size;
-      const lines = pending.split("\n");
-      pending = lines.pop() ?? "";
-      for (const line of lines) if (line.trim()) sink(line, "dev");
-      reading = false;
-      readNew();
-    });
-  };
-  const watcher = watch(file, readNew);
-  await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
-  watcher.close();
-}
-
-/** Follows the logs of every running Pod of the module (label `capstan.dev/uuid`, or `pepr.dev/uuid`), as Pods come and go. */
-export async function followPods(
-  client: ApiClient,
-  namespace: string,
-  uuid: string,
+export async function followFile(
+  file: string,
   sink: LineSink,
   signal: AbortSignal,
-  uuidLabel = "capstan.dev/uuid",
+  options: { readonly fromStart?: boolean } = {},
 ): Promise<void> {
+  if (!existsSync(file)) throw new Error(`${file} does not exist: start \`capstan dev\` in this folder first`);
+  let offset = options.fromStart ? 0 : statSync(file).size;
+  let pending = "";
+  let decoder = new StringDecoder("utf8");
+  const buffer = Buffer.alloc(64 * 1024);
+  // Synchronous reads: each call takes everything appended so far, so the last one before returning misses nothing.
+  const readNew = () => {
+    let size: number;
+    try {
+      size = statSync(file).size;
+    } catch {
+      return; // removed with its session
+    }
+    if (size < offset) {
+      // a new session started the file again
+      offset = 0;
+      pending = "";
+      decoder = new StringDecoder("utf8");
+    }
+    if (size === offset) return;
+    const fd = openSync(file, "r");
+    try {
+      for (;;) {
+        const read = readSync(fd, buffer, 0, buffer.length, offset);
+        if (read <= 0) break;
+        offset += read;
+        const lines = (pending + decoder.write(buffer.subarray(0, read))).split("\n");
+        pending = lines.pop() ?? "";
+        for (const line of lines) if (line.trim()) sink(line, "dev");
+      }
+    } finally {
+      closeSync(fd);
+    }
+  };
+  const watcher = watch(file, () => readNew());
+  watcher.on("error", () => {}); // the file went away: the poll below finds nothing more
+  // fs.watch can miss appends (some file systems, heavy load): look every second as well.
+  const poll = setInterval(readNew, 1_000);
+  readNew();
+  await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+  clearInterval(poll);
+  watcher.close();
+  readNew();
+}
+
+export interface FollowPodsOptions {
+  readonly namespace: string;
+  readonly uuid: string;
+  /** `capstan.dev/uuid`, or `pepr.dev/uuid`. */
+  readonly uuidLabel: string;
+  /** What the user should know about the following itself (nothing deployed, a failing watch), one line each. */
+  readonly status: (line: string) => void;
+  /** Said once when the watch has listed and no Pod of the module runs. */
+  readonly nothingRunsHint: () => Promise<string>;
+  /** How often the watch's health is looked at. Default 1 s. */
+  readonly checkEveryMs?: number;
+}
+
+/**
+ * Follows the logs of every running Pod of the module (label `capstan.dev/uuid`, or `pepr.dev/uuid`),
+ * as Pods come and go. Says when none runs, when watching the Pods fails (with the server's reason)
+ * and when it works again.
+ */
+export async function followPods(
+  client: ApiClient,
+  sink: LineSink,
+  signal: AbortSignal,
+  options: FollowPodsOptions,
+): Promise<void> {
+  const { namespace, uuid, uuidLabel, status } = options;
   const followed = new Set<string>();
   const informer = sharedInformer<{ metadata?: { name?: string }; status?: { phase?: string } }>(client, {
     kind: kindOf(Pod),
@@ -66,7 +105,8 @@ export async function followPods(
       });
       for await (const line of jsonLines(body)) sink(line, name);
     } catch (error) {
-      if (!signal.aborted) sink(JSON.stringify({ msg: `stopped following ${name}: ${String(error)}` }), name);
+      if (!signal.aborted)
+        status(`stopped following the log of ${name}: ${error instanceof Error ? error.message : String(error)}`);
     } finally {
       followed.delete(name);
     }
@@ -76,7 +116,26 @@ export async function followPods(
     if (type !== "DELETED" && name && object.status?.phase === "Running" && !followed.has(name)) void follow(name);
   });
   informer.start();
+  let failing: string | undefined;
+  let hinted = false;
+  const check = async () => {
+    const health = informer.health();
+    if (health.consecutiveFailures > 0 && health.lastError && health.lastError !== failing) {
+      failing = health.lastError;
+      status(`watching Pods in ${namespace} failed: ${health.lastError}; retrying`);
+    } else if (failing && health.consecutiveFailures === 0 && health.state === "watching") {
+      failing = undefined;
+      status(`watching Pods in ${namespace} again`);
+    }
+    const running = informer.list(namespace).filter((pod) => pod.status?.phase === "Running").length;
+    if (!hinted && health.synced && running === 0) {
+      hinted = true;
+      status(await options.nothingRunsHint());
+    }
+  };
+  const timer = setInterval(() => void check().catch(() => {}), options.checkEveryMs ?? 1_000);
   await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+  clearInterval(timer);
   unsubscribe();
   await informer.stop();
 }
