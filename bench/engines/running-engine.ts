@@ -23,6 +23,10 @@ export function runningEngine(options: RunningEngineOptions): RunningEngine {
   const child = new EngineProcess(options);
   let port: number | undefined;
   const at = (url: string) => (port === undefined ? url : url.replace(/:\d+\//, `:${port}/`));
+  // Scenarios that poll before ready() (start-up) must see the reported port as soon as it is known.
+  void options.servedPort?.then((reported) => {
+    port = reported;
+  });
   return {
     pid: child.pid,
     spawnedAt: child.spawnedAt,

@@ -29,7 +29,10 @@ export async function startup(context: BenchContext): Promise<ScenarioResult> {
         let servingMs: number;
         try {
           // A refused connection or a 404 is not serving yet.
-          while ((await httpsStatus(admission.mutateUrl, admission.caCert, "POST", body)) !== 200) await sleep(10);
+          while ((await httpsStatus(admission.mutateUrl, admission.caCert, "POST", body)) !== 200) {
+            if (now() - admission.spawnedAt > 120_000) throw new Error(`${engine.name} did not answer within 120 s`);
+            await sleep(10);
+          }
           servingMs = now() - admission.spawnedAt;
         } finally {
           await admission.stop();

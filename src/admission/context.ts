@@ -1,5 +1,5 @@
 import type { KubernetesObject } from "../k8s/kinds.ts";
-import type { AdmissionRequest, AdmissionResponse } from "../model/admission-request.ts";
+import { type AdmissionRequest, type AdmissionResponse, subjectOf } from "../model/admission-request.ts";
 import type { Binding } from "../model/binding.ts";
 import { describeBinding } from "../model/binding.ts";
 import type { Flavor } from "../model/flavor.ts";
@@ -73,7 +73,7 @@ export function overranMessage(binding: Binding, afterMs: number, timeoutSeconds
   return `${describeBinding(binding)} did not finish within its share of the ${timeoutSeconds}s webhook timeout (abandoned after ${Math.round(afterMs)} ms)`;
 }
 
-/** The object a request is about: `object`, or `oldObject` for DELETE. */
+/** The object a request is about (`subjectOf`); a review that reached a pipeline has passed `parseAdmissionReview`. */
 export function reviewedObject(request: AdmissionRequest): KubernetesObject {
-  return (request.operation === "DELETE" ? request.oldObject : request.object) as KubernetesObject;
+  return subjectOf(request) as KubernetesObject;
 }

@@ -1,4 +1,5 @@
-import type { AdmissionRequest, AdmissionResponse } from "../model/admission-request.ts";
+import { type AdmissionRequest, type AdmissionResponse, subjectField } from "../model/admission-request.ts";
+import type { Operation } from "../model/events.ts";
 import { isPlainObject } from "../model/json.ts";
 
 export const ADMISSION_API_VERSIONS = ["admission.k8s.io/v1", "admission.k8s.io/v1beta1"] as const;
@@ -38,11 +39,9 @@ export function readAdmissionReview(body: unknown): ParsedReview {
     );
   }
   if (!isGvk(request.kind)) return fail("request.kind must be an object with group, version and kind");
-  const object = request.operation === "DELETE" ? request.oldObject : request.object;
-  if (request.operation !== "CONNECT" && !isPlainObject(object)) {
-    return fail(
-      `request.${request.operation === "DELETE" ? "oldObject" : "object"} is missing for ${request.operation}`,
-    );
+  const field = subjectField(request.operation as Operation);
+  if (request.operation !== "CONNECT" && !isPlainObject(request[field])) {
+    return fail(`request.${field} is missing for ${request.operation}`);
   }
   return { ok: true, apiVersion, request: request as unknown as AdmissionRequest };
 }

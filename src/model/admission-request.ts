@@ -39,6 +39,16 @@ export interface AdmissionRequest<T = KubernetesObject> {
   readonly options?: unknown;
 }
 
+/** Where a review carries the object it is about: `oldObject` for DELETE (the API server sends no `object` then), else `object`. */
+export function subjectField(operation: Operation): "object" | "oldObject" {
+  return operation === "DELETE" ? "oldObject" : "object";
+}
+
+/** The object an admission request is about (see `subjectField`); undefined when the review lacks it. */
+export function subjectOf<T>(request: Pick<AdmissionRequest<T>, "operation" | "object" | "oldObject">): T | undefined {
+  return request[subjectField(request.operation)];
+}
+
 /** What a Validate callback returns (Pepr's `ValidateActionResponse`). */
 export interface ValidateActionResponse {
   allowed: boolean;

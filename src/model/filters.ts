@@ -1,5 +1,5 @@
 import type { KubernetesObject } from "../k8s/kinds.ts";
-import type { AdmissionRequest } from "./admission-request.ts";
+import { type AdmissionRequest, subjectOf } from "./admission-request.ts";
 import type { Binding, Filters } from "./binding.ts";
 import { operationsOf } from "./events.ts";
 
@@ -70,7 +70,7 @@ export function admissionSkipReason(
   ignoredNamespaces: readonly string[],
 ): string {
   const { filters, kind } = binding;
-  const object = request.operation === "DELETE" ? request.oldObject : request.object;
+  const object = subjectOf(request);
   const metadata = object?.metadata ?? {};
   if (filters.deletionTimestamp && binding.event === "DELETE") {
     return "deletionTimestamp filter on a DELETE binding never matches";

@@ -1,9 +1,9 @@
 import type { KubernetesObject } from "../k8s/kinds.ts";
-import type { AdmissionRequest } from "./admission-request.ts";
+import { type AdmissionRequest, subjectOf } from "./admission-request.ts";
 
 /** The object a request is about: `object`, or `oldObject` for DELETE; throws when it is missing. */
 export function requestObject<T extends KubernetesObject>(request: AdmissionRequest<T>): T {
-  const source = request.operation === "DELETE" ? request.oldObject : request.object;
+  const source = subjectOf(request);
   if (!source) throw new Error("Unable to load the request object into PeprRequest.Raw");
   return source;
 }

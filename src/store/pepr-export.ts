@@ -1,6 +1,7 @@
 import type { ApiClient } from "../k8s/api-client.ts";
 import { ConflictError } from "../k8s/errors.ts";
 import { ClusterStore } from "./cluster-store.ts";
+import { applyCrd } from "./install.ts";
 import { SCHEDULE_PREFIX, splitDataKey } from "./keys.ts";
 import { doneMarker, importMarkerEntry, parseMarker, peprStoreReader } from "./pepr-import.ts";
 import {
@@ -126,22 +127,13 @@ export async function exportToPepr(options: PeprExportOptions): Promise<PeprExpo
   }
 }
 
-/** Installs Pepr's CRD as Pepr's controller does at start (server-side apply, forced). */
+/** Installs Pepr's CRD as Pepr's controller does at start (server-side apply, forced, as `pepr`). */
 export async function installPeprStoreCrd(client: ApiClient): Promise<void> {
-  const path = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${peprStoreCrd.metadata.name}`;
-  await client.request({
-    method: "PATCH",
-    path,
-    query: { fieldManager: "pepr", force: true },
-    body: peprStoreCrd,
-    contentType: "application/apply-patch+yaml",
-  });
-  for (let attempt = 0; attempt < 300; attempt++) {
-    const crd = await client.request<{ status?: { conditions?: { type: string; status: string }[] } }>({ path });
-    if (crd.status?.conditions?.some((c) => c.type === "Established" && c.status === "True")) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  try {
+    await applyCrd(client, peprStoreCrd, { fieldManager: "pepr" });
+  } catch (error) {
+    throw new PeprExportError(error instanceof Error ? error.message : String(error));
   }
-  throw new PeprExportError(`the ${peprStoreCrd.metadata.name} CRD was not established in 30 s`);
 }
 
 /**

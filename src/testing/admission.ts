@@ -2,7 +2,7 @@ import { AdmissionEngine } from "../admission/engine.ts";
 import { applyPatch, type PatchOperation } from "../admission/json-patch.ts";
 import type { WebhookKind } from "../admission/metrics.ts";
 import type { KubernetesObject } from "../k8s/kinds.ts";
-import type { AdmissionRequest, AdmissionResponse } from "../model/admission-request.ts";
+import { type AdmissionRequest, type AdmissionResponse, subjectOf } from "../model/admission-request.ts";
 import { describeBinding } from "../model/binding.ts";
 import { admissionSkipReason } from "../model/filters.ts";
 import { cloneJson } from "../model/json.ts";
@@ -95,7 +95,7 @@ export function admissionTester(target: TestTarget, options: AdmissionTesterOpti
   const one = async (webhook: WebhookKind, request: AdmissionRequest): Promise<AdmissionResult> => {
     const response = await engine.review(webhook, request, performance.now());
     const patch = decodePatch(response);
-    const original = cloneJson((request.operation === "DELETE" ? request.oldObject : request.object) ?? {});
+    const original = cloneJson(subjectOf(request) ?? {});
     return {
       webhook,
       request,
