@@ -34,7 +34,7 @@ export interface TestCluster {
   readonly owned: boolean;
   /** Creates a namespace named `<prefix>-<random>`, labelled so modules run by `runModule` see it. */
   namespace(prefix?: string): Promise<string>;
-  /** Deletes the namespaces it made, closes the client and stops the control plane it started. */
+  /** Deletes the namespaces it made, closes the client and stops the control plane it started; `namespace()` throws afterwards. */
   stop(): Promise<void>;
 }
 
@@ -50,17 +50,21 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
   }
   const client = await ApiClient.fromKubeconfig({ kubeconfig });
   const made: string[] = [];
+  let stopped = false;
   return {
     kubeconfig,
     client,
     owned: stateDir !== undefined,
     async namespace(prefix = "test") {
+      if (stopped) throw new Error("TestCluster: namespace() after stop(): start another with startTestCluster()");
       const name = `${prefix}-${randomBytes(4).toString("hex")}`;
       await createNamespace(client, name, { [TEST_NAMESPACE_LABEL]: "true" });
       made.push(name);
       return name;
     },
     async stop() {
+      if (stopped) return;
+      stopped = true;
       if (stateDir === undefined) {
         for (const name of made.splice(0)) {
           await client.request({ method: "DELETE", path: `/api/v1/namespaces/${name}` }).catch(() => {});

@@ -1,6 +1,5 @@
 import type { CapabilityBindings } from "../controller/dispatch/controller.ts";
 import { Controller } from "../controller/dispatch/controller.ts";
-import { FakeClock, settle } from "../controller/fake-clock.ts";
 import type { OrderingStrategy, ReconcileDelivery } from "../controller/ordering.ts";
 import { ExponentialBackoff, type ExponentialBackoffOptions, type RetryPolicy } from "../controller/retry-policy.ts";
 import type { KubernetesObject } from "../k8s/kinds.ts";
@@ -13,6 +12,7 @@ import { watchIgnoredNamespaces } from "../model/module-config.ts";
 import { Leadership, Scheduler } from "../schedule/index.ts";
 import type { MemoryStore } from "../store/index.ts";
 import { Log, type Logger } from "../telemetry/logger.ts";
+import { FakeClock, settle } from "../time/fake-clock.ts";
 import { admissionTester } from "./admission.ts";
 import { durationMs } from "./duration.ts";
 import { expectAllowed } from "./expect.ts";
@@ -77,6 +77,7 @@ export interface ControllerTester {
   advance(time: number | string): Promise<void>;
   /** Waits until no callback runs or can start without the clock moving. */
   settle(): Promise<void>;
+  /** Stops the controller and schedules; `apply`, `delete`, `advance` and `settle` throw from then on. */
   stop(): Promise<void>;
 }
 
@@ -212,6 +213,17 @@ export function controllerTester(target: TestTarget, options: ControllerTesterOp
   })();
   // Awaited by every method; this only keeps a failure nobody awaits from being reported as unhandled.
   ready.catch(() => {});
+  let stopped = false;
+  // A stopped controller runs nothing: without this, a tester shared by several tests with
+  // `afterEach(() => tester.stop())` would pass the second test with no callback run.
+  const live = (method: string) => {
+    if (stopped) {
+      throw new Error(
+        `controllerTester: ${method}() after stop(): a stopped tester runs no callbacks. Make one tester per test (create it in beforeEach, or in the test) or stop it in afterAll`,
+      );
+    }
+    return ready;
+  };
 
   return {
     module,
@@ -224,7 +236,7 @@ export function controllerTester(target: TestTarget, options: ControllerTesterOp
     },
     callsOf: (binding) => calls.filter((call) => call.binding.startsWith(binding) || call.action === binding),
     async apply(input) {
-      await ready;
+      await live("apply");
       let object = toObject(input);
       if (admission) {
         const existing = cluster.get(object);
@@ -239,20 +251,22 @@ export function controllerTester(target: TestTarget, options: ControllerTesterOp
       return stored;
     },
     async delete(input) {
-      await ready;
+      await live("delete");
       await cluster.delete(input);
       await settled();
     },
     async advance(time) {
-      await ready;
+      await live("advance");
       await clock.advance(durationMs(time));
       await settled();
     },
     async settle() {
-      await ready;
+      await live("settle");
       await settled();
     },
     async stop() {
+      if (stopped) return;
+      stopped = true;
       await ready;
       await schedules.stop();
       await controller.stop();
