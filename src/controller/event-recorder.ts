@@ -3,7 +3,7 @@ import type { ApiClient } from "../k8s/api-client.ts";
 import { NotFoundError } from "../k8s/errors.ts";
 import type { KubernetesObject } from "../k8s/kinds.ts";
 import { registry } from "../telemetry/metrics.ts";
-import { type Clock, systemClock } from "./clock.ts";
+import { type Clock, systemClock } from "../time/clock.ts";
 
 export interface EventNote {
   /** `Normal` or `Warning`. */

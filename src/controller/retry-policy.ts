@@ -1,3 +1,5 @@
+import { backoffCeiling, symmetricJitter } from "../time/index.ts";
+
 /**
  * How long to wait before retrying a failed item. `attempt` is 1 for the first retry. Returning
  * `undefined` gives up: the item is dropped until its object changes again.
@@ -41,8 +43,7 @@ export class ExponentialBackoff implements RetryPolicy {
 
   delayMs(attempt: number, random: () => number): number | undefined {
     if (attempt > this.maxAttempts) return undefined;
-    const base = Math.min(this.maxMs, this.initialMs * this.multiplier ** (attempt - 1));
-    return Math.round(base * (1 + this.jitter * (2 * random() - 1)));
+    return symmetricJitter(backoffCeiling(this, attempt - 1), this.jitter, random);
   }
 }
 

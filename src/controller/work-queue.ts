@@ -1,7 +1,7 @@
 import { ApiError } from "../k8s/errors.ts";
 import type { ReconcileResult } from "../model/binding.ts";
 import { Log, LogField, type Logger } from "../telemetry/logger.ts";
-import { type Clock, systemClock, type TimerHandle } from "./clock.ts";
+import { type Clock, systemClock, type TimerHandle } from "../time/clock.ts";
 import { ExponentialBackoff, type RetryPolicy } from "./retry-policy.ts";
 import { queueMetrics, reportQueue } from "./work-queue-metrics.ts";
 
@@ -63,6 +63,21 @@ interface Entry<T> {
   readySince: number;
   startedAt: number;
   timer?: TimerHandle;
+}
+
+function newEntry<T>(key: string, lane: string, payload: T, state: EntryState, appendedFor?: string): Entry<T> {
+  return {
+    key,
+    lane,
+    appendedFor,
+    payload,
+    consumed: false,
+    state,
+    dirty: false,
+    failures: 0,
+    readySince: 0,
+    startedAt: 0,
+  };
 }
 
 interface Lane {
@@ -128,17 +143,7 @@ export class WorkQueue<T> {
     queueMetrics.adds.inc({ queue: this.name });
     const entry = this.#entries.get(key);
     if (!entry) {
-      const created: Entry<T> = {
-        key,
-        lane,
-        payload,
-        consumed: false,
-        state: "ready",
-        dirty: false,
-        failures: 0,
-        readySince: 0,
-        startedAt: 0,
-      };
+      const created = newEntry(key, lane, payload, "ready");
       this.#entries.set(key, created);
       this.#makeReady(created);
       return;
@@ -165,18 +170,7 @@ export class WorkQueue<T> {
       queueMetrics.coalesced.inc({ queue: this.name });
       return;
     }
-    const entry: Entry<T> = {
-      key: `${key}\u0000${++this.#appendSeq}`,
-      lane,
-      appendedFor: key,
-      payload,
-      consumed: false,
-      state: "ready",
-      dirty: false,
-      failures: 0,
-      readySince: 0,
-      startedAt: 0,
-    };
+    const entry = newEntry(`${key}\u0000${++this.#appendSeq}`, lane, payload, "ready", key);
     this.#entries.set(entry.key, entry);
     this.#pendingAppends.set(key, entry);
     this.#makeReady(entry);
@@ -189,17 +183,7 @@ export class WorkQueue<T> {
       this.add(key, payload, lane);
       return;
     }
-    const entry: Entry<T> = {
-      key,
-      lane,
-      payload,
-      consumed: false,
-      state: "requeued",
-      dirty: false,
-      failures: 0,
-      readySince: 0,
-      startedAt: 0,
-    };
+    const entry = newEntry(key, lane, payload, "requeued");
     this.#entries.set(key, entry);
     this.#wait(entry, "requeued", delayMs);
   }

@@ -1,4 +1,3 @@
-export { Backoff } from "./backoff.ts";
 export { ObjectCache, objectKey } from "./cache.ts";
 export { Informer } from "./informer.ts";
 export { informerHealth, scopeKey, sharedInformer, stopInformers } from "./registry.ts";

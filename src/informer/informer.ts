@@ -2,7 +2,7 @@ import { EventEmitter } from "node:events";
 import type { ApiClient } from "../k8s/api-client.ts";
 import type { KubernetesObject } from "../k8s/kinds.ts";
 import { Log } from "../telemetry/logger.ts";
-import { Backoff } from "./backoff.ts";
+import { Backoff } from "../time/backoff.ts";
 import { Distributor } from "./distributor.ts";
 import { informerMetrics } from "./metrics.ts";
 import { Reflector } from "./reflector.ts";

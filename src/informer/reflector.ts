@@ -4,7 +4,7 @@ import { type ApiStatus, apiErrorFor, GoneError, TooManyRequestsError } from "..
 import { resourcePath } from "../k8s/fluent/paths.ts";
 import type { KubernetesObject } from "../k8s/kinds.ts";
 import { watchEvents } from "../k8s/watch-stream.ts";
-import type { Backoff } from "./backoff.ts";
+import type { Backoff } from "../time/backoff.ts";
 import { listAll } from "./list.ts";
 import type { InformerScope, InformerState } from "./types.ts";
 import type { StallWatchdog } from "./watchdog.ts";

@@ -1,6 +1,6 @@
-import { type Clock, systemClock } from "../controller/clock.ts";
 import type { ScheduleDefinition } from "../model/schedule.ts";
 import { Log, LogField, type Logger } from "../telemetry/logger.ts";
+import { type Clock, systemClock } from "../time/clock.ts";
 import type { LeaderSignal } from "./leadership.ts";
 import { ScheduleRunner, type ScheduleStore } from "./runner.ts";
 import { validateSchedule } from "./validate.ts";

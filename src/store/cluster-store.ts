@@ -1,10 +1,10 @@
-import { type Clock, systemClock } from "../controller/clock.ts";
-import { Backoff } from "../informer/backoff.ts";
 import type { Informer } from "../informer/informer.ts";
 import { sharedInformer } from "../informer/registry.ts";
 import type { ApiClient } from "../k8s/api-client.ts";
 import { InvalidError } from "../k8s/errors.ts";
 import { Log, type Logger } from "../telemetry/logger.ts";
+import { Backoff } from "../time/backoff.ts";
+import { type Clock, systemClock } from "../time/clock.ts";
 import type { StoreBackend, UpdateFunction } from "./backend.ts";
 import { type StoreShardObject, storeKind } from "./crd.ts";
 import { classifyFailure, failureReason, redactedMessage, StoreWriteError } from "./failures.ts";

@@ -1,5 +1,5 @@
-import type { Clock, TimerHandle } from "../controller/clock.ts";
 import { Log } from "../telemetry/logger.ts";
+import type { Clock, TimerHandle } from "../time/clock.ts";
 import type { StoreListener } from "./backend.ts";
 import { splitDataKey } from "./keys.ts";
 

@@ -1,8 +1,8 @@
 // `capstan/testing`: test a module offline (admission, controller, scenario files) and on a real cluster (docs/testing.md).
 
-export { FakeClock } from "../controller/fake-clock.ts";
 export { ExponentialBackoff, FixedInterval, NoRetry, type RetryPolicy } from "../controller/retry-policy.ts";
 export { MemoryStore } from "../store/memory-store.ts";
+export { FakeClock } from "../time/fake-clock.ts";
 export {
   type AdmissionResult,
   type AdmissionTester,

@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import { applyPatch, type PatchOperation } from "../admission/json-patch.ts";
-import type { Clock } from "../controller/clock.ts";
 import { MemorySource } from "../controller/dispatch/memory-source.ts";
 import type { ObjectSource } from "../controller/dispatch/object-source.ts";
 import { type InformerOptions, type InformerScope, scopeKey } from "../informer/index.ts";
@@ -10,6 +9,7 @@ import { ConflictError, InvalidError, NotFoundError } from "../k8s/errors.ts";
 import { resourcePath } from "../k8s/fluent/paths.ts";
 import type { KubernetesObject, ResolvedKind } from "../k8s/kinds.ts";
 import { cloneJson } from "../model/json.ts";
+import type { Clock } from "../time/clock.ts";
 import { kindOfObject } from "./kinds.ts";
 import type { ModuleUnderTest } from "./module-under-test.ts";
 import { type ObjectInput, objectRef, toObject } from "./objects.ts";

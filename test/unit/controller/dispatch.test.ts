@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import { Controller } from "../../../src/controller/dispatch/controller.ts";
 import { MemorySource } from "../../../src/controller/dispatch/memory-source.ts";
 import { scopeOf } from "../../../src/controller/dispatch/scope.ts";
-import { FakeClock, settle } from "../../../src/controller/fake-clock.ts";
 import { ExponentialBackoff } from "../../../src/controller/retry-policy.ts";
 import { scopeKey } from "../../../src/informer/index.ts";
 import type { ApiClient } from "../../../src/k8s/api-client.ts";
@@ -12,6 +11,7 @@ import { Capability } from "../../../src/model/capability.ts";
 import type { WatchPhase } from "../../../src/model/events.ts";
 import { Log } from "../../../src/telemetry/logger.ts";
 import { controllerTester } from "../../../src/testing/index.ts";
+import { FakeClock, settle } from "../../../src/time/fake-clock.ts";
 
 const quiet = Log.child({}, { level: "silent" });
 

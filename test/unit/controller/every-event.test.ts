@@ -2,7 +2,6 @@ import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { Controller } from "../../../src/controller/dispatch/controller.ts";
 import { MemorySource } from "../../../src/controller/dispatch/memory-source.ts";
-import { FakeClock, settle } from "../../../src/controller/fake-clock.ts";
 import { laneOf, type OrderingStrategy, type ReconcileDelivery } from "../../../src/controller/ordering.ts";
 import { ExponentialBackoff } from "../../../src/controller/retry-policy.ts";
 import { WorkQueue } from "../../../src/controller/work-queue.ts";
@@ -16,6 +15,7 @@ import { PeprModule } from "../../../src/model/module.ts";
 import { reconcileSettings } from "../../../src/runtime/reconcile-settings.ts";
 import { Log, type Logger } from "../../../src/telemetry/logger.ts";
 import { controllerTester } from "../../../src/testing/index.ts";
+import { FakeClock, settle } from "../../../src/time/fake-clock.ts";
 
 const quiet = Log.child({}, { level: "silent" });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { FakeClock } from "../../../src/controller/fake-clock.ts";
 import { EventLoopMonitor, informerReadiness, longestRunningCheck } from "../../../src/controller/health.ts";
 import type { InformerHealth } from "../../../src/informer/index.ts";
+import { FakeClock } from "../../../src/time/fake-clock.ts";
 
 function informer(overrides: Partial<InformerHealth>): InformerHealth {
   return {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { FakeClock, settle } from "../../../src/controller/fake-clock.ts";
 import { laneOf, type OrderingStrategy } from "../../../src/controller/ordering.ts";
 import { ExponentialBackoff, FixedInterval, NoRetry } from "../../../src/controller/retry-policy.ts";
 import { type ProcessItem, WorkQueue, type WorkQueueOptions } from "../../../src/controller/work-queue.ts";
 import { TooManyRequestsError } from "../../../src/k8s/errors.ts";
 import { Log } from "../../../src/telemetry/logger.ts";
 import { registry } from "../../../src/telemetry/metrics.ts";
+import { FakeClock, settle } from "../../../src/time/fake-clock.ts";
 
 interface Gate {
   readonly promise: Promise<void>;

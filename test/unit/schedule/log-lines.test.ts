@@ -1,10 +1,10 @@
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { FakeClock } from "../../../src/controller/fake-clock.ts";
 import { Leadership } from "../../../src/schedule/leadership.ts";
 import { Scheduler } from "../../../src/schedule/scheduler.ts";
 import { MemoryStore } from "../../../src/store/memory-store.ts";
 import { Store } from "../../../src/store/store.ts";
+import { FakeClock } from "../../../src/time/fake-clock.ts";
 
 const START = Date.UTC(2026, 0, 1);
 

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { FakeClock, settle } from "../../../src/controller/fake-clock.ts";
 import type { ScheduleDefinition } from "../../../src/model/schedule.ts";
 import { Leadership } from "../../../src/schedule/leadership.ts";
 import { Scheduler } from "../../../src/schedule/scheduler.ts";
 import { parseState } from "../../../src/schedule/state.ts";
 import { MemoryStore } from "../../../src/store/memory-store.ts";
 import { Store } from "../../../src/store/store.ts";
+import { FakeClock, settle } from "../../../src/time/fake-clock.ts";
 
 const START = Date.UTC(2026, 0, 1);
 

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { FakeClock, settle } from "../../../src/controller/fake-clock.ts";
 import type { InformerHandler } from "../../../src/informer/types.ts";
 import type { ApiClient } from "../../../src/k8s/api-client.ts";
 import { ClusterStore, type StoreFeed } from "../../../src/store/cluster-store.ts";
@@ -9,6 +8,7 @@ import { StoreInputError } from "../../../src/store/keys.ts";
 import { entryPath, MIN_DEPTH, ShardLayout } from "../../../src/store/layout.ts";
 import { MemoryStore } from "../../../src/store/memory-store.ts";
 import { Store } from "../../../src/store/store.ts";
+import { FakeClock, settle } from "../../../src/time/fake-clock.ts";
 import { FakeShardApi } from "./fake-shard-api.ts";
 
 /** A feed whose events the test pushes (the informer's role). */

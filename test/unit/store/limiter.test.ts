@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { settle } from "../../../src/controller/fake-clock.ts";
 import { Limiter } from "../../../src/store/limiter.ts";
+import { settle } from "../../../src/time/fake-clock.ts";
 
 describe("Limiter", () => {
   it("lets `limit` holders in at once and the next in order as each releases (once)", async () => {

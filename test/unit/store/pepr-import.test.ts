@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { FakeClock, settle } from "../../../src/controller/fake-clock.ts";
 import type { InformerHandler } from "../../../src/informer/types.ts";
 import type { ApiClient } from "../../../src/k8s/api-client.ts";
 import { ClusterStore, type StoreFeed } from "../../../src/store/cluster-store.ts";
@@ -24,6 +23,7 @@ import {
 } from "../../../src/store/pepr-layout.ts";
 import type { ShardApi } from "../../../src/store/shard-api.ts";
 import { Store } from "../../../src/store/store.ts";
+import { FakeClock, settle } from "../../../src/time/fake-clock.ts";
 import { FakeShardApi } from "./fake-shard-api.ts";
 
 /** What Pepr 1.1.4 leaves in `data` after `setItem("a/b~c", …)`: the patch path is escaped, the stored key is not. */

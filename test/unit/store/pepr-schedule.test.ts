@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { FakeClock } from "../../../src/controller/fake-clock.ts";
 import type { ScheduleDefinition } from "../../../src/model/schedule.ts";
 import { Leadership } from "../../../src/schedule/leadership.ts";
 import { Scheduler } from "../../../src/schedule/scheduler.ts";
@@ -12,6 +11,7 @@ import {
 } from "../../../src/schedule/state.ts";
 import { MemoryStore } from "../../../src/store/memory-store.ts";
 import { Store } from "../../../src/store/store.ts";
+import { FakeClock } from "../../../src/time/fake-clock.ts";
 
 const every5m: ScheduleDefinition = { name: "sweep", every: 5, unit: "minutes", completions: 10, run: () => {} };
 /** What Pepr 1.1.4's OnSchedule.saveToStore writes after its third of ten runs. */

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { FakeClock, settle } from "../../../src/controller/fake-clock.ts";
 import type { InformerHandler } from "../../../src/informer/types.ts";
 import type { ApiClient } from "../../../src/k8s/api-client.ts";
 import { ClusterStore, type StoreFeed } from "../../../src/store/cluster-store.ts";
@@ -9,6 +8,7 @@ import type { ShardApi } from "../../../src/store/shard-api.ts";
 import { WHILE_OPEN } from "../../../src/store/shard-api.ts";
 import { finishSplit, splitShard } from "../../../src/store/shard-split.ts";
 import { Store } from "../../../src/store/store.ts";
+import { FakeClock, settle } from "../../../src/time/fake-clock.ts";
 import { FakeShardApi } from "./fake-shard-api.ts";
 
 const layout = new ShardLayout("mod");

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { FakeClock, settle } from "../../../src/controller/fake-clock.ts";
 import { Limiter } from "../../../src/store/limiter.ts";
 import { initialData, operationsOf, type PendingWrite, ShardWriter } from "../../../src/store/shard-writer.ts";
+import { FakeClock, settle } from "../../../src/time/fake-clock.ts";
 import { FakeShardApi } from "./fake-shard-api.ts";
 
 function setup(options: { maxOperations?: number; missing?: () => boolean } = {}) {

@@ -1,7 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Backoff } from "../../../src/informer/backoff.ts";
-import { recoveryFor } from "../../../src/informer/reflector.ts";
-import { apiErrorFor, ConnectionError } from "../../../src/k8s/errors.ts";
+import { Backoff, backoffCeiling, equalJitter, symmetricJitter } from "../../../src/time/index.ts";
 
 describe("Backoff", () => {
   it("doubles up to the maximum, jittered between half and all of the ceiling", () => {
@@ -39,22 +37,16 @@ describe("Backoff", () => {
   });
 });
 
-describe("recoveryFor", () => {
-  const failure = (status: number, retryAfterSeconds?: number) =>
-    apiErrorFor({ status, method: "GET", path: "/api/v1/configmaps", body: {}, retryAfterSeconds });
-
-  it("relists at once on 410 Gone without counting a failure", () => {
-    const backoff = new Backoff({ initialMs: 100, maxMs: 1000, random: () => 1 });
-    expect(recoveryFor(failure(410), backoff)).toBe("relist");
-    expect(backoff.failures).toBe(0);
+describe("the backoff curve and its jitters", () => {
+  it("grows by the multiplier from the initial delay and stops at the maximum, even past overflow", () => {
+    const curve = { initialMs: 100, multiplier: 3, maxMs: 5_000 };
+    expect([0, 1, 2, 3, 4].map((n) => backoffCeiling(curve, n))).toEqual([100, 300, 900, 2_700, 5_000]);
+    expect(backoffCeiling({ initialMs: 500, multiplier: 2, maxMs: 30_000 }, 5_000)).toBe(30_000);
   });
 
-  it("waits at least Retry-After on 429, and backs off exponentially on anything else", () => {
-    const backoff = new Backoff({ initialMs: 100, maxMs: 1000, random: () => 1 });
-    expect(recoveryFor(failure(429, 2), backoff)).toBe(2000);
-    expect(recoveryFor(failure(500), backoff)).toBe(200);
-    expect(recoveryFor(new ConnectionError("https://x", new Error("ECONNREFUSED")), backoff)).toBe(400);
-    expect(recoveryFor(new Error("socket hang up"), backoff)).toBe(800);
-    expect(backoff.failures).toBe(4);
+  it("equal jitter stays within half and all of the ceiling; symmetric jitter within the fraction around it", () => {
+    expect([0, 0.5, 1].map((r) => equalJitter(1_000, () => r))).toEqual([500, 750, 1_000]);
+    expect([0, 0.5, 1].map((r) => symmetricJitter(1_000, 0.2, () => r))).toEqual([800, 1_000, 1_200]);
+    expect(symmetricJitter(1_000, 0, () => 0)).toBe(1_000);
   });
 });

@@ -4,8 +4,8 @@ export interface TimerHandle {
 }
 
 /**
- * Time as the controller sees it. Everything in `src/controller/` that waits or measures goes
- * through a `Clock`, so tests (and the public test kit) can drive it with `FakeClock`.
+ * Time as the engines see it. The controller, Store and scheduler wait and measure through a
+ * `Clock`, so tests (and the public test kit) can drive them with `FakeClock`.
  */
 export interface Clock {
   /** Milliseconds since the epoch. */
