@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { isAdmissionRecordLine } from "../admission/recording.ts";
 import { deleteWebhookConfigurations } from "../admission/registration.ts";
 import { bundleModule } from "../build/bundle.ts";
 import { moduleConfigOf } from "../build/module-package.ts";
@@ -114,6 +115,8 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
   const files = prepareSessionFiles(moduleDir, identity.startedAt);
   const children = new Map<number, DevChild>();
   const logTail = tailLines(files.logFile, (line) => {
+    // Admission records (`capstan dev --record`) are for the recorder reading the log file, not the terminal.
+    if (isAdmissionRecordLine(line)) return;
     process.stdout.write(`${line}\n`);
     const pid = /^\{.*?"pid":(\d+)/.exec(line)?.[1];
     if (pid) children.get(Number(pid))?.noteLogLine(line);

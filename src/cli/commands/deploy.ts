@@ -4,7 +4,7 @@ import { createInterface } from "node:readline/promises";
 import { Command } from "commander";
 import { parseManifests } from "../../build/deploy/apply.ts";
 import { deployModule, manifestFlavor } from "../../build/deploy/deploy-module.ts";
-import { ApiClient } from "../../k8s/api-client.ts";
+import { connectWithFlags, contextOption, kubeconfigOption } from "../kubeconfig-flags.ts";
 
 interface DeployFlags {
   dir: string;
@@ -50,15 +50,12 @@ export function deployCommand(): Command {
     .option("--dry-run", "validate every object on the server without changing anything")
     .option("--timeout <seconds>", "how long to wait for the rollout", "300")
     .option("--no-wait", "do not wait for the rollout")
-    .option("--kubeconfig <file>", "kubeconfig (default: $KUBECONFIG, ~/.kube/config, in-cluster)")
-    .option("--context <name>", "kubeconfig context")
+    .addOption(kubeconfigOption())
+    .addOption(contextOption())
     .action(async (flags: DeployFlags) => {
       const file = findManifest(resolve(flags.dir));
       const objects = parseManifests(readFileSync(file, "utf8"));
-      const client = await ApiClient.fromKubeconfig({
-        ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
-        ...(flags.context ? { context: flags.context } : {}),
-      });
+      const client = await connectWithFlags(flags);
       const verb = flags.dryRun ? "validate (dry run)" : "apply";
       if (!flags.yes && !flags.dryRun) {
         const ok = await confirm(

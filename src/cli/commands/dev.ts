@@ -1,11 +1,22 @@
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { Command } from "commander";
+import { RECORD_ENV } from "../../admission/recording.ts";
 import { defaultEntry } from "../../build/module-package.ts";
-import { ApiClient } from "../../k8s/api-client.ts";
+import { sessionLogFile } from "../../runtime/dev-logs.ts";
 import { startDevSession } from "../../runtime/dev-session.ts";
 import { startControlPlane, stopControlPlane } from "../../testing/control-plane/control-plane.ts";
+import {
+  checkReachable,
+  connectWithFlags,
+  contextOption,
+  type KubeconfigFlags,
+  kubeconfigEnv,
+  kubeconfigOption,
+} from "../kubeconfig-flags.ts";
+import { recordFromLog } from "../monitor/record.ts";
 
-interface DevOptions {
+interface DevOptions extends KubeconfigFlags {
+  record?: string;
   entryPoint?: string;
   host: string;
   port?: string;
@@ -28,12 +39,18 @@ export function devCommand(): Command {
       "namespace for the Store (default: the module's namespace: capstan-system, or pepr-system for a `pepr` block)",
     )
     .option("--local", "start the embedded local control plane for this session (no cluster needed)")
+    .addOption(kubeconfigOption())
+    .addOption(contextOption())
+    .option(
+      "--record <file>",
+      "write the admission requests the module answers, and its answers, as a *.scenarios.yaml `capstan test` replays (sensitive values redacted)",
+    )
     .option("--no-watch", "do not reload when files change")
     .option("--no-type-check", "do not type-check a build before it takes over")
     .action(async (opts: DevOptions) => {
       const moduleDir = process.cwd();
       const log = (line: string) => process.stderr.write(`${line}\n`);
-      let kubeconfig = process.env.KUBECONFIG;
+      let kubeconfig = opts.kubeconfig;
       let localDir: string | undefined;
       if (opts.local) {
         localDir = join(moduleDir, ".capstan", "cluster");
@@ -41,20 +58,23 @@ export function devCommand(): Command {
         const state = await startControlPlane({ stateDir: localDir, onProgress: log });
         kubeconfig = state.kubeconfig;
       }
-      const connect = () => ApiClient.fromKubeconfig({ kubeconfig });
+      const flags: KubeconfigFlags = { kubeconfig, ...(opts.context && !opts.local ? { context: opts.context } : {}) };
+      const orLocal = (error: unknown) =>
+        new Error(`${error instanceof Error ? error.message : String(error)}; or run \`capstan dev --local\``);
+      const connect = () => connectWithFlags(flags);
       const client = await connect().catch((error: unknown) => {
-        throw new Error(`${error instanceof Error ? error.message : String(error)}; or run \`capstan dev --local\``);
+        throw orLocal(error);
       });
-      await client.request({ path: "/version" }).catch(async (error: unknown) => {
+      await checkReachable(client).catch(async (error: unknown) => {
         await client.close();
-        throw new Error(
-          `cannot reach the cluster (${error instanceof Error ? error.message : String(error)}): start one with \`capstan cluster up\` or run \`capstan dev --local\``,
-        );
+        throw orLocal(error);
       });
+      // The module process logs each request it answers (redacted) for the recorder; only when asked.
+      if (opts.record) process.env[RECORD_ENV] = "true";
       const session = await startDevSession({
         client,
         connect,
-        kubeconfig,
+        kubeconfig: kubeconfigEnv(flags),
         moduleDir,
         entry: opts.entryPoint ?? defaultEntry(moduleDir),
         host: opts.host,
@@ -69,6 +89,9 @@ export function devCommand(): Command {
         throw error;
       });
       log(`capstan dev: webhooks on https://${opts.host}:${session.port}; Ctrl-C stops and removes them`);
+      const recording = opts.record
+        ? recordFromLog(sessionLogFile(moduleDir), resolve(opts.record), (line) => log(`capstan dev: ${line}`))
+        : undefined;
       let signals = 0;
       for (const signal of ["SIGINT", "SIGTERM"] as const) {
         process.on(signal, () => {
@@ -78,6 +101,7 @@ export function devCommand(): Command {
         });
       }
       process.exitCode = await session.done;
+      await recording?.stop();
       if (localDir) await stopControlPlane(localDir);
     });
 }

@@ -1,7 +1,8 @@
 import { Command } from "commander";
 import { Labels, PeprLabels } from "../../build/runtime-contract.ts";
-import { ApiClient } from "../../k8s/api-client.ts";
+import type { ApiClient } from "../../k8s/api-client.ts";
 import { flavorNames, flavors } from "../../model/flavor.ts";
+import { connectWithFlags, contextOption, type KubeconfigFlags, kubeconfigOption } from "../kubeconfig-flags.ts";
 
 interface DeploymentItem {
   metadata: { name: string; namespace: string; labels?: Record<string, string>; annotations?: Record<string, string> };
@@ -63,9 +64,10 @@ export function uuidCommand(): Command {
   return new Command("uuid")
     .description("list the modules deployed in the cluster, capstan's and Pepr's (uuid, namespace, roles, description)")
     .argument("[uuid]", "show only this module")
-    .option("--kubeconfig <file>", "kubeconfig (default: $KUBECONFIG, ~/.kube/config, in-cluster)")
-    .action(async (uuid: string | undefined, flags: { kubeconfig?: string }) => {
-      const client = await ApiClient.fromKubeconfig(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {});
+    .addOption(kubeconfigOption())
+    .addOption(contextOption())
+    .action(async (uuid: string | undefined, flags: KubeconfigFlags) => {
+      const client = await connectWithFlags(flags);
       const modules = await deployedModules(client, uuid);
       if (modules.length === 0) {
         process.stderr.write(
