@@ -69,20 +69,7 @@ export class WebhookCertificates {
       const bundle = existing
         ? { ...fresh, trustBundle: joinPem(uniquePem([fresh.caCert, ...(await this.publishedCas())])) }
         : fresh;
-      try {
-        await this.#options.client.request(
-          existing
-            ? {
-                method: "PUT",
-                path: `${this.#secretsPath()}/${this.#options.secretName}`,
-                body: withResourceVersion(this.#toSecret(bundle), existing.metadata.resourceVersion),
-              }
-            : { method: "POST", path: this.#secretsPath(), body: this.#toSecret(bundle) },
-        );
-      } catch (error) {
-        if (error instanceof ConflictError) continue;
-        throw error;
-      }
+      if (!(await this.#writeSecret(bundle, existing && (existing.metadata.resourceVersion ?? "")))) continue;
       await this.syncCaBundle(bundle.trustBundle);
       return bundle;
     }
@@ -144,23 +131,31 @@ export class WebhookCertificates {
         step.kind === "publish-next-ca"
           ? await this.#withNextCa(stored.bundle, now)
           : await this.#switched(stored.bundle);
-      try {
-        await this.#options.client.request({
-          method: "PUT",
-          path: `${this.#secretsPath()}/${this.#options.secretName}`,
-          body: {
-            ...this.#toSecret(updated),
-            metadata: { ...this.#toSecret(updated).metadata, resourceVersion: stored.resourceVersion },
-          },
-        });
-      } catch (error) {
-        if (error instanceof ConflictError) continue;
-        throw error;
-      }
+      if (!(await this.#writeSecret(updated, stored.resourceVersion))) continue;
       await this.syncCaBundle(updated.trustBundle);
       return step;
     }
     throw new Error(`could not update Secret ${this.#options.namespace}/${this.#options.secretName}: it kept changing`);
+  }
+
+  /** Creates the Secret (no `resourceVersion`) or replaces the one at `resourceVersion`; false when another writer got there first. */
+  async #writeSecret(bundle: CertificateBundle, resourceVersion: string | undefined): Promise<boolean> {
+    const secret = this.#toSecret(bundle);
+    try {
+      await this.#options.client.request(
+        resourceVersion === undefined
+          ? { method: "POST", path: this.#secretsPath(), body: secret }
+          : {
+              method: "PUT",
+              path: `${this.#secretsPath()}/${this.#options.secretName}`,
+              body: withResourceVersion(secret, resourceVersion),
+            },
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConflictError) return false;
+      throw error;
+    }
   }
 
   /** Sets every webhook's caBundle in the named configurations (configurations not yet created are skipped). */
