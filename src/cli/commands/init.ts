@@ -1,9 +1,11 @@
 import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import { homedir } from "node:os";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import { createInterface } from "node:readline/promises";
+import { fileURLToPath } from "node:url";
 import { Command, Option } from "commander";
 import { type OnError, onErrorValues } from "../../model/module-config.ts";
 import { type InitAnswers, moduleFiles } from "../templates/module-files.ts";
@@ -16,7 +18,7 @@ interface InitOptions {
   yes?: boolean;
   install: boolean;
   dir?: string;
-  /** The dependency spec for capstan, e.g. `file:../capstan-0.1.0.tgz` (default: ^<this version>). */
+  /** Where capstan comes from: a tarball, a checkout folder or a registry spec (see `capstanSource`). */
   capstan?: string;
 }
 
@@ -36,14 +38,79 @@ export function uuidError(uuid: string): string {
     : `uuid "${uuid}" must be at most 36 lower-case letters, digits and "-", starting and ending with a letter or digit`;
 }
 
-function capstanVersionRange(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as {
-    version: string;
-  };
-  return `^${pkg.version}`;
+/** The root of the capstan package that runs this command (a checkout, or an installed package). */
+const capstanRoot = fileURLToPath(new URL("../../../", import.meta.url));
+
+function readPackage(dir: string): { name?: string; version?: string; dependencies?: Record<string, string> } {
+  return JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
 }
 
-async function ask(options: InitOptions): Promise<Omit<InitAnswers, "capstanVersion">> {
+/** Where a new module's `capstan` dependency comes from. */
+export interface CapstanSource {
+  /** The package.json dependency spec. */
+  readonly spec: string;
+  /** A folder: npm must copy it (`install-links`), since a linked folder brings none of its dependencies. */
+  readonly folder: boolean;
+  /** What must happen before `npm install` can install it (a folder without its compiled dist/). */
+  readonly missing?: string;
+}
+
+/** The absolute path a spec names (`file:x`, `./x`, `/x`, `~/x`, `x.tgz`), or undefined for a registry spec. */
+function localPath(spec: string, cwd: string): string | undefined {
+  const path = spec.startsWith("file:") ? spec.slice("file:".length) : spec;
+  if (spec.startsWith("file:") || /^(\.{1,2}(\/|$)|\/|~\/)/.test(spec) || /\.(tgz|tar\.gz)$/.test(spec)) {
+    return path.startsWith("~/") ? join(homedir(), path.slice(2)) : resolve(cwd, path);
+  }
+  return undefined;
+}
+
+/**
+ * What `--capstan` names when it is left out: this checkout when init runs from one; the local
+ * tarball or folder the running capstan was installed from (`npx --package ./capstan-0.1.0.tgz
+ * capstan init`); else undefined (the registry version).
+ */
+function defaultCapstanPath(): string | undefined {
+  if (!capstanRoot.split(sep).includes("node_modules")) return capstanRoot;
+  const installer = resolve(capstanRoot, "..", "..");
+  try {
+    const dependencies = readPackage(installer).dependencies ?? {};
+    const spec = dependencies.capstan ?? dependencies.pepr;
+    if (spec?.startsWith("file:")) return resolve(installer, spec.slice("file:".length));
+  } catch {
+    // no package.json above node_modules: nothing to follow
+  }
+  return undefined;
+}
+
+/**
+ * The dependency spec for a module created in `moduleDir`: a registry spec as given; a tarball or a
+ * capstan folder as a `file:` path relative to the module, checked first so a wrong path fails now
+ * rather than in `npm install`.
+ */
+export function capstanSource(requested: string | undefined, moduleDir: string, cwd = process.cwd()): CapstanSource {
+  const path = requested === undefined ? defaultCapstanPath() : localPath(requested, cwd);
+  if (path === undefined) return { spec: requested ?? `^${readPackage(capstanRoot).version}`, folder: false };
+  const named = requested === undefined ? "capstan's own folder" : `--capstan ${requested}`;
+  if (!existsSync(path)) {
+    throw new Error(`${named}: ${path} does not exist; give a tarball from \`npm pack\` or a capstan checkout`);
+  }
+  const spec = `file:${relative(moduleDir, path).split(sep).join("/")}`;
+  if (!statSync(path).isDirectory()) return { spec, folder: false };
+  let name: string | undefined;
+  try {
+    name = readPackage(path).name;
+  } catch {
+    name = undefined;
+  }
+  if (name !== "capstan")
+    throw new Error(`${named}: ${path} is not a capstan checkout (its package.json does not name capstan)`);
+  if (!existsSync(join(path, "dist", "index.js"))) {
+    return { spec, folder: true, missing: `${path} has no compiled dist/: run \`npm ci && npm run build\` there` };
+  }
+  return { spec, folder: true };
+}
+
+async function ask(options: InitOptions): Promise<Omit<InitAnswers, "capstanVersion" | "capstanFromFolder">> {
   const defaults = {
     name: options.name,
     description: options.description ?? "",
@@ -79,12 +146,15 @@ export async function initModule(options: InitOptions): Promise<string> {
   if (problems.length > 0) throw new Error(problems.join("\n"));
   const dir = resolve(options.dir ?? ".", answers.name);
   if (existsSync(dir)) throw new Error(`${dir} already exists: pick another --name or remove it`);
-  for (const file of moduleFiles({ ...answers, uuid, capstanVersion: options.capstan ?? capstanVersionRange() })) {
+  const source = capstanSource(options.capstan, dir);
+  if (source.missing && options.install) throw new Error(`${source.missing}, then init again`);
+  for (const file of moduleFiles({ ...answers, uuid, capstanVersion: source.spec, capstanFromFolder: source.folder })) {
     const target = join(dir, file.path);
     await mkdir(dirname(target), { recursive: true });
     await writeFile(target, file.content);
   }
-  process.stderr.write(`capstan: created ${dir}\n`);
+  process.stderr.write(`capstan: created ${dir} (capstan: ${source.spec})\n`);
+  if (source.missing) process.stderr.write(`capstan: before npm install: ${source.missing}\n`);
   if (options.install) {
     process.stderr.write("capstan: installing dependencies (npm install)\n");
     const result = spawnSync("npm", ["install", "--no-fund", "--no-audit"], { cwd: dir, stdio: "inherit" });
@@ -110,7 +180,10 @@ export function initCommand(): Command {
     .option("-y, --yes", "do not prompt: take the flags and defaults")
     .option("--skip-install", "do not run npm install")
     .option("--dir <path>", "parent folder (default: the current folder)")
-    .option("--capstan <spec>", "capstan dependency spec, e.g. file:../capstan-0.1.0.tgz (default: ^<this version>)")
+    .option(
+      "--capstan <spec>",
+      "where capstan comes from: a tarball of `npm pack`, a capstan checkout folder, or a registry spec (default: the checkout or tarball this capstan runs from, else ^<this version>)",
+    )
     .action(async (opts: Omit<InitOptions, "install"> & { skipInstall?: boolean }) => {
       await initModule({ ...opts, install: !opts.skipInstall });
     });

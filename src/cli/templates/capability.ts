@@ -25,14 +25,23 @@ When(a.ConfigMap)
   })
   .Validate((request) => {
     const keys = forbiddenKeys(request.Raw.data);
-    return keys.length > 0 ? request.Deny(\`Secrets belong in a Secret, not a ConfigMap: \${keys.join(", ")}\`) : request.Approve();
+    return keys.length > 0
+      ? request.Deny(\`Secrets belong in a Secret, not a ConfigMap: \${keys.join(", ")}\`)
+      : request.Approve();
   })
   .Watch((configMap, phase) => {
     Log.info({ name: configMap.metadata?.name, phase }, "ConfigMap changed");
   });
 `;
 
-export const capabilityTestSource = `import { admissionTester, controllerTester, expectAllowed, expectDenied, expectLabels, expectNotMatched } from "capstan/testing";
+export const capabilityTestSource = `import {
+  admissionTester,
+  controllerTester,
+  expectAllowed,
+  expectDenied,
+  expectLabels,
+  expectNotMatched,
+} from "capstan/testing";
 import { describe, expect, it } from "vitest";
 import { forbiddenKeys, HelloCapstan } from "./hello-capstan.ts";
 

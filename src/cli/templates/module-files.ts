@@ -7,8 +7,10 @@ export interface InitAnswers {
   readonly description: string;
   readonly onError: "audit" | "ignore" | "reject";
   readonly uuid: string;
-  /** The capstan version range the module depends on. */
+  /** The capstan dependency spec: a version range, or `file:` a tarball or a folder. */
   readonly capstanVersion: string;
+  /** capstan comes from a folder: an `.npmrc` makes npm copy it with its dependencies rather than link it. */
+  readonly capstanFromFolder?: boolean;
 }
 
 export interface TemplateFile {
@@ -16,7 +18,9 @@ export interface TemplateFile {
   readonly content: string;
 }
 
-const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+/** JSON as Biome formats it (the template's `npm run lint` checks it): short arrays of strings on one line. */
+const json = (value: unknown) =>
+  `${JSON.stringify(value, null, 2).replace(/\[\n\s*("[^"\n]*"(?:,\n\s*"[^"\n]*")*)\n\s*\]/g, (_, items: string) => `[${items.replace(/,\n\s*/g, ", ")}]`)}\n`;
 
 function packageJson(answers: InitAnswers) {
   return {
@@ -77,15 +81,19 @@ const biome = {
 };
 
 const entrySource = `import { PeprModule } from "capstan";
-import pkg from "./package.json" with { type: "json" };
 import { HelloCapstan } from "./capabilities/hello-capstan.ts";
+import pkg from "./package.json" with { type: "json" };
 
 // The module: its config (package.json "capstan") and its capabilities. \`capstan build\` loads this
 // file to discover the bindings; the capstan runtime loads it to serve them.
 new PeprModule(pkg, [HelloCapstan]);
 `;
 
-const gitignore = "node_modules/\ndist/\ncoverage/\n*.tgz\n";
+// `.capstan/`: what `capstan dev` keeps per session (bundle, module log) and `dev --local`'s cluster state.
+const gitignore = "node_modules/\ndist/\ncoverage/\n.capstan/\n*.tgz\n";
+
+const npmrcForFolder =
+  "# capstan is a folder dependency: copy it with its dependencies (a link would bring none of them)\ninstall-links=true\n";
 
 /** Every file `capstan init` writes, relative to the new module's folder. */
 export function moduleFiles(answers: InitAnswers): TemplateFile[] {
@@ -94,6 +102,7 @@ export function moduleFiles(answers: InitAnswers): TemplateFile[] {
     { path: "tsconfig.json", content: json(tsconfig) },
     { path: "biome.json", content: json(biome) },
     { path: ".gitignore", content: gitignore },
+    ...(answers.capstanFromFolder ? [{ path: ".npmrc", content: npmrcForFolder }] : []),
     { path: "README.md", content: readmeSource(answers) },
     { path: "capstan.ts", content: entrySource },
     { path: "capabilities/hello-capstan.ts", content: capabilitySource },
