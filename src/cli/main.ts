@@ -9,6 +9,7 @@ import { initCommand } from "./commands/init.ts";
 import { monitorCommand } from "./commands/monitor.ts";
 import { storeCommand } from "./commands/store.ts";
 import { testCommand } from "./commands/test.ts";
+import { undeployCommand } from "./commands/undeploy.ts";
 import { uuidCommand } from "./commands/uuid.ts";
 
 /** Runs the CLI and returns the exit code. */
@@ -22,6 +23,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   program.addCommand(initCommand());
   program.addCommand(buildCommand());
   program.addCommand(deployCommand());
+  program.addCommand(undeployCommand());
   program.addCommand(devCommand());
   program.addCommand(monitorCommand());
   program.addCommand(testCommand());

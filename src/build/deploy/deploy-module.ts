@@ -4,7 +4,9 @@ import type { KubeObject } from "../manifest-input.ts";
 import { resourceNames } from "../resource-names.ts";
 import { MODULE_SHA_LABEL } from "../runtime-contract.ts";
 import { applyAll } from "./apply.ts";
+import { countNodes, diagnoseDeployment } from "./diagnose.ts";
 import { describeObject } from "./object-paths.ts";
+import { removeUnservedWebhooks, rollBackDeployments, snapshotDeployments } from "./rollback.ts";
 import { type RolloutState, waitForRollout } from "./rollout.ts";
 import {
   acceptingPeprPath,
@@ -42,6 +44,41 @@ export interface DeployResult {
   readonly prunedSecrets: number;
 }
 
+/** A rollout that did not finish in time; the message is the whole report, for the terminal. */
+export class RolloutFailed extends Error {
+  override readonly name = "RolloutFailed";
+}
+
+/** Each Deployment not ready and why, as indented lines under one heading. */
+async function notReadyReport(
+  client: ApiClient,
+  timeoutMs: number,
+  waiting: readonly RolloutState[],
+  deployments: readonly KubeObject[],
+): Promise<string[]> {
+  const nodes = await countNodes(client);
+  const lines = [`Timed out after ${Math.round(timeoutMs / 1000)} s waiting for the rollout; not ready:`];
+  for (const state of waiting) {
+    lines.push(`  ${state.name}: ${state.summary}`);
+    const deployment = deployments.find((object) => describeObject(object) === state.name);
+    if (deployment) for (const line of await diagnoseDeployment(client, deployment, nodes)) lines.push(`    ${line}`);
+  }
+  return lines;
+}
+
+/** The whole report: why, what the deploy undid, what to do next. */
+function withWhatWasUndone(why: readonly string[], undone: readonly string[]): string {
+  const lines = [...why, "What capstan did:"];
+  if (!undone.some((line) => line.includes("WebhookConfiguration"))) {
+    lines.push("  applied no webhook configuration: no admission request is sent to these pods");
+  }
+  for (const line of undone) lines.push(`  ${line}`);
+  lines.push(
+    "Fix the cause and run capstan deploy again, or remove the module with capstan undeploy (kubectl describe and the pods' logs say more).",
+  );
+  return lines.join("\n");
+}
+
 /** Pepr-mode manifests carry Pepr's uuid label (`pepr.dev/uuid`); capstan's carry `capstan.dev/uuid`. */
 export function manifestFlavor(objects: readonly KubeObject[]): "pepr" | "capstan" {
   const peprLabel = flavorNames("pepr").uuidLabel;
@@ -53,6 +90,8 @@ export function manifestFlavor(objects: readonly KubeObject[]): "pepr" | "capsta
  * webhook configurations first, then (after the rollout) the webhook configurations with the
  * trust bundle the pods serve under. Over a running Pepr deployment of the module, capstan's pods
  * also accept Pepr's webhook path until the webhooks switch, and Pepr's leftovers go last.
+ * A rollout that times out rolls the Deployments back, removes any of the module's webhook
+ * configurations no ready pod serves, and throws `RolloutFailed` with the report.
  */
 export async function deployModule(
   client: ApiClient,
@@ -90,14 +129,24 @@ export async function deployModule(
     orphaned = await orphanPeprPods(client, manifests);
     if (orphaned.length > 0) log("Pepr's Deployments deleted, their pods left serving until the webhooks switch");
   }
+  const previous = await snapshotDeployments(client, options.dryRun ? [] : rest.filter((o) => o.kind === "Deployment"));
   await apply(rest);
   const deployments = rest.filter((object) => object.kind === "Deployment");
   if (wait && !options.dryRun) {
-    await waitForRollout(client, deployments, {
+    const waiting = await waitForRollout(client, deployments, {
       timeoutMs: options.timeoutMs,
       ...(options.rolloutIntervalMs ? { intervalMs: options.rolloutIntervalMs } : {}),
       ...(options.onRollout ? { onProgress: options.onRollout } : {}),
     });
+    if (waiting.length > 0) {
+      // A takeover deleted Pepr's Deployments: there is no previous version to roll back to, and
+      // Pepr's orphaned pods keep serving Pepr's webhooks until they are switched.
+      // Read why before undoing anything: a rollback changes which ReplicaSet is the newest.
+      const why = await notReadyReport(client, options.timeoutMs, waiting, deployments);
+      const undone = pepr ? [] : await rollBackDeployments(client, deployments, previous, fieldManager);
+      undone.push(...(await removeUnservedWebhooks(client, webhooks)));
+      throw new RolloutFailed(withWhatWasUndone(why, undone));
+    }
   }
   const namespace = deployments[0]?.metadata.namespace;
   const uuid = deployments[0]?.metadata.labels?.[flavorNames(flavor).uuidLabel];

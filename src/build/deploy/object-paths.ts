@@ -6,8 +6,12 @@ interface KindPath {
   readonly namespaced: boolean;
 }
 
-// The kinds `capstan build` writes. A manifest with any other kind is refused with its name.
+// The kinds `capstan build` writes, and the ones the runtime makes that `capstan undeploy` removes
+// (Lease, Store objects). A manifest with any other kind is refused with its name.
 const kinds: Readonly<Record<string, KindPath>> = {
+  "coordination.k8s.io/v1/Lease": { base: "/apis/coordination.k8s.io/v1", plural: "leases", namespaced: true },
+  "capstan.dev/v1/CapstanStore": { base: "/apis/capstan.dev/v1", plural: "capstanstores", namespaced: true },
+  "pepr.dev/v1/PeprStore": { base: "/apis/pepr.dev/v1", plural: "peprstores", namespaced: true },
   "v1/Namespace": { base: "/api/v1", plural: "namespaces", namespaced: false },
   "v1/ServiceAccount": { base: "/api/v1", plural: "serviceaccounts", namespaced: true },
   "v1/Secret": { base: "/api/v1", plural: "secrets", namespaced: true },
@@ -67,4 +71,11 @@ export function objectPath(object: KubeObject): string {
   const namespace = object.metadata.namespace;
   if (!namespace) throw new Error(`${describeObject(object)}: a namespaced object needs metadata.namespace`);
   return `${kind.base}/namespaces/${encodeURIComponent(namespace)}/${kind.plural}/${name}`;
+}
+
+/** The cluster-wide list path of a kind (`/apis/apps/v1/deployments`), for label-selected lists. */
+export function listPath(apiVersion: string, kind: string): string {
+  const path = kinds[`${apiVersion}/${kind}`];
+  if (!path) throw new Error(`capstan does not know kind ${apiVersion} ${kind}`);
+  return `${path.base}/${path.plural}`;
 }

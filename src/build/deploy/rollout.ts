@@ -41,12 +41,15 @@ export interface WaitOptions {
   readonly onProgress?: (states: readonly RolloutState[]) => void;
 }
 
-/** Polls every Deployment until all are rolled out; on timeout the error names each one not ready. */
+/**
+ * Polls every Deployment until all are rolled out or the time is up; returns the ones still not
+ * ready (none when the rollout finished).
+ */
 export async function waitForRollout(
   client: ApiClient,
   deployments: readonly KubeObject[],
   options: WaitOptions,
-): Promise<void> {
+): Promise<readonly RolloutState[]> {
   const deadline = Date.now() + options.timeoutMs;
   for (;;) {
     const states = await Promise.all(
@@ -59,14 +62,7 @@ export async function waitForRollout(
     );
     options.onProgress?.(states);
     const waiting = states.filter((state) => !state.ready);
-    if (waiting.length === 0) return;
-    if (Date.now() >= deadline) {
-      const lines = waiting.map((state) => `  ${state.name}: ${state.summary}`).join("\n");
-      throw new Error(
-        `Timed out after ${Math.round(options.timeoutMs / 1000)} s waiting for the rollout; not ready:\n${lines}\n` +
-          "Look at `kubectl describe` and the pods' logs of those Deployments (image pull, probes, RBAC).",
-      );
-    }
+    if (waiting.length === 0 || Date.now() >= deadline) return waiting;
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 1000));
   }
 }

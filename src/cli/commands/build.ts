@@ -1,5 +1,8 @@
+import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { buildModule } from "../../build/build-module.ts";
+import { parseManifests } from "../../build/deploy/apply.ts";
+import { checkImage, describeImageCheck } from "../../build/image-check.ts";
 import { ADMIN_RBAC_WARNING, type RbacMode } from "../../build/rbac.ts";
 
 interface BuildFlags {
@@ -9,6 +12,18 @@ interface BuildFlags {
   image?: string;
   antiAffinity?: boolean;
   typecheck: boolean;
+  imageCheck: boolean;
+}
+
+/** The container images of the Deployments in the written manifest. */
+function manifestImages(file: string): string[] {
+  const images = new Set<string>();
+  for (const object of parseManifests(readFileSync(file, "utf8"))) {
+    if (object.kind !== "Deployment") continue;
+    const spec = (object as { spec?: { template?: { spec?: { containers?: { image?: string }[] } } } }).spec;
+    for (const container of spec?.template?.spec?.containers ?? []) if (container.image) images.add(container.image);
+  }
+  return [...images];
 }
 
 function kib(bytes: number): string {
@@ -28,6 +43,7 @@ export function buildCommand(): Command {
     .option("-i, --image <image>", "runtime image <repository>[:<tag>] (tag default: the installed capstan version)")
     .option("--anti-affinity", "require admission replicas on different nodes")
     .option("--no-typecheck", "skip the TypeScript check")
+    .option("--no-image-check", "do not ask the registry whether the runtime image exists")
     .action(async (flags: BuildFlags) => {
       if (flags.rbacMode === "admin") process.stderr.write(`capstan: warning: ${ADMIN_RBAC_WARNING}\n`);
       const started = Date.now();
@@ -47,5 +63,10 @@ export function buildCommand(): Command {
           `capstan: wrote ${report.objects} objects to ${report.manifestFile} and the chart ${report.chartDir} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
       );
       for (const warning of report.rbacWarnings) process.stderr.write(`capstan: warning: ${warning}\n`);
+      for (const image of manifestImages(report.manifestFile)) {
+        const check = flags.imageCheck ? await checkImage(image) : undefined;
+        const line = check ? describeImageCheck(image, check) : `the manifests use image ${image} (not checked)`;
+        process.stderr.write(`capstan: ${line}\n`);
+      }
     });
 }

@@ -29,8 +29,9 @@ export function findManifest(dir: string): string {
   return join(dir, files[0] as string);
 }
 
-async function confirm(question: string): Promise<boolean> {
-  if (!process.stdin.isTTY) throw new Error("No terminal to confirm on: pass --yes to deploy without asking");
+/** Asks on the terminal; without one, fails telling the user to pass --yes. */
+export async function confirm(question: string, command = "deploy"): Promise<boolean> {
+  if (!process.stdin.isTTY) throw new Error(`No terminal to confirm on: pass --yes to ${command} without asking`);
   const prompt = createInterface({ input: process.stdin, output: process.stderr });
   try {
     return /^y(es)?$/i.test((await prompt.question(`${question} [y/N] `)).trim());
