@@ -10,20 +10,6 @@ export {
 export { EventRecorder, type EventRecorderOptions } from "./controller/event-recorder.ts";
 export { ExponentialBackoff, FixedInterval, NoRetry, type RetryPolicy } from "./controller/retry-policy.ts";
 export {
-  type Informer,
-  type InformerEvent,
-  type InformerHandler,
-  type InformerHealth,
-  type InformerOptions,
-  type InformerScope,
-  informerHealth,
-  sharedInformer,
-  stopInformers,
-  stripManagedFields,
-} from "./informer/index.ts";
-export { ApiClient, type ApiClientOptions, type ApiRequest } from "./k8s/api-client.ts";
-export * from "./k8s/errors.ts";
-export {
   type FetchResponse,
   type Filters as K8sFilters,
   fetch,
@@ -38,7 +24,21 @@ export {
   type WatchAction,
   type WatchCfg,
   Watcher,
-} from "./k8s/fluent/index.ts";
+} from "./fluent/index.ts";
+export {
+  type Informer,
+  type InformerEvent,
+  type InformerHandler,
+  type InformerHealth,
+  type InformerOptions,
+  type InformerScope,
+  informerHealth,
+  sharedInformer,
+  stopInformers,
+  stripManagedFields,
+} from "./informer/index.ts";
+export { ApiClient, type ApiClientOptions, type ApiRequest } from "./k8s/api-client.ts";
+export * from "./k8s/errors.ts";
 export { type GroupVersionKind, type KindClass, type KubernetesObject, RegisterKind } from "./k8s/kinds.ts";
 export * as a from "./k8s/models.ts";
 export * as kind from "./k8s/models.ts";

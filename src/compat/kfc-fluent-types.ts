@@ -2,5 +2,5 @@
 // declares `WatchPhase`), the paths Pepr modules import `WatchPhase`, `K8sInit`
 // and `WatchAction` from.
 
-export type { Filters, K8sInit, Operation, PartialDeep, Paths, WatchAction } from "../k8s/fluent/index.ts";
+export type { Filters, K8sInit, Operation, PartialDeep, Paths, WatchAction } from "../fluent/index.ts";
 export { WatchPhase } from "../k8s/watch-phase.ts";

@@ -12,8 +12,8 @@ export type {
   Paths,
   WatchAction,
   WatchCfg,
-} from "../k8s/fluent/index.ts";
-export { fetch, fetchStatus, K8s, Watcher } from "../k8s/fluent/index.ts";
+} from "../fluent/index.ts";
+export { fetch, fetchStatus, K8s, Watcher } from "../fluent/index.ts";
 export { type GroupVersionKind, type KubernetesObject, RegisterKind } from "../k8s/kinds.ts";
 export * as kind from "../k8s/models.ts";
 export { GenericKind } from "../k8s/models.ts";

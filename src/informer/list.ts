@@ -1,7 +1,7 @@
 import type { ApiClient } from "../k8s/api-client.ts";
 import { GoneError } from "../k8s/errors.ts";
-import { resourcePath } from "../k8s/fluent/paths.ts";
 import type { KubernetesObject } from "../k8s/kinds.ts";
+import { resourcePath } from "../k8s/paths.ts";
 import type { InformerScope } from "./types.ts";
 
 export interface ListResult {

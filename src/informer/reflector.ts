@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ApiClient } from "../k8s/api-client.ts";
 import { type ApiStatus, apiErrorFor, GoneError, TooManyRequestsError } from "../k8s/errors.ts";
-import { resourcePath } from "../k8s/fluent/paths.ts";
 import type { KubernetesObject } from "../k8s/kinds.ts";
+import { resourcePath } from "../k8s/paths.ts";
 import { watchEvents } from "../k8s/watch-stream.ts";
 import type { Backoff } from "../time/backoff.ts";
 import { listAll } from "./list.ts";

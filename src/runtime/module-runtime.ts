@@ -1,9 +1,9 @@
 import { resourceNames } from "../build/resource-names.ts";
 import { startControllerRole } from "../controller/controller-role.ts";
 import { serveHealth } from "../controller/health-server.ts";
+import { setFieldManager } from "../fluent/k8s.ts";
 import { stopInformers } from "../informer/index.ts";
 import type { ApiClient } from "../k8s/api-client.ts";
-import { setFieldManager } from "../k8s/fluent/k8s.ts";
 import type { Action } from "../model/binding.ts";
 import { flavorNames, flavorOf, namesOf } from "../model/flavor.ts";
 import type { PeprModule } from "../model/module.ts";

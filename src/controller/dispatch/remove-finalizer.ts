@@ -1,7 +1,7 @@
 import type { ApiClient } from "../../k8s/api-client.ts";
 import { ConflictError, InvalidError, NotFoundError } from "../../k8s/errors.ts";
-import { resourcePath } from "../../k8s/fluent/paths.ts";
 import type { KubernetesObject, ResolvedKind } from "../../k8s/kinds.ts";
+import { resourcePath } from "../../k8s/paths.ts";
 
 /** What became of the finalizer. */
 export type Removal = "removed" | "absent" | "gone";

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { fieldManager, K8s, setDefaultClient, setFieldManager } from "../../../src/fluent/index.ts";
 import { ConflictError, NotFoundError } from "../../../src/k8s/errors.ts";
-import { fieldManager, K8s, setDefaultClient, setFieldManager } from "../../../src/k8s/fluent/index.ts";
 import { ConfigMap } from "../../../src/k8s/models.ts";
 import { Capability } from "../../../src/model/capability.ts";
 import { PeprModule } from "../../../src/model/module.ts";

@@ -1,8 +1,8 @@
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { K8s, setDefaultClient } from "../../../src/fluent/index.ts";
 import type { ApiClient } from "../../../src/k8s/api-client.ts";
-import { K8s, setDefaultClient } from "../../../src/k8s/fluent/index.ts";
 import { ConfigMap } from "../../../src/k8s/models.ts";
 import { adminClient, freshNamespace } from "../../support/cluster.ts";
 import { sleep } from "./helpers.ts";

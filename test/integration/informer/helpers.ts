@@ -1,8 +1,8 @@
 import type { InformerEvent } from "../../../src/informer/types.ts";
 import type { ApiClient } from "../../../src/k8s/api-client.ts";
-import { resourcePath } from "../../../src/k8s/fluent/paths.ts";
 import { type KubernetesObject, kindOf } from "../../../src/k8s/kinds.ts";
 import { ConfigMap } from "../../../src/k8s/models.ts";
+import { resourcePath } from "../../../src/k8s/paths.ts";
 
 export const configMapKind = kindOf(ConfigMap);
 

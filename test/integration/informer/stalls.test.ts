@@ -1,9 +1,9 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { K8s, setDefaultClient } from "../../../src/fluent/index.ts";
 import { sharedInformer } from "../../../src/informer/index.ts";
 import type { ApiClient } from "../../../src/k8s/api-client.ts";
-import { K8s, setDefaultClient } from "../../../src/k8s/fluent/index.ts";
 import type { KubernetesObject } from "../../../src/k8s/kinds.ts";
 import { ConfigMap } from "../../../src/k8s/models.ts";
 import { churnPlans, type Delivered, deliveryViolations, objectKeyOf } from "./churn.ts";

@@ -4,8 +4,8 @@ import * as kfcFluentTypes from "../../../src/compat/kfc-fluent-types.ts";
 import * as kfc from "../../../src/compat/kubernetes-fluent-client.ts";
 import * as peprEnums from "../../../src/compat/pepr-lib-enums.ts";
 import * as peprK8s from "../../../src/compat/pepr-lib-k8s.ts";
+import type { Operation } from "../../../src/fluent/types.ts";
 import * as capstan from "../../../src/index.ts";
-import type { Operation } from "../../../src/k8s/fluent/types.ts";
 import { registry } from "../../../src/telemetry/metrics.ts";
 
 // Pepr 1.1.4's src/lib.ts exports exactly these names.

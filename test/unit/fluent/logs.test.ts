@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseLogLines } from "../../../../src/k8s/fluent/logs.ts";
+import { parseLogLines } from "../../../src/fluent/logs.ts";
 
 // The body of GET /api/v1/namespaces/demo/pods/web-7d9c/log as the API server returns it (text/plain).
 const captured =

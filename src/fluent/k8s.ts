@@ -1,9 +1,9 @@
-import type { ApiClient } from "../api-client.ts";
-import { ConflictError, NotFoundError } from "../errors.ts";
-import { type KindClass, type KubernetesObject, kindOf, type ResolvedKind } from "../kinds.ts";
+import type { ApiClient } from "../k8s/api-client.ts";
+import { ConflictError, NotFoundError } from "../k8s/errors.ts";
+import { type KindClass, type KubernetesObject, kindOf, type ResolvedKind } from "../k8s/kinds.ts";
+import { resourcePath } from "../k8s/paths.ts";
 import { defaultClient } from "./default-client.ts";
 import { readLogs } from "./logs.ts";
-import { resourcePath } from "./paths.ts";
 import type { Filters, KubernetesListObject, Operation, PartialDeep, Paths, WatchAction, WatchCfg } from "./types.ts";
 import { Watcher } from "./watcher.ts";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { resourcePath } from "../../../../src/k8s/fluent/paths.ts";
-import { kindOf } from "../../../../src/k8s/kinds.ts";
-import { ConfigMap, Deployment, Namespace } from "../../../../src/k8s/models.ts";
+import { kindOf } from "../../../src/k8s/kinds.ts";
+import { ConfigMap, Deployment, Namespace } from "../../../src/k8s/models.ts";
+import { resourcePath } from "../../../src/k8s/paths.ts";
 
 describe("resourcePath", () => {
   it("builds core, grouped, namespaced and cluster-scoped paths", () => {

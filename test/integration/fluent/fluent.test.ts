@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { K8s, LogsUnavailableError, setDefaultClient } from "../../../src/fluent/index.ts";
 import { sharedInformer } from "../../../src/informer/index.ts";
 import type { ApiClient } from "../../../src/k8s/api-client.ts";
 import { ApiError, ConflictError, NotFoundError } from "../../../src/k8s/errors.ts";
-import { K8s, LogsUnavailableError, setDefaultClient } from "../../../src/k8s/fluent/index.ts";
 import { kindOf, RegisterKind, unregisterKind } from "../../../src/k8s/kinds.ts";
 import { ConfigMap, Deployment, GenericKind, Pod, Service } from "../../../src/k8s/models.ts";
 import { adminClient, eventually, freshNamespace } from "../../support/cluster.ts";

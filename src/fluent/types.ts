@@ -1,5 +1,5 @@
-import type { GroupVersionKind, KubernetesObject } from "../kinds.ts";
-import type { WatchPhase } from "../watch-phase.ts";
+import type { GroupVersionKind, KubernetesObject } from "../k8s/kinds.ts";
+import type { WatchPhase } from "../k8s/watch-phase.ts";
 
 /** The optional second argument of `K8s(model, filters)`. */
 export interface Filters {
@@ -44,7 +44,7 @@ export type Paths<T, D extends number = 3> = [D] extends [never]
         }[keyof T & string]
       : never;
 
-export { WatchPhase } from "../watch-phase.ts";
+export { WatchPhase } from "../k8s/watch-phase.ts";
 
 export type WatchAction<K extends KubernetesObject> = (object: K, phase: WatchPhase) => Promise<void> | void;
 

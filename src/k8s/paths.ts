@@ -1,4 +1,4 @@
-import type { ResolvedKind } from "../kinds.ts";
+import type { ResolvedKind } from "./kinds.ts";
 
 /**
  * The API path of a kind's collection or of one object: `/api/v1/namespaces/ns/pods/name/log`.

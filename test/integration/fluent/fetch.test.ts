@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fetch, fetchStatus } from "../../../src/k8s/fluent/index.ts";
+import { fetch, fetchStatus } from "../../../src/fluent/index.ts";
 
 let server: Server;
 let base: string;

@@ -1,9 +1,9 @@
+export { resourcePath } from "../k8s/paths.ts";
 export { defaultClient, setDefaultClient } from "./default-client.ts";
 export { type FetchResponse, fetch } from "./fetch.ts";
 export { type FetchStatus, fetchStatus } from "./fetch-status.ts";
 export { fieldManager, K8s, type K8sFiltered, type K8sInit, type K8sOptions, setFieldManager } from "./k8s.ts";
 export { LogsUnavailableError, parseLogLines } from "./logs.ts";
-export { resourcePath } from "./paths.ts";
 export type {
   Filters,
   KubernetesListObject,
