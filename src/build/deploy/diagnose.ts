@@ -48,7 +48,7 @@ interface ContainerStatus {
   lastState?: ContainerState;
 }
 
-interface LivePod {
+export interface LivePod {
   metadata: Meta;
   spec?: { nodeName?: string; containers?: { name: string; image?: string }[] };
   status?: {
@@ -59,7 +59,7 @@ interface LivePod {
   };
 }
 
-interface KubeEvent {
+export interface KubeEvent {
   type?: string;
   reason?: string;
   message?: string;
