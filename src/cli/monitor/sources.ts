@@ -117,13 +117,17 @@ export async function followPods(
   });
   informer.start();
   let failing: string | undefined;
+  let watchingChecks = 0;
   let hinted = false;
   const check = async () => {
     const health = informer.health();
-    if (health.consecutiveFailures > 0 && health.lastError && health.lastError !== failing) {
+    // The informer clears its error only at the next event, which a quiet namespace may not send for
+    // a minute: a watch that stays open across two checks counts as working again.
+    watchingChecks = health.state === "watching" ? watchingChecks + 1 : 0;
+    if (health.consecutiveFailures > 0 && health.lastError && health.lastError !== failing && watchingChecks < 2) {
       failing = health.lastError;
       status(`watching Pods in ${namespace} failed: ${health.lastError}; retrying`);
-    } else if (failing && health.consecutiveFailures === 0 && health.state === "watching") {
+    } else if (failing && watchingChecks >= 2) {
       failing = undefined;
       status(`watching Pods in ${namespace} again`);
     }

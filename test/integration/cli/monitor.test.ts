@@ -6,6 +6,7 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { parse, stringify } from "yaml";
 import type { ApiClient } from "../../../src/k8s/api-client.ts";
+import { FaultProxy } from "../../../src/testing/fault-proxy.ts";
 import { adminClient, eventually, freshNamespace } from "../../support/cluster.ts";
 
 // issue 21, problem 9: monitor says what it waits for, fails fast against a dead API server, shows
@@ -52,11 +53,16 @@ function run(args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd = work): 
   };
 }
 
+interface AdminKubeconfig {
+  clusters: { name: string; cluster: Record<string, unknown> }[];
+  users: { name: string; user: Record<string, unknown> }[];
+}
+
+const adminKubeconfig = () => parse(readFileSync(inject("kubeconfig"), "utf8")) as AdminKubeconfig;
+
 /** A kubeconfig for the test cluster's CA and `server`, authenticating with `user`. */
 function kubeconfigFor(name: string, user: Record<string, unknown>, server?: string): string {
-  const admin = parse(readFileSync(inject("kubeconfig"), "utf8")) as {
-    clusters: { name: string; cluster: Record<string, unknown> }[];
-  };
+  const admin = adminKubeconfig();
   const cluster = admin.clusters[0] as { name: string; cluster: Record<string, unknown> };
   const file = join(work, `${name}.kubeconfig`);
   writeFileSync(
@@ -174,5 +180,34 @@ describe("capstan monitor", () => {
     );
     monitor.proc.kill("SIGINT");
     expect(await monitor.exited).toBe(0);
+  });
+
+  it("says once that the API server is lost while it runs, retries, and says when watching works again", async () => {
+    const ns = await freshNamespace(client, "monlost");
+    const admin = adminKubeconfig();
+    const target = String(admin.clusters[0]?.cluster.server);
+    let proxy = await FaultProxy.start({ target });
+    const port = proxy.port;
+    const kubeconfig = kubeconfigFor("lost", admin.users[0]?.user ?? {}, proxy.url());
+    const monitor = run(["monitor", "some-module", "-n", ns, "--kubeconfig", kubeconfig]);
+    try {
+      await monitor.waitFor(/module some-module is not deployed/);
+      await proxy.close();
+      await monitor.waitFor(
+        new RegExp(`watching Pods in ${ns} failed: .*127\\.0\\.0\\.1:${port}.*; retrying\\n`),
+        30_000,
+      );
+      proxy = await FaultProxy.start({ target, port });
+      const back = Date.now();
+      await monitor.waitFor(new RegExp(`watching Pods in ${ns} again\\n`), 30_000);
+      expect(Date.now() - back).toBeLessThan(15_000);
+      const failures = monitor.output().match(/watching Pods in \S+ failed/g) ?? [];
+      expect(failures.length).toBeLessThanOrEqual(3); // one per distinct reason, not one per retry
+      expect(monitor.proc.exitCode).toBeNull();
+      monitor.proc.kill("SIGINT");
+      expect(await monitor.exited).toBe(0);
+    } finally {
+      await proxy.close();
+    }
   });
 });
