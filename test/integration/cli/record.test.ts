@@ -137,4 +137,49 @@ describe("recording admission traffic", () => {
     expect(changed.output).toMatch(/changed/);
     expect(changed.output).toMatch(/✓ 013 CREATE Secret .*\/secret-0 \(validate\)/);
   });
+
+  it("monitor --dev --record on a session that does not record says how to turn recording on, and writes nothing", async () => {
+    const ns = await freshNamespace(client, "norecord");
+    const uuid = `norecord-${ns.slice(-8)}`;
+    const moduleDir = writeModule(work, tarball, "norec", { uuid }, recordModule(ns, "hello"));
+    dev = startDev(moduleDir, inject("kubeconfig"));
+    await servesGreeting(client, ns, "hello");
+    const file = join(moduleDir, "nothing.scenarios.yaml");
+    const monitor = spawn(
+      process.execPath,
+      [join(moduleDir, "node_modules/capstan/bin/capstan.js"), "monitor", "--dev", "--record", file],
+      { cwd: moduleDir, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let monitored = "";
+    monitor.stdout?.on("data", (c: Buffer) => (monitored += c.toString()));
+    monitor.stderr?.on("data", (c: Buffer) => (monitored += c.toString()));
+    const monitorExited = new Promise<number | null>((done) => monitor.once("exit", (code) => done(code)));
+    await eventually(() => (/following the capstan dev session's log/.test(monitored) ? true : undefined), {
+      what: "capstan monitor --dev to start following",
+    });
+    let n = 0;
+    await eventually(
+      async () => {
+        await client.request({
+          method: "POST",
+          path: `/api/v1/namespaces/${ns}/configmaps`,
+          body: { metadata: { name: `plain-${n++}` } },
+        });
+        return /capstan monitor: the dev session logs admission decisions but not the requests: start it with `capstan dev --record FILE` to record\n/.test(
+          monitored,
+        )
+          ? true
+          : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 500, what: "monitor to say the session does not record" },
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}\nmonitor printed:\n${monitored}`);
+    });
+    monitor.kill("SIGINT");
+    expect(await monitorExited).toBe(0);
+    expect(monitored).toContain(`capstan monitor: recorded no admission request; nothing written to ${file}`);
+    expect(monitored.match(/does not record|but not the requests/g)).toHaveLength(1);
+    expect(existsSync(file)).toBe(false);
+    expect(await stopDev(dev)).toBe(0);
+  });
 });
