@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { applyWebhookConfigurations, deleteWebhookConfigurations } from "../../src/admission/registration.ts";
 import type { WebhookConfigurations } from "../../src/admission/webhook-config.ts";
 import { bundleModule } from "../../src/build/bundle.ts";
-import { ROLE_FLAG, RUNTIME_NODE_FLAGS } from "../../src/build/runtime-contract.ts";
+import { ROLE_FLAG, RUNTIME_NODE_FLAGS } from "../../src/contract/runtime-contract.ts";
 import { ApiClient } from "../../src/k8s/api-client.ts";
 import { flavorNames } from "../../src/model/flavor.ts";
 import { DevEnv, isDevReadyMessage } from "../../src/runtime/dev-contract.ts";

@@ -3,6 +3,8 @@ import { existsSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
+import { chunkPayload } from "../contract/module-chunks.ts";
+import { resourceNames } from "../contract/resource-names.ts";
 import { flavorOf } from "../model/flavor.ts";
 import { moduleNamespace } from "../model/module-config.ts";
 import { bundleModule, sourcesUseStore } from "./bundle.ts";
@@ -11,12 +13,10 @@ import { discoverModule } from "./discover.ts";
 import { helmChart, staticYaml } from "./helm-chart.ts";
 import { DEFAULT_IMAGE_REPOSITORY, type ManifestInput } from "./manifest-input.ts";
 import { moduleManifests } from "./manifests.ts";
-import { chunkPayload } from "./module-chunks.ts";
 import { type ModuleDescription, moduleNeeds } from "./module-description.ts";
 import { defaultEntry, installedCapstanVersion, moduleConfigOf, readModulePackage } from "./module-package.ts";
 import { deriveRbac, type RbacMode } from "./rbac.ts";
 import { scanRbacGaps } from "./rbac-scan.ts";
-import { resourceNames } from "./resource-names.ts";
 
 export interface BuildOptions {
   readonly moduleDir: string;

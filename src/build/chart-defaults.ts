@@ -1,9 +1,4 @@
-import { type Flavor, flavorOf } from "../model/flavor.ts";
-import { type ChartHelper, type ChartValue, ValueCatalog, type ValueReader } from "./chart-values.ts";
-import type { KubeObject, ManifestInput } from "./manifest-input.ts";
-import { type ModuleNeeds, moduleNeeds } from "./module-description.ts";
-import { deriveRbac } from "./rbac.ts";
-import { resourceNames } from "./resource-names.ts";
+import { resourceNames } from "../contract/resource-names.ts";
 import {
   type DeployedRole,
   deployedRoles,
@@ -13,7 +8,12 @@ import {
   READY_PATH,
   SERVE_PORT,
   servingScheme,
-} from "./runtime-contract.ts";
+} from "../contract/runtime-contract.ts";
+import { type Flavor, flavorOf } from "../model/flavor.ts";
+import { type ChartHelper, type ChartValue, ValueCatalog, type ValueReader } from "./chart-values.ts";
+import type { KubeObject, ManifestInput } from "./manifest-input.ts";
+import { type ModuleNeeds, moduleNeeds } from "./module-description.ts";
+import { deriveRbac } from "./rbac.ts";
 import { apiPathFor } from "./webhooks.ts";
 
 export const podSecurityContext = {

@@ -1,9 +1,4 @@
-import { flavorNames } from "../model/flavor.ts";
-import { requiredAntiAffinity, runtimeProbe } from "./chart-defaults.ts";
-import type { ValueReader } from "./chart-values.ts";
-import type { KubeObject, ManifestInput } from "./manifest-input.ts";
-import type { ModuleNeeds } from "./module-description.ts";
-import type { ResourceNames } from "./resource-names.ts";
+import type { ResourceNames } from "../contract/resource-names.ts";
 import {
   type DeployedRole,
   MODULE_CHUNKS_MOUNT,
@@ -14,7 +9,12 @@ import {
   RuntimeEnv,
   SERVE_PORT,
   servingScheme,
-} from "./runtime-contract.ts";
+} from "../contract/runtime-contract.ts";
+import { flavorNames } from "../model/flavor.ts";
+import { requiredAntiAffinity, runtimeProbe } from "./chart-defaults.ts";
+import type { ValueReader } from "./chart-values.ts";
+import type { KubeObject, ManifestInput } from "./manifest-input.ts";
+import type { ModuleNeeds } from "./module-description.ts";
 
 export interface DeploymentContext {
   readonly input: ManifestInput;

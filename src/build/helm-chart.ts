@@ -1,9 +1,9 @@
 import { stringify } from "yaml";
+import { type DeployedRole, deployedRoles, Labels, SERVE_PORT, servingScheme } from "../contract/runtime-contract.ts";
 import { chartHelpers } from "./chart-defaults.ts";
 import { type ChartExpression, Marker, markerReader, type ValueReader } from "./chart-values.ts";
 import type { KubeObject } from "./manifest-input.ts";
 import type { ModuleManifests } from "./manifests.ts";
-import { type DeployedRole, deployedRoles, Labels, SERVE_PORT, servingScheme } from "./runtime-contract.ts";
 
 /** A file of the chart, relative to the chart folder. */
 export interface ChartFile {

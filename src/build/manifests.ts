@@ -1,13 +1,5 @@
-import { flavorOf, namesOf } from "../model/flavor.ts";
-import { storeCrd } from "../store/crd.ts";
-import { declareValues, moduleLabels, rolesOf, webhookValues } from "./chart-defaults.ts";
-import type { ValueCatalog, ValueReader } from "./chart-values.ts";
-import { deploymentFor } from "./deployment.ts";
-import type { KubeObject, ManifestInput } from "./manifest-input.ts";
-import type { ChunkedPayload } from "./module-chunks.ts";
-import { moduleNeeds } from "./module-description.ts";
-import { deriveRbac, rbacObjects } from "./rbac.ts";
-import { resourceNames } from "./resource-names.ts";
+import type { ChunkedPayload } from "../contract/module-chunks.ts";
+import { resourceNames } from "../contract/resource-names.ts";
 import {
   type DeployedRole,
   Labels,
@@ -15,7 +7,15 @@ import {
   PeprLabels,
   peprControllerOf,
   SERVE_PORT,
-} from "./runtime-contract.ts";
+} from "../contract/runtime-contract.ts";
+import { flavorOf, namesOf } from "../model/flavor.ts";
+import { storeCrd } from "../store/crd.ts";
+import { declareValues, moduleLabels, rolesOf, webhookValues } from "./chart-defaults.ts";
+import type { ValueCatalog, ValueReader } from "./chart-values.ts";
+import { deploymentFor } from "./deployment.ts";
+import type { KubeObject, ManifestInput } from "./manifest-input.ts";
+import { moduleNeeds } from "./module-description.ts";
+import { deriveRbac, rbacObjects } from "./rbac.ts";
 import { moduleWebhooks } from "./webhooks.ts";
 
 export interface ModuleManifests {

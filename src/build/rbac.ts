@@ -1,8 +1,8 @@
+import type { ResourceNames } from "../contract/resource-names.ts";
 import type { Flavor } from "../model/flavor.ts";
 import { STORE_GROUP, STORE_PLURAL } from "../store/crd.ts";
 import type { KubeObject } from "./manifest-input.ts";
 import type { ModuleDescription, ModuleNeeds } from "./module-description.ts";
-import type { ResourceNames } from "./resource-names.ts";
 
 export interface PolicyRule {
   apiGroups: string[];

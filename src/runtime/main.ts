@@ -1,8 +1,14 @@
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { assembleModule } from "../build/module-chunks.ts";
-import { resourceNames } from "../build/resource-names.ts";
-import { type DeployedRole, MODULE_WORK_MOUNT, ROLE_FLAG, RuntimeEnv, SERVE_PORT } from "../build/runtime-contract.ts";
+import { assembleModule } from "../contract/module-chunks.ts";
+import { resourceNames } from "../contract/resource-names.ts";
+import {
+  type DeployedRole,
+  MODULE_WORK_MOUNT,
+  ROLE_FLAG,
+  RuntimeEnv,
+  SERVE_PORT,
+} from "../contract/runtime-contract.ts";
 import { ApiClient } from "../k8s/api-client.ts";
 import { type Flavor, flavorOf, parseFlavor } from "../model/flavor.ts";
 import { type PeprModule, setModuleStarter } from "../model/module.ts";

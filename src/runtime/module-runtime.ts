@@ -1,4 +1,4 @@
-import { resourceNames } from "../build/resource-names.ts";
+import { resourceNames } from "../contract/resource-names.ts";
 import { startControllerRole } from "../controller/controller-role.ts";
 import { serveHealth } from "../controller/health-server.ts";
 import { setFieldManager } from "../fluent/k8s.ts";

@@ -1,4 +1,4 @@
-import { RUNTIME_FIELD_MANAGER } from "../build/runtime-contract.ts";
+import { RUNTIME_FIELD_MANAGER } from "../contract/runtime-contract.ts";
 import type { ApiClient } from "../k8s/api-client.ts";
 import { ConflictError, NotFoundError } from "../k8s/errors.ts";
 import {

@@ -1,8 +1,8 @@
 import { parseAllDocuments } from "yaml";
+import { FIELD_MANAGER } from "../../contract/runtime-contract.ts";
 import type { ApiClient } from "../../k8s/api-client.ts";
 import { ApiError, isRetryable } from "../../k8s/errors.ts";
 import type { KubeObject } from "../manifest-input.ts";
-import { FIELD_MANAGER } from "../runtime-contract.ts";
 import { describeObject, objectPath } from "./object-paths.ts";
 
 export interface ApplyOptions {

@@ -1,8 +1,8 @@
+import { resourceNames } from "../../contract/resource-names.ts";
+import { MODULE_SHA_LABEL } from "../../contract/runtime-contract.ts";
 import type { ApiClient } from "../../k8s/api-client.ts";
 import { flavorNames } from "../../model/flavor.ts";
 import type { KubeObject } from "../manifest-input.ts";
-import { resourceNames } from "../resource-names.ts";
-import { MODULE_SHA_LABEL } from "../runtime-contract.ts";
 import { applyAll } from "./apply.ts";
 import { countNodes, diagnoseDeployment } from "./diagnose.ts";
 import { describeObject } from "./object-paths.ts";

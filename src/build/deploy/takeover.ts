@@ -2,11 +2,12 @@
 // applying them replaces Pepr's Deployments in place; what needs care is the moment the webhooks
 // change: Pepr's webhook path (`pepr-<uuid>-api-path`) and CA must keep working until capstan's pods
 // serve, and the objects only Pepr made are deleted once nothing calls them.
+
+import { RuntimeEnv } from "../../contract/runtime-contract.ts";
 import type { ApiClient } from "../../k8s/api-client.ts";
 import { NotFoundError } from "../../k8s/errors.ts";
 import { flavorNames } from "../../model/flavor.ts";
 import type { KubeObject } from "../manifest-input.ts";
-import { RuntimeEnv } from "../runtime-contract.ts";
 import { describeObject, objectPath } from "./object-paths.ts";
 
 /** A running Pepr deployment of the module being deployed. */

@@ -1,8 +1,8 @@
+import { resourceNames } from "../../contract/resource-names.ts";
 import type { ApiClient } from "../../k8s/api-client.ts";
 import { ApiError, NotFoundError } from "../../k8s/errors.ts";
 import { type Flavor, flavorNames, flavors } from "../../model/flavor.ts";
 import type { KubeObject } from "../manifest-input.ts";
-import { resourceNames } from "../resource-names.ts";
 import { describeObject, listPath, objectPath } from "./object-paths.ts";
 
 // Everything a module's deploy (and its running pods) made, found by the module's uuid label and by

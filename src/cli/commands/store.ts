@@ -1,6 +1,6 @@
 import { Command } from "commander";
-import { resourceNames } from "../../build/resource-names.ts";
-import { Labels } from "../../build/runtime-contract.ts";
+import { resourceNames } from "../../contract/resource-names.ts";
+import { Labels } from "../../contract/runtime-contract.ts";
 import type { ApiClient } from "../../k8s/api-client.ts";
 import { NotFoundError } from "../../k8s/errors.ts";
 import { flavorNames } from "../../model/flavor.ts";

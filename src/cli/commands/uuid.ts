@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { Labels, PeprLabels } from "../../build/runtime-contract.ts";
+import { Labels, PeprLabels } from "../../contract/runtime-contract.ts";
 import type { ApiClient } from "../../k8s/api-client.ts";
 import { NotFoundError } from "../../k8s/errors.ts";
 import { flavorNames, flavors } from "../../model/flavor.ts";

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { objectPath } from "../../../src/build/deploy/object-paths.ts";
 import type { KubeObject } from "../../../src/build/manifest-input.ts";
-import { RUNTIME_FIELD_MANAGER } from "../../../src/build/runtime-contract.ts";
+import { RUNTIME_FIELD_MANAGER } from "../../../src/contract/runtime-contract.ts";
 import { removeScratchModule, type ScratchModule, scratchModule } from "./module-fixture.ts";
 
 /** Runs the installed CLI and returns its exit code and stderr (it is expected to fail here). */

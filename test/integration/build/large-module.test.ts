@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyAll } from "../../../src/build/deploy/apply.ts";
 import type { KubeObject } from "../../../src/build/manifest-input.ts";
-import { assembleModule, MAX_CHUNK_BYTES } from "../../../src/build/module-chunks.ts";
 import { literalEnv, projectedChunkFiles } from "../../../src/build/pod-spec.ts";
-import { RuntimeEnv } from "../../../src/build/runtime-contract.ts";
+import { assembleModule, MAX_CHUNK_BYTES } from "../../../src/contract/module-chunks.ts";
+import { RuntimeEnv } from "../../../src/contract/runtime-contract.ts";
 import { removeScratchModule, type ScratchModule, scratchModule } from "./module-fixture.ts";
 
 const DEPENDENCY_BYTES = 5 * 1024 * 1024;

@@ -1,6 +1,6 @@
 import type { ManifestInput } from "../../../src/build/manifest-input.ts";
-import { chunkPayload } from "../../../src/build/module-chunks.ts";
 import type { BindingDescription, ModuleDescription } from "../../../src/build/module-description.ts";
+import { chunkPayload } from "../../../src/contract/module-chunks.ts";
 
 const noFilters: BindingDescription["filters"] = {
   name: "",

@@ -8,7 +8,7 @@ import {
   RUNTIME_ENTRY,
   RUNTIME_NODE_FLAGS,
   RuntimeEnv,
-} from "../../../src/build/runtime-contract.ts";
+} from "../../../src/contract/runtime-contract.ts";
 import { binding, configMap, description, fullModule, input, pod } from "./fixtures.ts";
 
 function build(module = fullModule, extra = {}): KubeObject[] {

@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { defaultsReader } from "../../../src/build/chart-values.ts";
 import type { KubeObject } from "../../../src/build/manifest-input.ts";
 import { moduleManifests } from "../../../src/build/manifests.ts";
-import { resourceNames } from "../../../src/build/resource-names.ts";
-import { RuntimeEnv } from "../../../src/build/runtime-contract.ts";
+import { resourceNames } from "../../../src/contract/resource-names.ts";
+import { RuntimeEnv } from "../../../src/contract/runtime-contract.ts";
 import { description, fullModule, input } from "./fixtures.ts";
 
 // Pepr 1.1.4's names (src/lib/assets/k8sObjects.ts, webhooks.ts, rbac.ts, networking.ts) for a

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { moduleNeeds } from "../../../src/build/module-description.ts";
 import { deriveRbac } from "../../../src/build/rbac.ts";
 import { findK8sCalls, rbacGapWarnings, scanRbacGaps } from "../../../src/build/rbac-scan.ts";
-import { resourceNames } from "../../../src/build/resource-names.ts";
+import { resourceNames } from "../../../src/contract/resource-names.ts";
 import { binding, configMap, description } from "./fixtures.ts";
 
 const source = `

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { moduleNeeds } from "../../../src/build/module-description.ts";
 import { declaredRules, deriveRbac, mergeRules } from "../../../src/build/rbac.ts";
-import { resourceNames } from "../../../src/build/resource-names.ts";
+import { resourceNames } from "../../../src/contract/resource-names.ts";
 import { binding, configMap, description, fullModule, pod, widget } from "./fixtures.ts";
 
 const names = resourceNames("demo", "capstan");

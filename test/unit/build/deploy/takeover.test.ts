@@ -6,7 +6,7 @@ import {
   splitWebhooks,
 } from "../../../../src/build/deploy/takeover.ts";
 import type { KubeObject } from "../../../../src/build/manifest-input.ts";
-import { RuntimeEnv } from "../../../../src/build/runtime-contract.ts";
+import { RuntimeEnv } from "../../../../src/contract/runtime-contract.ts";
 
 const pepr = { uuid: "demo", namespace: "pepr-system", apiPath: "a".repeat(64) };
 

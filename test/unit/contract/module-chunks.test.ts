@@ -4,7 +4,7 @@ import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { assembleModule, assemblePayload, chunkPayload, sha256Hex } from "../../../src/build/module-chunks.ts";
+import { assembleModule, assemblePayload, chunkPayload, sha256Hex } from "../../../src/contract/module-chunks.ts";
 
 const asFiles = (chunks: readonly { key: string; data: Buffer }[]) =>
   new Map(chunks.map((chunk) => [chunk.key, chunk.data]));

@@ -1,0 +1,3 @@
+export * from "./module-chunks.ts";
+export * from "./resource-names.ts";
+export * from "./runtime-contract.ts";
