@@ -2,7 +2,6 @@ import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { Agent, request as undiciRequest } from "undici";
-import { type DevAdmission, startDevAdmission } from "../../../src/admission/dev.ts";
 import type { ApiClient } from "../../../src/k8s/api-client.ts";
 import * as a from "../../../src/k8s/models.ts";
 import { Capability } from "../../../src/model/capability.ts";
@@ -10,6 +9,7 @@ import { PeprModule, type PeprModuleOptions } from "../../../src/model/module.ts
 import type { ModuleConfig } from "../../../src/model/module-config.ts";
 import type { Logger } from "../../../src/telemetry/logger.ts";
 import { eventually } from "../../support/cluster.ts";
+import { type DevAdmission, startDevAdmission } from "./dev-admission.ts";
 
 export interface LogLine {
   level: number;

@@ -1,12 +1,12 @@
 import { randomBytes } from "node:crypto";
-import type { ApiClient } from "../k8s/api-client.ts";
-import { namesOf } from "../model/flavor.ts";
-import type { Logger } from "../telemetry/logger.ts";
-import { createCertificateAuthority } from "../tls/certificates.ts";
-import { AdmissionEngine, type AdmissionModule } from "./engine.ts";
-import { applyWebhookConfigurations, deleteWebhookConfigurations } from "./registration.ts";
-import { type AdmissionServer, startAdmissionServer } from "./server.ts";
-import { type LabelSelector, webhookConfigurations } from "./webhook-config.ts";
+import { AdmissionEngine, type AdmissionModule } from "../../../src/admission/engine.ts";
+import { applyWebhookConfigurations, deleteWebhookConfigurations } from "../../../src/admission/registration.ts";
+import { type AdmissionServer, startAdmissionServer } from "../../../src/admission/server.ts";
+import { type LabelSelector, webhookConfigurations } from "../../../src/admission/webhook-config.ts";
+import type { ApiClient } from "../../../src/k8s/api-client.ts";
+import { namesOf } from "../../../src/model/flavor.ts";
+import type { Logger } from "../../../src/telemetry/logger.ts";
+import { createCertificateAuthority } from "../../../src/tls/certificates.ts";
 
 export interface DevAdmissionOptions {
   readonly module: AdmissionModule;
@@ -32,7 +32,7 @@ export interface DevAdmission {
 }
 
 /**
- * Dev mode (`capstan dev`, tests): a fresh CA and serving certificate for `host`, the webhook server
+ * Test support for the admission integration tests: a fresh CA and serving certificate for `host`, the webhook server
  * on `host:port`, and the module's webhook configurations registered with `url: https://host:port/...`.
  */
 export async function startDevAdmission(options: DevAdmissionOptions): Promise<DevAdmission> {
