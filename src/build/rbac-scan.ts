@@ -21,8 +21,8 @@ const FILTERS = new Set(["InNamespace", "WithLabel", "WithField"]);
 /** The RBAC verbs (and subresource) each fluent action needs; `Raw` cannot be told statically. */
 const ACTIONS: Readonly<Record<string, (withArguments: boolean) => { verbs: string[]; subresource?: string }>> = {
   Get: (withArguments) => ({ verbs: [withArguments ? "get" : "list"] }),
-  // Server-side apply is a PATCH, also when it creates the object.
-  Apply: () => ({ verbs: ["patch"] }),
+  // Server-side apply is a PATCH; when the object is missing the API server also checks create.
+  Apply: () => ({ verbs: ["create", "patch"] }),
   Create: () => ({ verbs: ["create"] }),
   Patch: () => ({ verbs: ["patch"] }),
   PatchStatus: () => ({ verbs: ["patch"], subresource: "status" }),

@@ -161,6 +161,8 @@ const commands: Readonly<Record<string, CommandSpec>> = {
       flag("--host", "-H", true, { to: "--host" }),
       flag("--yes", "-y", false, { same: "capstan dev does not ask for confirmation" }),
     ],
+    // The module runs as its ServiceAccount would under the rules `pepr build` generates.
+    defaults: (_given, module) => ["--rbac-mode", peprRbacMode(module)],
   },
   monitor: { to: ["monitor"], args: 1, flags: [] },
   uuid: { to: ["uuid"], args: 1, flags: [] },

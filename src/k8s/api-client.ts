@@ -1,7 +1,7 @@
 import type { Readable } from "node:stream";
 import { Agent, type Dispatcher } from "undici";
 import { type Connection, type ConnectionOptions, loadConnection } from "./connection.ts";
-import { type ApiStatus, apiErrorFor, ConnectionError } from "./errors.ts";
+import { type ApiError, type ApiStatus, apiErrorFor, ConnectionError } from "./errors.ts";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
@@ -34,6 +34,13 @@ export interface ApiClientOptions {
    * every request on it until a PING fails (60-120 s), where HTTP/1.1 loses one request.
    */
   readonly http2?: boolean;
+  /**
+   * Act as this user with the connection's own credentials (the Impersonate-User and
+   * Impersonate-Group headers): `capstan dev` runs a module as its generated ServiceAccount.
+   */
+  readonly impersonate?: { readonly user: string; readonly groups?: readonly string[] };
+  /** Sees every error answer before it is thrown (the request as sent), e.g. to explain a 403. */
+  readonly onApiError?: (error: ApiError, request: ApiRequest) => void;
 }
 
 /**
@@ -118,9 +125,12 @@ export class ApiClient {
 
   async #send(request: ApiRequest, bodyTimeout: number): Promise<Dispatcher.ResponseData> {
     const method = request.method ?? "GET";
-    const headers: Record<string, string> = {
+    const impersonate = this.#options.impersonate;
+    const headers: Record<string, string | string[]> = {
       accept: request.accept ?? "application/json",
       ...(await this.connection.headers()),
+      ...(impersonate ? { "impersonate-user": impersonate.user } : {}),
+      ...(impersonate?.groups?.length ? { "impersonate-group": [...impersonate.groups] } : {}),
     };
     let body: string | undefined;
     if (request.body !== undefined) {
@@ -151,12 +161,14 @@ export class ApiClient {
       body = { message: text.slice(0, 500) || undefined };
     }
     const retryAfter = Number(headers["retry-after"]);
-    return apiErrorFor({
+    const error = apiErrorFor({
       status,
       method: request.method ?? "GET",
       path: request.path,
       body,
       retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
     });
+    this.#options.onApiError?.(error, request);
+    return error;
   }
 }

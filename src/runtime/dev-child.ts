@@ -15,6 +15,8 @@ export interface DevChildOptions {
   readonly onStderr: (line: string) => void;
   /** Called when the process exits, before its cause is read: read the rest of the log now. */
   readonly beforeExit?: () => void;
+  /** Every other message the process sends over the IPC channel (RBAC gaps: dev-contract.ts). */
+  readonly onMessage?: (message: unknown) => void;
   /** Give up on a process that has not reported ready in this time. Default 60 s. */
   readonly readyTimeoutMs?: number;
 }
@@ -67,7 +69,7 @@ export function startDevChild(options: DevChildOptions): DevChild {
       reject(new Error(`the module process did not start serving within ${readyTimeoutMs / 1000} s`));
     }, readyTimeoutMs);
     proc.on("message", (message) => {
-      if (!isDevReadyMessage(message)) return;
+      if (!isDevReadyMessage(message)) return options.onMessage?.(message);
       clearTimeout(timer);
       resolve(message);
     });

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { WebhookConfigurations } from "../admission/webhook-config.ts";
+import type { RbacMode } from "../build/rbac.ts";
 import { joinPem } from "../tls/rotation-plan.ts";
 import { staticCredentials, type WebhookCredentials } from "./webhook-credentials.ts";
 
@@ -21,6 +22,10 @@ export const DevEnv = {
   /** `<namespace>/<name>` of the session Lease and its holder identity (released with the webhooks). */
   sessionLease: "CAPSTAN_DEV_SESSION_LEASE",
   sessionHolder: "CAPSTAN_DEV_SESSION_HOLDER",
+  /** `on`: the module process acts as the module's generated ServiceAccount (`capstan dev --no-impersonate` sets `off`). */
+  impersonate: "CAPSTAN_DEV_IMPERSONATE",
+  /** `scoped` or `admin`: the rules of that ServiceAccount, as `capstan build --rbac-mode` generates them. */
+  rbacMode: "CAPSTAN_DEV_RBAC_MODE",
 } as const;
 
 /**
@@ -43,6 +48,21 @@ export function isDevReadyMessage(message: unknown): message is DevReadyMessage 
   );
 }
 
+/** A line the module process asks `capstan dev` to print (once per distinct line per session): an RBAC gap. */
+export interface DevReportMessage {
+  readonly type: "capstan-dev-report";
+  readonly line: string;
+}
+
+export function isDevReportMessage(message: unknown): message is DevReportMessage {
+  return (
+    typeof message === "object" &&
+    message !== null &&
+    (message as { type?: unknown }).type === "capstan-dev-report" &&
+    typeof (message as { line?: unknown }).line === "string"
+  );
+}
+
 export interface DevSettings {
   readonly credentials: WebhookCredentials;
   readonly apiPath: string;
@@ -50,6 +70,11 @@ export interface DevSettings {
   readonly port: number;
   readonly namespace: string;
   readonly configurationName: string;
+  /** Run the module's API calls as its generated ServiceAccount. */
+  readonly impersonate: boolean;
+  readonly rbacMode: RbacMode;
+  /** The session's holder identity: marks the RBAC objects it applied. */
+  readonly holder: string;
 }
 
 export function devCredentialsFromEnv(env: NodeJS.ProcessEnv = process.env): DevSettings {
@@ -73,5 +98,8 @@ export function devCredentialsFromEnv(env: NodeJS.ProcessEnv = process.env): Dev
     port: Number(need(DevEnv.port)),
     namespace: need(DevEnv.namespace),
     configurationName: need(DevEnv.configurationName),
+    impersonate: env[DevEnv.impersonate] === "on",
+    rbacMode: env[DevEnv.rbacMode] === "admin" ? "admin" : "scoped",
+    holder: env[DevEnv.sessionHolder] ?? `pid ${process.pid}`,
   };
 }

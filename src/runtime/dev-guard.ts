@@ -2,6 +2,7 @@ import { deleteWebhookConfigurations } from "../admission/registration.ts";
 import { ApiClient } from "../k8s/api-client.ts";
 import { DevEnv } from "./dev-contract.ts";
 import { isDevLeaseFree, releaseDevLease } from "./dev-lease.ts";
+import { removeAppliedDevRbac } from "./dev-rbac.ts";
 
 const GIVE_UP_MS = 2_000;
 const EXIT_MS = 4_000;
@@ -34,6 +35,7 @@ async function release(): Promise<void> {
     if (lease && holder && !(await isDevLeaseFree(client, lease, holder))) return;
     if (configuration) await deleteWebhookConfigurations(client, configuration);
     if (lease && holder) await releaseDevLease(client, lease, holder);
+    await removeAppliedDevRbac(client);
   } finally {
     await client.close();
   }

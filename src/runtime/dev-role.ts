@@ -1,7 +1,9 @@
 import { webhookConfigurations } from "../admission/webhook-config.ts";
+import { setDefaultClient } from "../fluent/default-client.ts";
 import type { ApiClient } from "../k8s/api-client.ts";
 import type { PeprModule } from "../model/module.ts";
-import { type DevReadyMessage, devCredentialsFromEnv } from "./dev-contract.ts";
+import { type DevReadyMessage, type DevReportMessage, devCredentialsFromEnv } from "./dev-contract.ts";
+import { devModuleClient } from "./dev-rbac.ts";
 import { type ModuleRuntime, startModuleRuntime } from "./module-runtime.ts";
 import type { PeprEnvOptions } from "./pepr-env.ts";
 
@@ -18,9 +20,22 @@ export async function startDevRole(
   const dev = devCredentialsFromEnv();
   const host = dev.host.includes(":") ? `[${dev.host}]` : dev.host;
   const endpoint = { url: `https://${host}:${dev.port}` };
+  // As the deployed module would run: the module's K8s() calls and the engine's own act as its
+  // generated ServiceAccount, so a missing rule fails here, with the rule to add (docs/cli.md).
+  const moduleClient = dev.impersonate
+    ? await devModuleClient({
+        module,
+        client,
+        namespace: dev.namespace,
+        holder: dev.holder,
+        mode: dev.rbacMode,
+        report: (line) => process.send?.({ type: "capstan-dev-report", line } satisfies DevReportMessage),
+      })
+    : undefined;
+  if (moduleClient) setDefaultClient(moduleClient.client);
   const runtime = await startModuleRuntime({
     module,
-    client,
+    client: moduleClient?.client ?? client,
     role: "dev",
     namespace: dev.namespace,
     admission: {
@@ -50,5 +65,12 @@ export async function startDevRole(
     }),
   };
   process.send?.(ready);
-  return runtime;
+  if (!moduleClient) return runtime;
+  return {
+    admission: runtime.admission,
+    async close() {
+      await runtime.close();
+      await moduleClient.close();
+    },
+  };
 }

@@ -7,13 +7,14 @@ import { isAdmissionRecordLine } from "../admission/recording.ts";
 import { deleteWebhookConfigurations } from "../admission/registration.ts";
 import { bundleModule } from "../build/bundle.ts";
 import { moduleConfigOf } from "../build/module-package.ts";
+import type { RbacMode } from "../build/rbac.ts";
 import type { ApiClient } from "../k8s/api-client.ts";
 import { ConflictError, ConnectionError } from "../k8s/errors.ts";
 import { namesOf } from "../model/flavor.ts";
 import { moduleNamespace } from "../model/module-config.ts";
 import { installStoreCrd } from "../store/index.ts";
 import { type DevChild, describeExit, startDevChild } from "./dev-child.ts";
-import { DevEnv } from "./dev-contract.ts";
+import { DevEnv, isDevReportMessage } from "./dev-contract.ts";
 import {
   acquireDevLease,
   type DevSessionIdentity,
@@ -27,6 +28,7 @@ import {
 } from "./dev-lease.ts";
 import { liveDevLogFile, prepareSessionFiles, tailLines } from "./dev-logs.ts";
 import { startDevProxy } from "./dev-proxy.ts";
+import { assertCanImpersonate, devRbacRefs, removeDevRbac } from "./dev-rbac.ts";
 import { type SourceWatcher, watchBundleInputs } from "./dev-sources.ts";
 import { startTypeChecker } from "./dev-typecheck.ts";
 import { DevWebhooks } from "./dev-webhooks.ts";
@@ -52,6 +54,10 @@ export interface DevSessionOptions {
   readonly watch: boolean;
   /** Type-check the module's own files before a build takes over. Default true. */
   readonly typeCheck?: boolean;
+  /** Run the module's API calls as its generated ServiceAccount (impersonation). Default true. */
+  readonly impersonate?: boolean;
+  /** The rules that ServiceAccount gets. Default: package.json `rbacMode`, else scoped. */
+  readonly rbacMode?: RbacMode;
   readonly log: (line: string) => void;
   /** How often the API server is probed. Default 1 s. */
   readonly probeIntervalMs?: number;
@@ -92,7 +98,10 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
   const leaseRef = devLeaseRef(prefix);
   const holder = holderOf(identity);
   let client = options.client;
+  const impersonate = options.impersonate !== false;
+  const rbacRefs = devRbacRefs(config, namespace);
 
+  if (impersonate) await assertCanImpersonate(client, namespace, rbacRefs.serviceAccount);
   await acquireDevLease(client, leaseRef, identity);
   const webhooks = new DevWebhooks(prefix);
   const proxy = await startDevProxy(options.host, options.port).catch(async (error: unknown) => {
@@ -162,7 +171,16 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
     [DevEnv.configurationName]: webhooks.name,
     [DevEnv.sessionLease]: formatLeaseRef(leaseRef),
     [DevEnv.sessionHolder]: holder,
+    [DevEnv.impersonate]: impersonate ? "on" : "off",
+    [DevEnv.rbacMode]: options.rbacMode ?? config.rbacMode ?? "scoped",
   });
+  // RBAC gaps the module processes found: each said once per session, whichever process found it.
+  const reported = new Set<string>();
+  const onChildMessage = (message: unknown) => {
+    if (!isDevReportMessage(message) || reported.has(message.line)) return;
+    reported.add(message.line);
+    say(message.line);
+  };
 
   const nothingServes = (why: string) => {
     proxy.target(undefined);
@@ -213,6 +231,7 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
       stderrFile: join(files.dir, `module-${++processes}.stderr`),
       onStderr: (line) => process.stderr.write(`${line}\n`),
       beforeExit: () => logTail.readNow(),
+      onMessage: onChildMessage,
     });
     if (child.pid !== undefined) children.set(child.pid, child);
     void child.exited.then(() => {
@@ -366,6 +385,12 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
     }
     // Every module process, including one still draining after a hand-over.
     await Promise.all([...children.values()].map((child) => child.stop()));
+    // Only with the cluster there (a lost one was said once already); a next session adopts leftovers.
+    if (impersonate && removal.startsWith("removed")) {
+      await withTimeout(removeDevRbac(client, rbacRefs.objects, holder), REMOVE_TIMEOUT_MS).catch((error: unknown) => {
+        say(`could not remove the module's dev ServiceAccount and roles (${oneLine(messageOf(error))})`);
+      });
+    }
     await proxy.close();
     await checker?.close();
     logTail.stop();

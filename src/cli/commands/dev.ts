@@ -2,6 +2,7 @@ import { join, resolve } from "node:path";
 import { Command } from "commander";
 import { RECORD_ENV } from "../../admission/recording.ts";
 import { defaultEntry } from "../../build/module-package.ts";
+import type { RbacMode } from "../../build/rbac.ts";
 import { sessionLogFile } from "../../runtime/dev-logs.ts";
 import { startDevSession } from "../../runtime/dev-session.ts";
 import { startControlPlane, stopControlPlane } from "../../testing/control-plane/control-plane.ts";
@@ -24,6 +25,8 @@ interface DevOptions extends KubeconfigFlags {
   local?: boolean;
   watch: boolean;
   typeCheck: boolean;
+  impersonate: boolean;
+  rbacMode?: string;
 }
 
 export function devCommand(): Command {
@@ -47,6 +50,14 @@ export function devCommand(): Command {
     )
     .option("--no-watch", "do not reload when files change")
     .option("--no-type-check", "do not type-check a build before it takes over")
+    .option(
+      "--no-impersonate",
+      "run the module's API calls with your kubeconfig's rights, not as its generated ServiceAccount (RBAC gaps then show only once deployed)",
+    )
+    .option(
+      "-M, --rbac-mode <mode>",
+      "the rules the module runs under, as capstan build generates them: scoped or admin (default: package.json rbacMode, else scoped)",
+    )
     .action(async (opts: DevOptions) => {
       const moduleDir = process.cwd();
       const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -82,6 +93,8 @@ export function devCommand(): Command {
         namespace: opts.namespace,
         watch: opts.watch,
         typeCheck: opts.typeCheck,
+        impersonate: opts.impersonate,
+        rbacMode: parseRbacMode(opts.rbacMode),
         log,
       }).catch(async (error: unknown) => {
         await client.close();
@@ -104,6 +117,11 @@ export function devCommand(): Command {
       await recording?.stop();
       if (localDir) await stopControlPlane(localDir);
     });
+}
+
+function parseRbacMode(text: string | undefined): RbacMode | undefined {
+  if (text === undefined || text === "scoped" || text === "admin") return text;
+  throw new Error(`--rbac-mode ${text} is not a mode: use scoped or admin`);
 }
 
 function parsePort(text: string | undefined): number {

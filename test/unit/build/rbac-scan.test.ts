@@ -53,7 +53,7 @@ describe("the build's scan for K8s() calls the generated rules do not cover", ()
       "capstan",
     );
     expect(warnings).toEqual([
-      'K8s(kind.ConfigMap).Apply at capabilities/c.ts:5 needs patch on configmaps (apiGroup ""), which the generated RBAC rules do not grant; add to package.json capstan.rbac: {"apiGroups":[""],"resources":["configmaps"],"verbs":["patch"]}',
+      'K8s(kind.ConfigMap).Apply at capabilities/c.ts:5 needs create, patch on configmaps (apiGroup ""), which the generated RBAC rules do not grant; add to package.json capstan.rbac: {"apiGroups":[""],"resources":["configmaps"],"verbs":["create","patch"]}',
       'K8s(kind.Deployment).PatchStatus at capabilities/c.ts:10 needs patch on deployments/status (apiGroup "apps"), which the generated RBAC rules do not grant; add to package.json capstan.rbac: {"apiGroups":["apps"],"resources":["deployments/status"],"verbs":["patch"]}',
       'K8s(kind.Secret).Delete at capabilities/c.ts:11 needs delete on secrets (apiGroup ""), which the generated RBAC rules do not grant; add to package.json capstan.rbac: {"apiGroups":[""],"resources":["secrets"],"verbs":["delete"]}',
       'K8s(kind.Pod).Logs at capabilities/c.ts:12 needs get on pods/log (apiGroup ""), which the generated RBAC rules do not grant; add to package.json capstan.rbac: {"apiGroups":[""],"resources":["pods/log"],"verbs":["get"]}',
@@ -66,7 +66,7 @@ describe("the build's scan for K8s() calls the generated rules do not cover", ()
         uuid: "demo",
         onError: "ignore",
         rbac: [
-          { apiGroups: [""], resources: ["configmaps", "secrets"], verbs: ["patch", "delete"] },
+          { apiGroups: [""], resources: ["configmaps", "secrets"], verbs: ["create", "patch", "delete"] },
           { apiGroups: ["apps"], resources: ["deployments/status"], verbs: ["*"] },
         ],
       },

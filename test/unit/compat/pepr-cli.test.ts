@@ -84,7 +84,8 @@ describe("pepr command line → capstan", () => {
         "--yes",
       ],
     ]);
-    expect(steps(["dev", "--host", "10.0.0.1", "-y"])).toEqual([["dev", "--host", "10.0.0.1"]]);
+    expect(steps(["dev", "--host", "10.0.0.1", "-y"])).toEqual([["dev", "--host", "10.0.0.1", "--rbac-mode", "admin"]]);
+    expect(steps(["dev"], { rbacMode: "scoped" })).toEqual([["dev", "--rbac-mode", "scoped"]]);
     expect(steps(["monitor", "abc"])).toEqual([["monitor", "abc"]]);
     expect(steps(["uuid"])).toEqual([["uuid"]]);
     expect(steps(["crd", "create", "-g", "acme", "-k", "Widget", "-v", "v1", "-s", "wd"])).toEqual([
