@@ -11,7 +11,7 @@ import { bindingLogger, type Decision, type PipelineAction, type PipelineContext
 import { peprMutate, peprValidate, requestDecisions, requestDuration, type WebhookKind } from "./metrics.ts";
 import { mutateRequest } from "./mutate.ts";
 import { logIncoming, logOutgoing, logRequestLine, NO_IN_SCOPE_VALIDATIONS } from "./pepr-lines.ts";
-import { admissionRecord, RECORD_MESSAGE, recordingRequested } from "./recording.ts";
+import { admissionRecord, RECORD_MESSAGE } from "./recording.ts";
 import { joinValidateResponses, validateRequest } from "./validate.ts";
 
 /** The parts of a `PeprModule` admission needs. */
@@ -27,7 +27,7 @@ export interface AdmissionEngineOptions {
   readonly extraIgnoredNamespaces?: readonly string[];
   /** Time kept back from `webhookTimeout` for answering. Default: 10% of it, at least 500 ms, at most 1 s. */
   readonly marginMs?: number;
-  /** Log an "admission record" line (the redacted request and the answer) per request, for `--record`. Default: $CAPSTAN_RECORD_ADMISSION=true. */
+  /** Log an "admission record" line (the redacted request and the answer) per request, for `--record`. Default false. */
   readonly record?: boolean;
 }
 
@@ -60,7 +60,7 @@ export class AdmissionEngine {
 
   constructor(module: AdmissionModule, options: AdmissionEngineOptions = {}) {
     this.module = module;
-    this.#record = options.record ?? recordingRequested();
+    this.#record = options.record ?? false;
     const flavor = flavorOf(module.config);
     const timeoutSeconds = module.config.webhookTimeout ?? 10;
     const timeoutMs = timeoutSeconds * 1000;

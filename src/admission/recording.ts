@@ -17,7 +17,8 @@ export function isAdmissionRecordLine(line: string): boolean {
   return line.includes(`"msg":"${RECORD_MESSAGE}"`);
 }
 
-export function recordingRequested(env: NodeJS.ProcessEnv = process.env): boolean {
+/** Whether the environment asks for records (the runtime reads its own; lower layers get an option). */
+export function recordingRequested(env: NodeJS.ProcessEnv): boolean {
   return env[RECORD_ENV] === "true";
 }
 

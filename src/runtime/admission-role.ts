@@ -1,4 +1,5 @@
 import { AdmissionEngine, type AdmissionModule } from "../admission/engine.ts";
+import { recordingRequested } from "../admission/recording.ts";
 import { applyWebhookConfigurations } from "../admission/registration.ts";
 import { type AdmissionServer, startAdmissionServer } from "../admission/server.ts";
 import { type WebhookEndpoint, webhookConfigurations } from "../admission/webhook-config.ts";
@@ -45,7 +46,11 @@ export interface AdmissionRole {
  * swaps the server's certificate in place and re-applies the configurations' caBundle.
  */
 export async function startAdmissionRole(options: AdmissionRoleOptions): Promise<AdmissionRole> {
-  const engine = new AdmissionEngine(options.module, { extraIgnoredNamespaces: options.extraIgnoredNamespaces });
+  const engine = new AdmissionEngine(options.module, {
+    extraIgnoredNamespaces: options.extraIgnoredNamespaces,
+    // `capstan dev --record`, or CAPSTAN_RECORD_ADMISSION=true in a deployed module's env.
+    record: recordingRequested(process.env),
+  });
   const first = options.credentials.current();
   const server = await startAdmissionServer({
     engine,
