@@ -129,6 +129,54 @@ describe("capstan dev runs the module as its generated ServiceAccount", () => {
     expect(await exists(`/apis/rbac.authorization.k8s.io/v1/namespaces/${DEV_NS}/roles/capstan-${uuid}`)).toBe(false);
   });
 
+  it("a Pepr module's schedule: Pepr's names, the rule for pepr.rbac, and the engine's Pepr-mode calls covered", async () => {
+    const ns = await freshNamespace(client, "devpeprrbac");
+    const uuid = `devpeprrbac-${ns.slice(-8)}`;
+    const code = `
+import { Capability, K8s, PeprModule, kind } from "pepr";
+import pkg from "./package.json" with { type: "json" };
+const sched = new Capability({ name: "sched", description: "dev rbac test", namespaces: ["${ns}"] });
+sched.OnSchedule({
+  name: "write",
+  every: 10,
+  unit: "seconds",
+  run: async () => {
+    await K8s(kind.ConfigMap).Apply({ metadata: { name: "scheduled", namespace: "${ns}" }, data: { from: "schedule" } });
+  },
+});
+new PeprModule(pkg, [sched]);
+`;
+    const moduleDir = writeModule(work, tarball, "peprrbac", { uuid }, code, "pepr");
+    const dev = startDev(moduleDir, inject("kubeconfig"));
+    devs.push(dev);
+    await dev.waitFor(/capstan dev: module serving/);
+    // Pepr's names: the ServiceAccount and ClusterRole pepr-<uuid>, the Role pepr-<uuid>-store.
+    expect(await exists(`/api/v1/namespaces/${DEV_NS}/serviceaccounts/pepr-${uuid}`)).toBe(true);
+    expect(await exists(`/apis/rbac.authorization.k8s.io/v1/namespaces/${DEV_NS}/roles/pepr-${uuid}-store`)).toBe(true);
+
+    const rule = `{"apiGroups":[""],"resources":["configmaps"],"verbs":["create","patch"]}`;
+    const line = `capstan dev: RBAC: the module's ServiceAccount ${DEV_NS}/pepr-${uuid} may not patch configmaps (apiGroup "") in namespace ${ns} (an Apply creates or patches), so this call fails once deployed; add to package.json pepr.rbac: ${rule}`;
+    await dev.waitFor(/may not patch configmaps/, 60_000);
+    expect(rbacLines(dev)).toEqual([line]);
+
+    writeFileSync(
+      join(moduleDir, "package.json"),
+      JSON.stringify({ name: "peprrbac", pepr: { onError: "reject", uuid, rbac: [JSON.parse(rule)] } }),
+    );
+    await dev.waitFor(/capstan dev: module reloaded/);
+    await eventually(async () => ((await exists(`/api/v1/namespaces/${ns}/configmaps/scheduled`)) ? true : undefined), {
+      timeoutMs: 60_000,
+      intervalMs: 250,
+      what: "the schedule to write its ConfigMap once pepr.rbac grants it",
+    }).catch((error: Error) => {
+      throw new Error(`${error.message}\ncapstan dev printed:\n${dev.output()}`);
+    });
+    // The engine's Pepr-mode calls (the PeprStore import, the Store, the schedule's state) needed nothing more.
+    expect(rbacLines(dev)).toEqual([line]);
+    expect(await stopDev(dev)).toBe(0);
+    expect(await exists(`/api/v1/namespaces/${DEV_NS}/serviceaccounts/pepr-${uuid}`)).toBe(false);
+  });
+
   it("--no-impersonate runs the module with the kubeconfig's rights and applies no ServiceAccount", async () => {
     const ns = await freshNamespace(client, "devnoimp");
     const uuid = `devnoimp-${ns.slice(-8)}`;
