@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { parse, stringify } from "yaml";
 import type { ApiClient } from "../../../src/k8s/api-client.ts";
 import { adminClient, eventually, freshNamespace } from "../../support/cluster.ts";
 import { packCapstan } from "../build/module-fixture.ts";
@@ -180,6 +181,53 @@ describe("recording admission traffic", () => {
     expect(monitored).toContain(`capstan monitor: recorded no admission request; nothing written to ${file}`);
     expect(monitored.match(/does not record|but not the requests/g)).toHaveLength(1);
     expect(existsSync(file)).toBe(false);
+    expect(await stopDev(dev)).toBe(0);
+  });
+});
+
+// issue 21, problem 9: the shared kubeconfig flags, end to end.
+describe("capstan dev and monitor --context", () => {
+  it("dev and monitor --kubeconfig/--context pick the context, for dev's module process too", async () => {
+    const ns = await freshNamespace(client, "context");
+    const uuid = `context-${ns.slice(-8)}`;
+    const moduleDir = writeModule(work, tarball, "ctx", { uuid }, recordModule(ns, "hello"));
+    const admin = parse(readFileSync(inject("kubeconfig"), "utf8")) as {
+      clusters: { cluster: Record<string, unknown> }[];
+      users: { user: Record<string, unknown> }[];
+    };
+    const real = admin.clusters[0]?.cluster ?? {};
+    const kubeconfig = join(work, "two-contexts.kubeconfig");
+    // The current context names a server where nothing listens: only --context reaches the cluster.
+    writeFileSync(
+      kubeconfig,
+      stringify({
+        apiVersion: "v1",
+        kind: "Config",
+        clusters: [
+          { name: "real", cluster: real },
+          { name: "dead", cluster: { ...real, server: "https://127.0.0.1:1" } },
+        ],
+        users: [{ name: "admin", user: admin.users[0]?.user ?? {} }],
+        contexts: [
+          { name: "dead", context: { cluster: "dead", user: "admin" } },
+          { name: "real", context: { cluster: "real", user: "admin" } },
+        ],
+        "current-context": "dead",
+      }),
+    );
+    const cli = join(moduleDir, "node_modules/capstan/bin/capstan.js");
+    const wrong = spawnSync(process.execPath, [cli, "monitor", uuid, "-n", ns, "--kubeconfig", kubeconfig], {
+      cwd: moduleDir,
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    expect(wrong.status).toBe(1);
+    expect(wrong.stderr).toContain("cannot reach the API server at https://127.0.0.1:1 ");
+
+    dev = startDev(moduleDir, "/nonexistent/kubeconfig", ["--kubeconfig", kubeconfig, "--context", "real"]);
+    await servesGreeting(client, ns, "hello").catch((error: Error) => {
+      throw new Error(`${error.message}\ncapstan dev printed:\n${dev?.output()}`);
+    });
     expect(await stopDev(dev)).toBe(0);
   });
 });
