@@ -1,8 +1,8 @@
 import { Command } from "commander";
-import { Labels, PeprLabels } from "../../contract/runtime-contract.ts";
-import type { ApiClient } from "../../k8s/api-client.ts";
-import { NotFoundError } from "../../k8s/errors.ts";
-import { flavorNames, flavors } from "../../model/flavor.ts";
+import { Labels, PeprLabels } from "../../contract/index.ts";
+import type { ApiClient } from "../../k8s/index.ts";
+import { NotFoundError } from "../../k8s/index.ts";
+import { flavorNames, flavors } from "../../model/index.ts";
 import { connectWithFlags, contextOption, kubeconfigOption } from "../kubeconfig-flags.ts";
 
 interface DeploymentItem {
@@ -42,7 +42,37 @@ export async function deployedModules(client: ApiClient, uuid?: string): Promise
       modules.set(key, module);
     }
   }
+  // Webhook configurations whose Deployments are gone reject what they match: list their module too.
+  for (const orphan of await webhookOnlyModules(client, uuid)) {
+    if (![...modules.values()].some((module) => module.uuid === orphan.uuid))
+      modules.set(`webhooks/${orphan.uuid}`, orphan);
+  }
   return [...modules.values()].sort((a, b) => a.uuid.localeCompare(b.uuid));
+}
+
+interface WebhookItem {
+  metadata: { labels?: Record<string, string> };
+  webhooks?: { clientConfig?: { service?: { namespace: string } } }[];
+}
+
+async function webhookOnlyModules(client: ApiClient, uuid?: string): Promise<DeployedModule[]> {
+  const found = new Map<string, DeployedModule>();
+  for (const flavor of flavors) {
+    const { uuidLabel } = flavorNames(flavor);
+    for (const [, plural] of webhookKinds) {
+      const list = await client.request<{ items: WebhookItem[] }>({
+        path: `/apis/admissionregistration.k8s.io/v1/${plural}`,
+        query: { labelSelector: uuid ? `${uuidLabel}=${uuid}` : uuidLabel },
+      });
+      for (const item of list.items) {
+        const id = item.metadata.labels?.[uuidLabel] ?? "";
+        const namespace = item.webhooks?.find((webhook) => webhook.clientConfig?.service)?.clientConfig?.service
+          ?.namespace;
+        if (!found.has(id)) found.set(id, { uuid: id, namespace: namespace ?? "", roles: [], description: "" });
+      }
+    }
+  }
+  return [...found.values()];
 }
 
 interface DeploymentState {
@@ -75,7 +105,9 @@ export async function moduleStatus(client: ApiClient, module: DeployedModule): P
   for (const flavor of flavors) {
     const names = flavorNames(flavor);
     const list = await client.request<{ items: DeploymentState[] }>({
-      path: `/apis/apps/v1/namespaces/${encodeURIComponent(module.namespace)}/deployments`,
+      path: module.namespace
+        ? `/apis/apps/v1/namespaces/${encodeURIComponent(module.namespace)}/deployments`
+        : "/apis/apps/v1/deployments",
       query: { labelSelector: `${names.uuidLabel}=${module.uuid}` },
     });
     for (const deployment of list.items) {
@@ -98,6 +130,13 @@ export async function moduleStatus(client: ApiClient, module: DeployedModule): P
     }
   }
   if (admits && webhooks.size === 0) problems.push("no webhook configuration: admission requests do not reach it");
+  if (pods.length === 0) {
+    problems.push(
+      webhooks.size > 0
+        ? `webhook configurations without a Deployment reject the requests they match: capstan undeploy ${module.uuid} removes them`
+        : "no Deployment",
+    );
+  }
   return { ready: problems.length === 0, pods: pods.sort(), webhooks: [...webhooks], problems };
 }
 
@@ -108,9 +147,9 @@ export function formatModules(modules: readonly DeployedModule[], statuses: read
       const status = statuses[index];
       return [
         m.uuid,
-        m.namespace,
+        m.namespace || "-",
         status ? (status.ready ? "yes" : "no") : "?",
-        status ? status.pods.join(", ") : m.roles.sort().join(","),
+        status ? status.pods.join(", ") || "none" : m.roles.sort().join(","),
         status ? status.webhooks.join(",") || "none" : "?",
         m.description,
       ];
