@@ -1,3 +1,6 @@
+import { spawnSync } from "node:child_process";
+import { appendFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyObject } from "../../../src/build/deploy/apply.ts";
 import type { KubeObject } from "../../../src/build/manifest-input.ts";
@@ -128,5 +131,32 @@ describe("generated RBAC, used through a TokenRequest token of the generated Ser
       asModule.request({ path: "/apis/coordination.k8s.io/v1/namespaces/default/leases" }),
     ];
     expect(await Promise.all(refused.map(statusOf))).toEqual(refused.map(() => 403));
+  });
+
+  it("capstan build warns about a K8s() call these rules do not grant, with the rule to add", () => {
+    // The sample watches ConfigMaps: listing them is granted, applying one is not.
+    appendFileSync(
+      join(module.moduleDir, "capabilities", "hello-capstan.ts"),
+      `
+import { K8s, kind } from "capstan";
+export async function copy(): Promise<void> {
+  await K8s(kind.ConfigMap).InNamespace("elsewhere").Get();
+  await K8s(kind.ConfigMap)
+    .Apply({ metadata: { name: "copy", namespace: "elsewhere" } });
+}
+`,
+    );
+    const build = spawnSync(
+      process.execPath,
+      [join(module.moduleDir, "node_modules/capstan/bin/capstan.js"), "build", "--no-typecheck", "-o", "dist-scan"],
+      { cwd: module.moduleDir, encoding: "utf8" },
+    );
+    expect(build.status, build.stderr).toBe(0);
+    const warnings = build.stderr.split("\n").filter((line) => line.startsWith("capstan: warning: "));
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^capstan: warning: K8s\(kind\.ConfigMap\)\.Apply at capabilities\/hello-capstan\.ts:\d+ needs create, patch on configmaps \(apiGroup ""\), which the generated RBAC rules do not grant; add to package\.json capstan\.rbac: \{"apiGroups":\[""\],"resources":\["configmaps"\],"verbs":\["create","patch"\]\}$/,
+      ),
+    ]);
   });
 });
