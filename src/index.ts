@@ -7,8 +7,14 @@ export {
   PeprUtils,
   R,
 } from "./compat/index.ts";
-export { EventRecorder, type EventRecorderOptions } from "./controller/event-recorder.ts";
-export { ExponentialBackoff, FixedInterval, NoRetry, type RetryPolicy } from "./controller/retry-policy.ts";
+export {
+  EventRecorder,
+  type EventRecorderOptions,
+  ExponentialBackoff,
+  FixedInterval,
+  NoRetry,
+  type RetryPolicy,
+} from "./controller/index.ts";
 export {
   type FetchResponse,
   type Filters as K8sFilters,
@@ -37,13 +43,36 @@ export {
   stopInformers,
   stripManagedFields,
 } from "./informer/index.ts";
-export { ApiClient, type ApiClientOptions, type ApiRequest } from "./k8s/api-client.ts";
-export * from "./k8s/errors.ts";
-export { type GroupVersionKind, type KindClass, type KubernetesObject, RegisterKind } from "./k8s/kinds.ts";
-export * as a from "./k8s/models.ts";
-export * as kind from "./k8s/models.ts";
-export { GenericKind } from "./k8s/models.ts";
-export type { ReconcileResult } from "./model/binding.ts";
+export {
+  ApiClient,
+  type ApiClientOptions,
+  ApiError,
+  type ApiRequest,
+  type ApiStatus,
+  apiErrorFor,
+  ConflictError,
+  ConnectionError,
+  GenericKind,
+  GoneError,
+  type GroupVersionKind,
+  InvalidError,
+  isRetryable,
+  type KindClass,
+  type KubernetesObject,
+  models as a,
+  models as kind,
+  NotFoundError,
+  RegisterKind,
+  TooManyRequestsError,
+} from "./k8s/index.ts";
+export type {
+  CatchUpPolicy,
+  CronSchedule,
+  IntervalSchedule,
+  ReconcileResult,
+  ScheduleDefinition,
+  ScheduleUnit,
+} from "./model/index.ts";
 export {
   type AdmissionRequest,
   type AdmissionResponse,
@@ -71,13 +100,6 @@ export {
   type WatchLogAction,
   WatchPhase,
 } from "./model/index.ts";
-export type {
-  CatchUpPolicy,
-  CronSchedule,
-  IntervalSchedule,
-  ScheduleDefinition,
-  ScheduleUnit,
-} from "./model/schedule.ts";
 export * as sdk from "./sdk/index.ts";
 export { MAX_KEY_BYTES, MAX_VALUE_BYTES, StoreInputError, StoreWriteError } from "./store/index.ts";
-export { Log, type Logger } from "./telemetry/logger.ts";
+export { Log, type Logger } from "./telemetry/index.ts";

@@ -1,5 +1,5 @@
-import type { Binding } from "../model/binding.ts";
-import { operationsOf } from "../model/events.ts";
+import type { Binding } from "../model/index.ts";
+import { operationsOf } from "../model/index.ts";
 
 // CEL for webhook matchConditions: the filters the API server can evaluate itself, so requests no
 // binding wants never leave it. Every expression is a superset of the in-process filter (which still

@@ -1,10 +1,7 @@
-import type { KubernetesObject } from "../k8s/kinds.ts";
-import { type AdmissionRequest, type AdmissionResponse, subjectOf } from "../model/admission-request.ts";
-import type { Binding } from "../model/binding.ts";
-import { describeBinding } from "../model/binding.ts";
-import type { Flavor } from "../model/flavor.ts";
-import type { OnError } from "../model/module-config.ts";
-import { bindingLogFields, LogField, type Logger } from "../telemetry/logger.ts";
+import type { KubernetesObject } from "../k8s/index.ts";
+import type { Binding, Flavor, OnError } from "../model/index.ts";
+import { type AdmissionRequest, type AdmissionResponse, describeBinding, subjectOf } from "../model/index.ts";
+import { bindingLogFields, LogField, type Logger } from "../telemetry/index.ts";
 import type { PatchOperation } from "./json-patch.ts";
 import { bindingDecisions, peprMutateTimeouts, peprValidateTimeouts } from "./metrics.ts";
 

@@ -1,12 +1,14 @@
-import type { AdmissionRequest, AdmissionResponse } from "../model/admission-request.ts";
-import type { Binding } from "../model/binding.ts";
-import type { Capability } from "../model/capability.ts";
-import { shouldSkipAdmission } from "../model/filters.ts";
-import { finalizerAdder } from "../model/finalizer.ts";
-import { type Flavor, flavorNames, flavorOf } from "../model/flavor.ts";
-import type { PeprModuleOptions } from "../model/module.ts";
-import { admissionIgnoredNamespaces, type ModuleConfig } from "../model/module-config.ts";
-import { Log, type Logger } from "../telemetry/logger.ts";
+import type { AdmissionRequest, AdmissionResponse, Binding, Capability, PeprModuleOptions } from "../model/index.ts";
+import {
+  admissionIgnoredNamespaces,
+  type Flavor,
+  finalizerAdder,
+  flavorNames,
+  flavorOf,
+  type ModuleConfig,
+  shouldSkipAdmission,
+} from "../model/index.ts";
+import { Log, type Logger } from "../telemetry/index.ts";
 import { bindingLogger, type Decision, type PipelineAction, type PipelineContext } from "./context.ts";
 import { peprMutate, peprValidate, requestDecisions, requestDuration, type WebhookKind } from "./metrics.ts";
 import { mutateRequest } from "./mutate.ts";

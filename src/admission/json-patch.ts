@@ -1,4 +1,4 @@
-import { isPlainObject } from "../model/json.ts";
+import { isPlainObject } from "../model/index.ts";
 
 /** One RFC 6902 operation; capstan emits add, remove and replace. */
 export interface PatchOperation {

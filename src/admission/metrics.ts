@@ -1,5 +1,5 @@
 import { Counter, Histogram, Summary } from "prom-client";
-import { registry } from "../telemetry/metrics.ts";
+import { registry } from "../telemetry/index.ts";
 
 // Admission metrics. Label values come from the module's own definitions (capability and binding
 // names), never from request content, so cardinality stays bounded.

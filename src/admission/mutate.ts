@@ -1,8 +1,6 @@
-import type { KubernetesObject } from "../k8s/kinds.ts";
-import type { AdmissionRequest, AdmissionResponse } from "../model/admission-request.ts";
-import { describeBinding } from "../model/binding.ts";
-import { PeprMutateRequest } from "../model/mutate-request.ts";
-import { WorkingObject } from "../model/working-object.ts";
+import type { KubernetesObject } from "../k8s/index.ts";
+import type { AdmissionRequest, AdmissionResponse } from "../model/index.ts";
+import { describeBinding, PeprMutateRequest, WorkingObject } from "../model/index.ts";
 import {
   callbackLogger,
   countBinding,

@@ -1,5 +1,5 @@
-import type { AdmissionRequest, AdmissionResponse } from "../model/admission-request.ts";
-import type { Logger } from "../telemetry/logger.ts";
+import type { AdmissionRequest, AdmissionResponse } from "../model/index.ts";
+import type { Logger } from "../telemetry/index.ts";
 import type { WebhookKind } from "./metrics.ts";
 
 // Pepr's per-request log lines, written for Pepr modules only: its docs show them (Alias) and

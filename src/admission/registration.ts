@@ -1,5 +1,5 @@
-import type { ApiClient } from "../k8s/api-client.ts";
-import { NotFoundError } from "../k8s/errors.ts";
+import type { ApiClient } from "../k8s/index.ts";
+import { NotFoundError } from "../k8s/index.ts";
 import type { WebhookConfigurations } from "./webhook-config.ts";
 
 const base = "/apis/admissionregistration.k8s.io/v1";

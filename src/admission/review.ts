@@ -1,6 +1,5 @@
-import { type AdmissionRequest, type AdmissionResponse, subjectField } from "../model/admission-request.ts";
-import type { Operation } from "../model/events.ts";
-import { isPlainObject } from "../model/json.ts";
+import type { Operation } from "../model/index.ts";
+import { type AdmissionRequest, type AdmissionResponse, isPlainObject, subjectField } from "../model/index.ts";
 
 export const ADMISSION_API_VERSIONS = ["admission.k8s.io/v1", "admission.k8s.io/v1beta1"] as const;
 const operations = new Set(["CREATE", "UPDATE", "DELETE", "CONNECT"]);

@@ -1,8 +1,6 @@
-import type { KubernetesObject } from "../k8s/kinds.ts";
-import type { AdmissionRequest, AdmissionResponse, ValidateActionResponse } from "../model/admission-request.ts";
-import { describeBinding } from "../model/binding.ts";
-import { cloneJson } from "../model/json.ts";
-import { PeprValidateRequest } from "../model/validate-request.ts";
+import type { KubernetesObject } from "../k8s/index.ts";
+import type { AdmissionRequest, AdmissionResponse, ValidateActionResponse } from "../model/index.ts";
+import { cloneJson, describeBinding, PeprValidateRequest } from "../model/index.ts";
 import {
   callbackLogger,
   countBinding,

@@ -1,7 +1,5 @@
-import type { Binding } from "../model/binding.ts";
-import { operationsOf } from "../model/events.ts";
-import { flavorNames, flavorOf } from "../model/flavor.ts";
-import { admissionIgnoredNamespaces, moduleNamespace } from "../model/module-config.ts";
+import type { Binding } from "../model/index.ts";
+import { admissionIgnoredNamespaces, flavorNames, flavorOf, moduleNamespace, operationsOf } from "../model/index.ts";
 import { anyBindingCondition, conditionFiltersMore, namespaceLimit } from "./cel.ts";
 import type { BoundAction } from "./context.ts";
 import type { AdmissionModule } from "./engine.ts";

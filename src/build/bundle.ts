@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
 import { build, type Message } from "esbuild";
-import { MODULE_FILE } from "../contract/module-chunks.ts";
+import { MODULE_FILE } from "../contract/index.ts";
 
 export interface BundleOptions {
   readonly moduleDir: string;

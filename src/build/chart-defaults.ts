@@ -1,4 +1,3 @@
-import { resourceNames } from "../contract/resource-names.ts";
 import {
   type DeployedRole,
   deployedRoles,
@@ -6,10 +5,11 @@ import {
   Labels,
   peprControllerOf,
   READY_PATH,
+  resourceNames,
   SERVE_PORT,
   servingScheme,
-} from "../contract/runtime-contract.ts";
-import { type Flavor, flavorOf } from "../model/flavor.ts";
+} from "../contract/index.ts";
+import { type Flavor, flavorOf } from "../model/index.ts";
 import { type ChartHelper, type ChartValue, ValueCatalog, type ValueReader } from "./chart-values.ts";
 import type { KubeObject, ManifestInput } from "./manifest-input.ts";
 import { type ModuleNeeds, moduleNeeds } from "./module-description.ts";

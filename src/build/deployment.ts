@@ -1,4 +1,4 @@
-import type { ResourceNames } from "../contract/resource-names.ts";
+import type { ResourceNames } from "../contract/index.ts";
 import {
   type DeployedRole,
   MODULE_CHUNKS_MOUNT,
@@ -9,8 +9,8 @@ import {
   RuntimeEnv,
   SERVE_PORT,
   servingScheme,
-} from "../contract/runtime-contract.ts";
-import { flavorNames } from "../model/flavor.ts";
+} from "../contract/index.ts";
+import { flavorNames } from "../model/index.ts";
 import { requiredAntiAffinity, runtimeProbe } from "./chart-defaults.ts";
 import type { ValueReader } from "./chart-values.ts";
 import type { KubeObject, ManifestInput } from "./manifest-input.ts";

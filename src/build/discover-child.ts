@@ -4,7 +4,7 @@
 import { createRequire } from "node:module";
 import { dirname, extname } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { PeprModule } from "../model/module.ts";
+import type { PeprModule } from "../model/index.ts";
 import { describeCapability } from "./module-description.ts";
 
 interface ModuleRegistry {

@@ -1,5 +1,5 @@
 import { stringify } from "yaml";
-import { type DeployedRole, deployedRoles, Labels, SERVE_PORT, servingScheme } from "../contract/runtime-contract.ts";
+import { type DeployedRole, deployedRoles, Labels, SERVE_PORT, servingScheme } from "../contract/index.ts";
 import { chartHelpers } from "./chart-defaults.ts";
 import { type ChartExpression, Marker, markerReader, type ValueReader } from "./chart-values.ts";
 import type { KubeObject } from "./manifest-input.ts";

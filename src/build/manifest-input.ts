@@ -1,4 +1,4 @@
-import type { ChunkedPayload } from "../contract/module-chunks.ts";
+import type { ChunkedPayload } from "../contract/index.ts";
 import type { ModuleDescription } from "./module-description.ts";
 import type { RbacMode } from "./rbac.ts";
 

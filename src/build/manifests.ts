@@ -1,15 +1,15 @@
-import type { ChunkedPayload } from "../contract/module-chunks.ts";
-import { resourceNames } from "../contract/resource-names.ts";
+import type { ChunkedPayload } from "../contract/index.ts";
 import {
   type DeployedRole,
   Labels,
   MODULE_SHA_LABEL,
   PeprLabels,
   peprControllerOf,
+  resourceNames,
   SERVE_PORT,
-} from "../contract/runtime-contract.ts";
-import { flavorOf, namesOf } from "../model/flavor.ts";
-import { storeCrd } from "../store/crd.ts";
+} from "../contract/index.ts";
+import { flavorOf, namesOf } from "../model/index.ts";
+import { storeCrd } from "../store/index.ts";
 import { declareValues, moduleLabels, rolesOf, webhookValues } from "./chart-defaults.ts";
 import type { ValueCatalog, ValueReader } from "./chart-values.ts";
 import { deploymentFor } from "./deployment.ts";

@@ -1,7 +1,4 @@
-import type { Action, Binding } from "../model/binding.ts";
-import type { Capability } from "../model/capability.ts";
-import type { Event } from "../model/events.ts";
-import type { ModuleConfig } from "../model/module-config.ts";
+import type { Action, Binding, Capability, Event, ModuleConfig } from "../model/index.ts";
 
 /**
  * What `capstan build` learns about a module, as plain serialisable data: no classes, callbacks or

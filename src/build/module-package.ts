@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { type ModuleConfig, type PackageJSON, parseModuleConfig } from "../model/module-config.ts";
+import { type ModuleConfig, type PackageJSON, parseModuleConfig } from "../model/index.ts";
 
 export interface ModulePackage extends PackageJSON {
   name?: string;

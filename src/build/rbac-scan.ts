@@ -1,8 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { relative } from "node:path";
-import { type KindClass, kindOf } from "../k8s/kinds.ts";
-import * as models from "../k8s/models.ts";
-import type { Flavor } from "../model/flavor.ts";
+import { type KindClass, kindOf, models } from "../k8s/index.ts";
+import type { Flavor } from "../model/index.ts";
 import { type PolicyRule, rulesGrant, ruleToAdd } from "./rbac.ts";
 
 /** One `K8s(kind.X)…Action(…)` call found in a source file. */

@@ -1,6 +1,6 @@
-import type { ResourceNames } from "../contract/resource-names.ts";
-import type { Flavor } from "../model/flavor.ts";
-import { STORE_GROUP, STORE_PLURAL } from "../store/crd.ts";
+import type { ResourceNames } from "../contract/index.ts";
+import type { Flavor } from "../model/index.ts";
+import { STORE_GROUP, STORE_PLURAL } from "../store/index.ts";
 import type { KubeObject } from "./manifest-input.ts";
 import type { ModuleDescription, ModuleNeeds } from "./module-description.ts";
 

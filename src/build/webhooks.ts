@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
-import { type WebhookConfigurations, webhookConfigurations } from "../admission/webhook-config.ts";
-import type { KindClass } from "../k8s/kinds.ts";
-import type { Binding } from "../model/binding.ts";
-import { Capability } from "../model/capability.ts";
+import { type WebhookConfigurations, webhookConfigurations } from "../admission/index.ts";
+import type { KindClass } from "../k8s/index.ts";
+import type { Binding } from "../model/index.ts";
+import { Capability } from "../model/index.ts";
 import type { BindingDescription, ModuleDescription } from "./module-description.ts";
 
 // The webhook configurations come from the admission engine's generator (one source of truth for

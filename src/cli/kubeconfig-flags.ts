@@ -2,8 +2,7 @@ import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { type Command, Option } from "commander";
-import { ApiClient, type ApiClientOptions } from "../k8s/api-client.ts";
-import { ApiError } from "../k8s/errors.ts";
+import { ApiClient, type ApiClientOptions, ApiError } from "../k8s/index.ts";
 
 /** `--kubeconfig` and `--context`, as every command that talks to a cluster takes them. */
 export interface KubeconfigFlags {

@@ -1,4 +1,4 @@
-import { type KindClass, kindOf } from "../k8s/kinds.ts";
+import { type KindClass, kindOf } from "../k8s/index.ts";
 
 /** Any kind class (kubernetes-fluent-client's `GenericClass`). */
 export type GenericClass = KindClass;

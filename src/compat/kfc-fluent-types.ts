@@ -3,4 +3,4 @@
 // and `WatchAction` from.
 
 export type { Filters, K8sInit, Operation, PartialDeep, Paths, WatchAction } from "../fluent/index.ts";
-export { WatchPhase } from "../k8s/watch-phase.ts";
+export { WatchPhase } from "../k8s/index.ts";

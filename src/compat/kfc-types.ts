@@ -1,5 +1,5 @@
 // `kubernetes-fluent-client/dist/types`.
 
-export type { GroupVersionKind, KubernetesObject } from "../k8s/kinds.ts";
-export { GenericKind } from "../k8s/models.ts";
+export type { GroupVersionKind, KubernetesObject } from "../k8s/index.ts";
+export { GenericKind } from "../k8s/index.ts";
 export type { GenericClass } from "./kfc-extras.ts";

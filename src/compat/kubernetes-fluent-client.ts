@@ -14,8 +14,12 @@ export type {
   WatchCfg,
 } from "../fluent/index.ts";
 export { fetch, fetchStatus, K8s, Watcher } from "../fluent/index.ts";
-export { type GroupVersionKind, type KubernetesObject, RegisterKind } from "../k8s/kinds.ts";
-export * as kind from "../k8s/models.ts";
-export { GenericKind } from "../k8s/models.ts";
-export { WatchPhase } from "../k8s/watch-phase.ts";
+export {
+  GenericKind,
+  type GroupVersionKind,
+  type KubernetesObject,
+  models as kind,
+  RegisterKind,
+  WatchPhase,
+} from "../k8s/index.ts";
 export { type GenericClass, modelToGroupVersionKind, WatchEvent } from "./kfc-extras.ts";

@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { Counter, Gauge, type Metric, Summary } from "prom-client";
-import { registry } from "../telemetry/metrics.ts";
+import { registry } from "../telemetry/index.ts";
 
 /**
  * Pepr's `metricsCollector`: a module's own counters, gauges and summaries, named `<prefix>_<name>`

@@ -2,7 +2,7 @@
 
 export type {
   AdmissionRequest,
+  DeepPartial,
   GroupVersionResource,
   ValidateActionResponse,
-} from "../model/admission-request.ts";
-export type { DeepPartial } from "../model/mutate-request.ts";
+} from "../model/index.ts";

@@ -1,3 +1,3 @@
 // `pepr/src/lib/enums`.
 
-export { Event, Operation } from "../model/events.ts";
+export { Event, Operation } from "../model/index.ts";

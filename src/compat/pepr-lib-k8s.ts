@@ -23,5 +23,5 @@ export interface ValidateResponse extends MutateResponse {
 /** Where Pepr keeps a module's Store (`PeprStore`, pepr.dev/v1). */
 export const peprStoreGVK = { kind: "PeprStore", version: "v1", group: "pepr.dev" } as const;
 
-export type { AdmissionRequest } from "../model/admission-request.ts";
+export type { AdmissionRequest } from "../model/index.ts";
 export type { WebhookIgnore };

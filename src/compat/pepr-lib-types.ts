@@ -1,18 +1,20 @@
 // `pepr/src/lib/types`: the authoring types Pepr modules name in their own signatures.
 
-export type { AdmissionRequest, ValidateActionResponse } from "../model/admission-request.ts";
 export type {
+  AdmissionRequest,
   Binding,
+  CapabilityCfg,
+  DeepPartial,
   FinalizeAction,
+  ModuleConfig,
   MutateAction,
+  PackageJSON,
+  PeprModuleOptions,
   ValidateAction,
+  ValidateActionResponse,
   WatchLogAction,
-} from "../model/binding.ts";
-export type { CapabilityCfg } from "../model/capability.ts";
-export { Event, Operation } from "../model/events.ts";
-export type { PeprModuleOptions } from "../model/module.ts";
-export type { ModuleConfig, PackageJSON } from "../model/module-config.ts";
-export type { DeepPartial } from "../model/mutate-request.ts";
+} from "../model/index.ts";
+export { Event, Operation } from "../model/index.ts";
 
 /** Namespaces a webhook or watch always skips. */
 export interface WebhookIgnore {

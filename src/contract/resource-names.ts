@@ -1,4 +1,4 @@
-import { type Flavor, flavorNames } from "../model/flavor.ts";
+import { type Flavor, flavorNames } from "../model/index.ts";
 import type { DeployedRole } from "./runtime-contract.ts";
 
 /** Names of the objects generated for a module; the runtime derives the same names from the uuid and flavor. */

@@ -1,5 +1,5 @@
-import type { ApiClient } from "../k8s/api-client.ts";
-import type { Logger } from "../telemetry/logger.ts";
+import type { ApiClient } from "../k8s/index.ts";
+import type { Logger } from "../telemetry/index.ts";
 import { Controller, type ControllerOptions } from "./dispatch/controller.ts";
 import {
   EventLoopMonitor,

@@ -1,9 +1,8 @@
 import { Counter } from "prom-client";
-import type { ApiClient } from "../k8s/api-client.ts";
-import { NotFoundError } from "../k8s/errors.ts";
-import type { KubernetesObject } from "../k8s/kinds.ts";
-import { registry } from "../telemetry/metrics.ts";
-import { type Clock, systemClock } from "../time/clock.ts";
+import type { ApiClient, KubernetesObject } from "../k8s/index.ts";
+import { NotFoundError } from "../k8s/index.ts";
+import { registry } from "../telemetry/index.ts";
+import { type Clock, systemClock } from "../time/index.ts";
 
 export interface EventNote {
   /** `Normal` or `Warning`. */

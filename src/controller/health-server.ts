@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { registry } from "../telemetry/metrics.ts";
+import { registry } from "../telemetry/index.ts";
 import type { HealthReport } from "./health.ts";
 
 export interface HealthEndpoints {

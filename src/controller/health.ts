@@ -1,5 +1,5 @@
 import type { InformerHealth } from "../informer/index.ts";
-import { type Clock, systemClock, type TimerHandle } from "../time/clock.ts";
+import { type Clock, systemClock, type TimerHandle } from "../time/index.ts";
 
 export interface HealthCheck {
   readonly name: string;

@@ -1,7 +1,7 @@
-import { ApiError } from "../k8s/errors.ts";
-import type { ReconcileResult } from "../model/binding.ts";
-import { Log, LogField, type Logger } from "../telemetry/logger.ts";
-import { type Clock, systemClock, type TimerHandle } from "../time/clock.ts";
+import { ApiError } from "../k8s/index.ts";
+import type { ReconcileResult } from "../model/index.ts";
+import { Log, LogField, type Logger } from "../telemetry/index.ts";
+import { type Clock, systemClock, type TimerHandle } from "../time/index.ts";
 import { ExponentialBackoff, type RetryPolicy } from "./retry-policy.ts";
 import { queueMetrics, reportQueue } from "./work-queue-metrics.ts";
 

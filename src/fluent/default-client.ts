@@ -1,4 +1,4 @@
-import { ApiClient } from "../k8s/api-client.ts";
+import { ApiClient } from "../k8s/index.ts";
 
 let shared: Promise<ApiClient> | undefined;
 

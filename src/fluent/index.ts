@@ -1,4 +1,4 @@
-export { resourcePath } from "../k8s/paths.ts";
+export { resourcePath } from "../k8s/index.ts";
 export { defaultClient, setDefaultClient } from "./default-client.ts";
 export { type FetchResponse, fetch } from "./fetch.ts";
 export { type FetchStatus, fetchStatus } from "./fetch-status.ts";

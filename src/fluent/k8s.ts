@@ -1,7 +1,13 @@
-import type { ApiClient } from "../k8s/api-client.ts";
-import { ConflictError, NotFoundError } from "../k8s/errors.ts";
-import { type KindClass, type KubernetesObject, kindOf, type ResolvedKind } from "../k8s/kinds.ts";
-import { resourcePath } from "../k8s/paths.ts";
+import type { ApiClient } from "../k8s/index.ts";
+import {
+  ConflictError,
+  type KindClass,
+  type KubernetesObject,
+  kindOf,
+  NotFoundError,
+  type ResolvedKind,
+  resourcePath,
+} from "../k8s/index.ts";
 import { defaultClient } from "./default-client.ts";
 import { readLogs } from "./logs.ts";
 import type { Filters, KubernetesListObject, Operation, PartialDeep, Paths, WatchAction, WatchCfg } from "./types.ts";

@@ -1,9 +1,5 @@
-import type { ApiClient } from "../k8s/api-client.ts";
-import { ApiError } from "../k8s/errors.ts";
-import type { KubernetesObject, ResolvedKind } from "../k8s/kinds.ts";
-import { kindOf } from "../k8s/kinds.ts";
-import { Pod } from "../k8s/models.ts";
-import { resourcePath } from "../k8s/paths.ts";
+import type { ApiClient, KubernetesObject, ResolvedKind } from "../k8s/index.ts";
+import { ApiError, kindOf, Pod, resourcePath } from "../k8s/index.ts";
 
 /** The pod's logs cannot be read: it has no node (so no kubelet keeps them), or the server refused. */
 export class LogsUnavailableError extends Error {

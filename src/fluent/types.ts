@@ -1,5 +1,4 @@
-import type { GroupVersionKind, KubernetesObject } from "../k8s/kinds.ts";
-import type { WatchPhase } from "../k8s/watch-phase.ts";
+import type { GroupVersionKind, KubernetesObject, WatchPhase } from "../k8s/index.ts";
 
 /** The optional second argument of `K8s(model, filters)`. */
 export interface Filters {
@@ -44,7 +43,7 @@ export type Paths<T, D extends number = 3> = [D] extends [never]
         }[keyof T & string]
       : never;
 
-export { WatchPhase } from "../k8s/watch-phase.ts";
+export { WatchPhase } from "../k8s/index.ts";
 
 export type WatchAction<K extends KubernetesObject> = (object: K, phase: WatchPhase) => Promise<void> | void;
 

@@ -1,9 +1,7 @@
 import { EventEmitter } from "node:events";
-import type { Informer } from "../informer/informer.ts";
-import { sharedInformer } from "../informer/registry.ts";
-import type { InformerScope } from "../informer/types.ts";
-import type { ApiClient } from "../k8s/api-client.ts";
-import type { KubernetesObject } from "../k8s/kinds.ts";
+import type { Informer, InformerScope } from "../informer/index.ts";
+import { sharedInformer } from "../informer/index.ts";
+import type { ApiClient, KubernetesObject } from "../k8s/index.ts";
 import type { WatchAction, WatchCfg } from "./types.ts";
 
 /** Informer notifications re-emitted on `Watcher.events`, under the names Pepr's watcher uses where one exists. */

@@ -1,4 +1,4 @@
-import type { KubernetesObject } from "../k8s/kinds.ts";
+import type { KubernetesObject } from "../k8s/index.ts";
 import type { Indexers, InformerEvent } from "./types.ts";
 
 /** The cache key of an object: `namespace/name`, or `name` for cluster-scoped objects. */

@@ -1,4 +1,4 @@
-import type { KubernetesObject } from "../k8s/kinds.ts";
+import type { KubernetesObject } from "../k8s/index.ts";
 import { BoundedQueue } from "./bounded-queue.ts";
 import { ObjectCache } from "./cache.ts";
 import type { ReflectorSink } from "./reflector.ts";

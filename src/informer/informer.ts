@@ -1,8 +1,7 @@
 import { EventEmitter } from "node:events";
-import type { ApiClient } from "../k8s/api-client.ts";
-import type { KubernetesObject } from "../k8s/kinds.ts";
-import { Log } from "../telemetry/logger.ts";
-import { Backoff } from "../time/backoff.ts";
+import type { ApiClient, KubernetesObject } from "../k8s/index.ts";
+import { Log } from "../telemetry/index.ts";
+import { Backoff } from "../time/index.ts";
 import { Distributor } from "./distributor.ts";
 import { informerMetrics } from "./metrics.ts";
 import { Reflector } from "./reflector.ts";

@@ -1,7 +1,5 @@
-import type { ApiClient } from "../k8s/api-client.ts";
-import { GoneError } from "../k8s/errors.ts";
-import type { KubernetesObject } from "../k8s/kinds.ts";
-import { resourcePath } from "../k8s/paths.ts";
+import type { ApiClient, KubernetesObject } from "../k8s/index.ts";
+import { GoneError, resourcePath } from "../k8s/index.ts";
 import type { InformerScope } from "./types.ts";
 
 export interface ListResult {

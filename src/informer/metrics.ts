@@ -1,6 +1,5 @@
 import { Counter, Gauge, Histogram } from "prom-client";
-import { registry } from "../telemetry/metrics.ts";
-import { peprWatchMetrics } from "../telemetry/metrics-pepr.ts";
+import { peprWatchMetrics, registry } from "../telemetry/index.ts";
 import type { InformerHealth } from "./types.ts";
 
 const labelNames = ["kind", "namespace", "label_selector", "field_selector"] as const;

@@ -1,10 +1,14 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { ApiClient } from "../k8s/api-client.ts";
-import { type ApiStatus, apiErrorFor, GoneError, TooManyRequestsError } from "../k8s/errors.ts";
-import type { KubernetesObject } from "../k8s/kinds.ts";
-import { resourcePath } from "../k8s/paths.ts";
-import { watchEvents } from "../k8s/watch-stream.ts";
-import type { Backoff } from "../time/backoff.ts";
+import type { ApiClient, KubernetesObject } from "../k8s/index.ts";
+import {
+  type ApiStatus,
+  apiErrorFor,
+  GoneError,
+  resourcePath,
+  TooManyRequestsError,
+  watchEvents,
+} from "../k8s/index.ts";
+import type { Backoff } from "../time/index.ts";
 import { listAll } from "./list.ts";
 import type { InformerScope, InformerState } from "./types.ts";
 import type { StallWatchdog } from "./watchdog.ts";

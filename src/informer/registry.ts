@@ -1,5 +1,4 @@
-import type { ApiClient } from "../k8s/api-client.ts";
-import type { KubernetesObject } from "../k8s/kinds.ts";
+import type { ApiClient, KubernetesObject } from "../k8s/index.ts";
 import { Informer } from "./informer.ts";
 import type { InformerHealth, InformerOptions, InformerScope } from "./types.ts";
 

@@ -1,4 +1,4 @@
-import type { KubernetesObject } from "../k8s/kinds.ts";
+import type { KubernetesObject } from "../k8s/index.ts";
 
 /** The default cache transform: drops `metadata.managedFields`, often half an object's size, which handlers rarely need. */
 export function stripManagedFields(object: KubernetesObject): KubernetesObject {

@@ -1,4 +1,4 @@
-import type { KubernetesObject, ResolvedKind } from "../k8s/kinds.ts";
+import type { KubernetesObject, ResolvedKind } from "../k8s/index.ts";
 
 export type InformerEventType = "ADDED" | "MODIFIED" | "DELETED";
 

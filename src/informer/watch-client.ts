@@ -1,4 +1,4 @@
-import type { ApiClient } from "../k8s/api-client.ts";
+import type { ApiClient } from "../k8s/index.ts";
 
 const derived = new WeakMap<ApiClient, ApiClient>();
 

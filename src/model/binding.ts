@@ -1,5 +1,5 @@
-import type { KindClass, KubernetesObject, ResolvedKind } from "../k8s/kinds.ts";
-import type { Logger } from "../telemetry/logger.ts";
+import type { KindClass, KubernetesObject, ResolvedKind } from "../k8s/index.ts";
+import type { Logger } from "../telemetry/index.ts";
 import type { ValidateActionResponse } from "./admission-request.ts";
 import type { Event, WatchPhase } from "./events.ts";
 import type { PeprMutateRequest } from "./mutate-request.ts";

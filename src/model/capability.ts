@@ -1,4 +1,4 @@
-import type { GroupVersionKind, KindClass } from "../k8s/kinds.ts";
+import type { GroupVersionKind, KindClass } from "../k8s/index.ts";
 import type { Binding } from "./binding.ts";
 import { DeferredStore, type Schedule } from "./store.ts";
 import { capabilityNameError } from "./validation.ts";

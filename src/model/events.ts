@@ -1,4 +1,4 @@
-import { WatchPhase } from "../k8s/watch-phase.ts";
+import { WatchPhase } from "../k8s/index.ts";
 
 export { WatchPhase };
 /** The event a binding is registered for (Pepr's `Event`). */

@@ -1,4 +1,4 @@
-import type { KubernetesObject } from "../k8s/kinds.ts";
+import type { KubernetesObject } from "../k8s/index.ts";
 import { type AdmissionRequest, subjectOf } from "./admission-request.ts";
 import type { Binding, Filters } from "./binding.ts";
 import { operationsOf } from "./events.ts";

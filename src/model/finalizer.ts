@@ -1,4 +1,4 @@
-import type { KubernetesObject } from "../k8s/kinds.ts";
+import type { KubernetesObject } from "../k8s/index.ts";
 import { type Flavor, flavorNames } from "./flavor.ts";
 import type { PeprMutateRequest } from "./mutate-request.ts";
 

@@ -1,11 +1,13 @@
 // The authoring model: bindings as plain data plus callbacks, with no I/O.
 export type { AdmissionRequest, AdmissionResponse, ValidateActionResponse } from "./admission-request.ts";
+export { type GroupVersionResource, subjectField, subjectOf, type UserInfo } from "./admission-request.ts";
 export type {
   Action,
   Binding,
   Filters,
   FinalizeAction,
   MutateAction,
+  ReconcileResult,
   ValidateAction,
   WatchLogAction,
 } from "./binding.ts";
@@ -20,7 +22,8 @@ export {
   watchSkipReason,
 } from "./filters.ts";
 export { addFinalizer, FINALIZER, finalizerAdder, finalizerOf } from "./finalizer.ts";
-export { type Flavor, type FlavorNames, flavorNames, flavorOf, flavorOfPackage, namesOf } from "./flavor.ts";
+export { type Flavor, type FlavorNames, flavorNames, flavorOf, flavorOfPackage, flavors, namesOf } from "./flavor.ts";
+export { cloneJson, isPlainObject } from "./json.ts";
 export {
   loadedModules,
   Module,
@@ -32,6 +35,8 @@ export {
 export * from "./module-config.ts";
 export { type DeepPartial, PeprMutateRequest } from "./mutate-request.ts";
 export { sanitizeResourceName } from "./names.ts";
+export type { CatchUpPolicy, CronSchedule, IntervalSchedule, ScheduleDefinition, ScheduleUnit } from "./schedule.ts";
 export { DeferredStore, type PeprStore, type Schedule } from "./store.ts";
 export { PeprValidateRequest } from "./validate-request.ts";
 export type * from "./when-types.ts";
+export { WorkingObject } from "./working-object.ts";

@@ -1,4 +1,4 @@
-import type { KubernetesObject } from "../k8s/kinds.ts";
+import type { KubernetesObject } from "../k8s/index.ts";
 import type { AdmissionRequest } from "./admission-request.ts";
 import { RequestBase, requestObject } from "./request-base.ts";
 import { WorkingObject } from "./working-object.ts";

@@ -1,4 +1,4 @@
-import type { KubernetesObject } from "../k8s/kinds.ts";
+import type { KubernetesObject } from "../k8s/index.ts";
 import { type AdmissionRequest, subjectOf } from "./admission-request.ts";
 
 /** The object a request is about: `object`, or `oldObject` for DELETE; throws when it is missing. */

@@ -1,4 +1,4 @@
-import type { KindClass } from "../k8s/kinds.ts";
+import type { KindClass } from "../k8s/index.ts";
 import type { FinalizeAction, MutateAction, ValidateAction, WatchLogAction } from "./binding.ts";
 
 // The stages of the `When` chain, as Pepr types them: what may follow what.

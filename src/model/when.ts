@@ -1,4 +1,4 @@
-import { type GroupVersionKind, type KindClass, kindOf, type ResolvedKind } from "../k8s/kinds.ts";
+import { type GroupVersionKind, type KindClass, kindOf, type ResolvedKind } from "../k8s/index.ts";
 import type {
   Action,
   Binding,

@@ -1,4 +1,4 @@
-import type { KubernetesObject } from "../k8s/kinds.ts";
+import type { KubernetesObject } from "../k8s/index.ts";
 import { cloneJson, isPlainObject, mergeDeepInto } from "./json.ts";
 
 type MetadataMap = "labels" | "annotations";

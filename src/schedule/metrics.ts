@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram } from "prom-client";
-import { registry } from "../telemetry/metrics.ts";
+import { registry } from "../telemetry/index.ts";
 
 const labelNames = ["capability", "schedule"] as const;
 

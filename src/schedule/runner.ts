@@ -1,7 +1,7 @@
-import type { ScheduleDefinition } from "../model/schedule.ts";
-import type { Store } from "../store/store.ts";
-import type { Logger } from "../telemetry/logger.ts";
-import type { Clock, TimerHandle } from "../time/clock.ts";
+import type { ScheduleDefinition } from "../model/index.ts";
+import type { Store } from "../store/index.ts";
+import type { Logger } from "../telemetry/index.ts";
+import type { Clock, TimerHandle } from "../time/index.ts";
 import { scheduleMetrics } from "./metrics.ts";
 import { cronSeries, type DueSlot, intervalSeries, type SlotSeries } from "./slots.ts";
 import { iso, parseState, type ScheduleState, scheduleTiming, stateJson } from "./state.ts";

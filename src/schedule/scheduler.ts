@@ -1,6 +1,6 @@
-import type { ScheduleDefinition } from "../model/schedule.ts";
-import { Log, LogField, type Logger } from "../telemetry/logger.ts";
-import { type Clock, systemClock } from "../time/clock.ts";
+import type { ScheduleDefinition } from "../model/index.ts";
+import { Log, LogField, type Logger } from "../telemetry/index.ts";
+import { type Clock, systemClock } from "../time/index.ts";
 import type { LeaderSignal } from "./leadership.ts";
 import { ScheduleRunner, type ScheduleStore } from "./runner.ts";
 import { validateSchedule } from "./validate.ts";

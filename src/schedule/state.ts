@@ -1,4 +1,4 @@
-import type { ScheduleDefinition } from "../model/schedule.ts";
+import type { ScheduleDefinition } from "../model/index.ts";
 
 /**
  * A schedule's record in the store (key: the schedule's name, in the capability's schedule view),

@@ -1,5 +1,5 @@
 import { Cron } from "croner";
-import type { ScheduleDefinition } from "../model/schedule.ts";
+import type { ScheduleDefinition } from "../model/index.ts";
 
 /** Pepr's minimum interval. */
 export const MIN_INTERVAL_MS = 10_000;

@@ -1,6 +1,5 @@
 import type * as k8s from "@kubernetes/client-node";
-import type { PeprMutateRequest } from "../model/mutate-request.ts";
-import type { PeprValidateRequest } from "../model/validate-request.ts";
+import type { PeprMutateRequest, PeprValidateRequest } from "../model/index.ts";
 
 export type ContainerType = "containers" | "initContainers" | "ephemeralContainers";
 

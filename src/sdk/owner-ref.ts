@@ -1,5 +1,5 @@
 import type * as k8s from "@kubernetes/client-node";
-import type { KubernetesObject } from "../k8s/kinds.ts";
+import type { KubernetesObject } from "../k8s/index.ts";
 
 /** An owner reference to `cr`, for objects it creates (Pepr's `getOwnerRefFrom`). */
 export function getOwnerRefFrom(

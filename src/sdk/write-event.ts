@@ -1,6 +1,6 @@
 import type * as k8s from "@kubernetes/client-node";
-import { ApiClient } from "../k8s/api-client.ts";
-import type { KubernetesObject } from "../k8s/kinds.ts";
+import type { KubernetesObject } from "../k8s/index.ts";
+import { ApiClient } from "../k8s/index.ts";
 
 export interface WriteEventOptions {
   eventType: string;

@@ -1,4 +1,4 @@
-import type { Clock } from "../time/clock.ts";
+import type { Clock } from "../time/index.ts";
 
 export type StoreListener = (data: Record<string, string>) => void;
 

@@ -1,10 +1,9 @@
-import type { Informer } from "../informer/informer.ts";
-import { sharedInformer } from "../informer/registry.ts";
-import type { ApiClient } from "../k8s/api-client.ts";
-import { InvalidError } from "../k8s/errors.ts";
-import { Log, type Logger } from "../telemetry/logger.ts";
-import { Backoff } from "../time/backoff.ts";
-import { type Clock, systemClock } from "../time/clock.ts";
+import type { Informer } from "../informer/index.ts";
+import { sharedInformer } from "../informer/index.ts";
+import type { ApiClient } from "../k8s/index.ts";
+import { InvalidError } from "../k8s/index.ts";
+import { Log, type Logger } from "../telemetry/index.ts";
+import { Backoff, type Clock, systemClock } from "../time/index.ts";
 import type { StoreBackend, UpdateFunction } from "./backend.ts";
 import { type StoreShardObject, storeKind } from "./crd.ts";
 import { classifyFailure, failureReason, redactedMessage, StoreWriteError } from "./failures.ts";

@@ -1,4 +1,4 @@
-import type { KubernetesObject, ResolvedKind } from "../k8s/kinds.ts";
+import type { KubernetesObject, ResolvedKind } from "../k8s/index.ts";
 
 export const STORE_GROUP = "capstan.dev";
 export const STORE_VERSION = "v1";

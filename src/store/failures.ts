@@ -1,4 +1,4 @@
-import { ApiError, ConflictError, ConnectionError, NotFoundError } from "../k8s/errors.ts";
+import { ApiError, ConflictError, ConnectionError, NotFoundError } from "../k8s/index.ts";
 
 /**
  * What to do about a failed store request: try again later, find or create the missing shard,

@@ -4,7 +4,7 @@ export { ClusterStore, type ClusterStoreOptions, type StoreFeed } from "./cluste
 export { STORE_GROUP, STORE_KIND, STORE_PLURAL, type StoreShardObject, storeCrd, storeKind } from "./crd.ts";
 export { StoreWriteError } from "./failures.ts";
 export { installStoreCrd } from "./install.ts";
-export { MAX_KEY_BYTES, MAX_VALUE_BYTES, StoreInputError } from "./keys.ts";
+export { MAX_KEY_BYTES, MAX_VALUE_BYTES, SCHEDULE_PREFIX, StoreInputError } from "./keys.ts";
 export { MemoryStore } from "./memory-store.ts";
 export { exportToPepr, installPeprStoreCrd, PeprExportError, type PeprExportResult } from "./pepr-export.ts";
 export { type ImportOutcome, importPeprStores, peprImportStep } from "./pepr-import.ts";

@@ -1,4 +1,4 @@
-import { type Clock, systemClock } from "../time/clock.ts";
+import { type Clock, systemClock } from "../time/index.ts";
 import type { StoreBackend, UpdateFunction } from "./backend.ts";
 import { dataKey, validateValue } from "./keys.ts";
 import { ViewBackedStore } from "./views.ts";

@@ -1,5 +1,5 @@
-import type { ApiClient } from "../k8s/api-client.ts";
-import { ConflictError } from "../k8s/errors.ts";
+import type { ApiClient } from "../k8s/index.ts";
+import { ConflictError } from "../k8s/index.ts";
 import { ClusterStore } from "./cluster-store.ts";
 import { applyCrd } from "./install.ts";
 import { SCHEDULE_PREFIX, splitDataKey } from "./keys.ts";

@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import type { ApiClient } from "../k8s/api-client.ts";
-import { ApiError, NotFoundError } from "../k8s/errors.ts";
-import { Log, type Logger } from "../telemetry/logger.ts";
-import type { Clock } from "../time/clock.ts";
+import type { ApiClient } from "../k8s/index.ts";
+import { ApiError, NotFoundError } from "../k8s/index.ts";
+import { Log, type Logger } from "../telemetry/index.ts";
+import type { Clock } from "../time/index.ts";
 import type { UpdateFunction } from "./backend.ts";
 import { StoreWriteError } from "./failures.ts";
 import { MAX_VALUE_BYTES, SCHEDULE_PREFIX } from "./keys.ts";

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { KubernetesObject, ResolvedKind } from "../k8s/kinds.ts";
+import type { KubernetesObject, ResolvedKind } from "../k8s/index.ts";
 
 /**
  * Pepr 1.1.4's Store on the cluster, as facts (its src/lib/controller/store.ts, storeCache.ts,

@@ -1,5 +1,5 @@
-import type { ApiClient } from "../k8s/api-client.ts";
-import { ConflictError, NotFoundError } from "../k8s/errors.ts";
+import type { ApiClient } from "../k8s/index.ts";
+import { ConflictError, NotFoundError } from "../k8s/index.ts";
 import { STORE_KIND, type StoreShardObject, storeKind } from "./crd.ts";
 
 export type PatchOperation =

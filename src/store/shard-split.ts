@@ -1,4 +1,4 @@
-import { InvalidError } from "../k8s/errors.ts";
+import { InvalidError } from "../k8s/index.ts";
 import type { StoreShardObject } from "./crd.ts";
 import { entryPath, type ShardLayout } from "./layout.ts";
 import { type ShardApi, WHILE_OPEN } from "./shard-api.ts";

@@ -1,6 +1,6 @@
-import { ApiError, InvalidError } from "../k8s/errors.ts";
-import { Backoff } from "../time/backoff.ts";
-import type { Clock, TimerHandle } from "../time/clock.ts";
+import { ApiError, InvalidError } from "../k8s/index.ts";
+import type { Clock, TimerHandle } from "../time/index.ts";
+import { Backoff } from "../time/index.ts";
 import type { StoreShardObject } from "./crd.ts";
 import { classifyFailure } from "./failures.ts";
 import { byteLength, entryPointer } from "./keys.ts";

@@ -1,4 +1,4 @@
-import { Log } from "../telemetry/logger.ts";
+import { Log } from "../telemetry/index.ts";
 import type { StoreBackend, StoreListener, UpdateFunction } from "./backend.ts";
 import { SCHEDULE_PREFIX, StoreInputError, validateKey, validatePrefix, validateValue } from "./keys.ts";
 import { peprPayload } from "./pepr-layout.ts";

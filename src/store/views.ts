@@ -1,5 +1,5 @@
-import { Log } from "../telemetry/logger.ts";
-import type { Clock, TimerHandle } from "../time/clock.ts";
+import { Log } from "../telemetry/index.ts";
+import type { Clock, TimerHandle } from "../time/index.ts";
 import type { StoreListener } from "./backend.ts";
 import { splitDataKey } from "./keys.ts";
 

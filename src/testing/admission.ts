@@ -1,13 +1,16 @@
-import { AdmissionEngine } from "../admission/engine.ts";
-import { applyPatch, type PatchOperation } from "../admission/json-patch.ts";
-import type { WebhookKind } from "../admission/metrics.ts";
-import type { KubernetesObject } from "../k8s/kinds.ts";
-import { type AdmissionRequest, type AdmissionResponse, subjectOf } from "../model/admission-request.ts";
-import { describeBinding } from "../model/binding.ts";
-import { admissionSkipReason } from "../model/filters.ts";
-import { cloneJson } from "../model/json.ts";
-import type { ModuleConfig } from "../model/module-config.ts";
-import { Log, type Logger } from "../telemetry/logger.ts";
+import type { WebhookKind } from "../admission/index.ts";
+import { AdmissionEngine, applyPatch, type PatchOperation } from "../admission/index.ts";
+import type { KubernetesObject } from "../k8s/index.ts";
+import type { ModuleConfig } from "../model/index.ts";
+import {
+  type AdmissionRequest,
+  type AdmissionResponse,
+  admissionSkipReason,
+  cloneJson,
+  describeBinding,
+  subjectOf,
+} from "../model/index.ts";
+import { Log, type Logger } from "../telemetry/index.ts";
 import { type BindingTrace, tracedModule } from "./binding-trace.ts";
 import { type ModuleUnderTest, moduleUnderTest, type TestTarget } from "./module-under-test.ts";
 import { admissionRequest, type RequestInput } from "./requests.ts";

@@ -1,9 +1,7 @@
-import { diffJson, type PatchOperation } from "../admission/json-patch.ts";
-import type { KubernetesObject } from "../k8s/kinds.ts";
-import type { ValidateActionResponse } from "../model/admission-request.ts";
-import { type Binding, describeBinding } from "../model/binding.ts";
-import { Capability } from "../model/capability.ts";
-import { cloneJson } from "../model/json.ts";
+import { diffJson, type PatchOperation } from "../admission/index.ts";
+import type { KubernetesObject } from "../k8s/index.ts";
+import type { ValidateActionResponse } from "../model/index.ts";
+import { type Binding, Capability, cloneJson, describeBinding } from "../model/index.ts";
 import type { ModuleUnderTest } from "./module-under-test.ts";
 
 /** What one Mutate or Validate callback did during a review. */

@@ -1,18 +1,17 @@
-import type { CapabilityBindings } from "../controller/dispatch/controller.ts";
-import { Controller } from "../controller/dispatch/controller.ts";
-import type { OrderingStrategy, ReconcileDelivery } from "../controller/ordering.ts";
-import { ExponentialBackoff, type ExponentialBackoffOptions, type RetryPolicy } from "../controller/retry-policy.ts";
-import type { KubernetesObject } from "../k8s/kinds.ts";
-import { type Binding, describeBinding } from "../model/binding.ts";
-import type { Capability } from "../model/capability.ts";
-import type { WatchPhase } from "../model/events.ts";
-import { flavorOf, namesOf } from "../model/flavor.ts";
-import type { ModuleConfig } from "../model/module-config.ts";
-import { watchIgnoredNamespaces } from "../model/module-config.ts";
+import type { CapabilityBindings, OrderingStrategy, ReconcileDelivery } from "../controller/index.ts";
+import {
+  Controller,
+  ExponentialBackoff,
+  type ExponentialBackoffOptions,
+  type RetryPolicy,
+} from "../controller/index.ts";
+import type { KubernetesObject } from "../k8s/index.ts";
+import type { Capability, ModuleConfig, WatchPhase } from "../model/index.ts";
+import { type Binding, describeBinding, flavorOf, namesOf, watchIgnoredNamespaces } from "../model/index.ts";
 import { Leadership, Scheduler } from "../schedule/index.ts";
 import type { MemoryStore } from "../store/index.ts";
-import { Log, type Logger } from "../telemetry/logger.ts";
-import { FakeClock, settle } from "../time/fake-clock.ts";
+import { Log, type Logger } from "../telemetry/index.ts";
+import { FakeClock, settle } from "../time/index.ts";
 import { admissionTester } from "./admission.ts";
 import { durationMs } from "./duration.ts";
 import { expectAllowed } from "./expect.ts";

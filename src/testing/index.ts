@@ -1,8 +1,8 @@
 // `capstan/testing`: test a module offline (admission, controller, scenario files) and on a real cluster (docs/testing.md).
 
-export { ExponentialBackoff, FixedInterval, NoRetry, type RetryPolicy } from "../controller/retry-policy.ts";
-export { MemoryStore } from "../store/memory-store.ts";
-export { FakeClock } from "../time/fake-clock.ts";
+export { ExponentialBackoff, FixedInterval, NoRetry, type RetryPolicy } from "../controller/index.ts";
+export { MemoryStore } from "../store/index.ts";
+export { FakeClock } from "../time/index.ts";
 export {
   type AdmissionResult,
   type AdmissionTester,

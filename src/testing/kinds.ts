@@ -3,10 +3,10 @@ import {
   isKnownKind,
   type KindClass,
   kindOf,
+  models,
   type ResolvedKind,
   resolveKind,
-} from "../k8s/kinds.ts";
-import * as models from "../k8s/models.ts";
+} from "../k8s/index.ts";
 import type { ModuleUnderTest } from "./module-under-test.ts";
 
 let builtIns: Map<string, ResolvedKind> | undefined;

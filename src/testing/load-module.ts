@@ -1,5 +1,5 @@
 import { pathToFileURL } from "node:url";
-import { loadedModules, type PeprModule } from "../model/module.ts";
+import { loadedModules, type PeprModule } from "../model/index.ts";
 
 /**
  * Imports a bundled module (built against this very capstan, so it registers here) and returns

@@ -1,7 +1,5 @@
-import type { Capability } from "../model/capability.ts";
-import type { DeferredStore, PeprStore } from "../model/store.ts";
-import { MemoryStore, Store } from "../store/index.ts";
-import { SCHEDULE_PREFIX } from "../store/keys.ts";
+import type { Capability, DeferredStore, PeprStore } from "../model/index.ts";
+import { MemoryStore, SCHEDULE_PREFIX, Store } from "../store/index.ts";
 
 type Listener = (data: Record<string, string>) => void;
 

@@ -1,7 +1,5 @@
-import type { Capability } from "../model/capability.ts";
-import { flavorOf } from "../model/flavor.ts";
-import type { PeprModuleOptions } from "../model/module.ts";
-import { type ModuleConfig, parseModuleConfig } from "../model/module-config.ts";
+import type { Capability, PeprModuleOptions } from "../model/index.ts";
+import { flavorOf, type ModuleConfig, parseModuleConfig } from "../model/index.ts";
 
 /** What the kit tests: a `PeprModule`, or anything shaped like one. */
 export interface ModuleUnderTest {

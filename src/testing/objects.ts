@@ -1,6 +1,6 @@
 import { parseAllDocuments } from "yaml";
-import type { KubernetesObject } from "../k8s/kinds.ts";
-import { cloneJson, isPlainObject } from "../model/json.ts";
+import type { KubernetesObject } from "../k8s/index.ts";
+import { cloneJson, isPlainObject } from "../model/index.ts";
 
 /** An object as tests write it: a plain object, or YAML text of one object. */
 export type ObjectInput = KubernetesObject | Record<string, unknown> | string;

@@ -1,4 +1,4 @@
-import { isPlainObject } from "../model/json.ts";
+import { isPlainObject } from "../model/index.ts";
 
 /** `a.b.c` or `/a/b/c` (RFC 6901) → the segments. Dotted paths cannot name keys with dots: use a pointer. */
 export function pathSegments(path: string): string[] {

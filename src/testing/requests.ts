@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { GroupVersionKind, KubernetesObject } from "../k8s/kinds.ts";
-import type { AdmissionRequest, UserInfo } from "../model/admission-request.ts";
-import type { Operation } from "../model/events.ts";
+import type { GroupVersionKind, KubernetesObject } from "../k8s/index.ts";
+import type { AdmissionRequest, Operation, UserInfo } from "../model/index.ts";
 import { kindOfObject } from "./kinds.ts";
 import type { ModuleUnderTest } from "./module-under-test.ts";
 import { type ObjectInput, toObject } from "./objects.ts";

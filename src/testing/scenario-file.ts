@@ -1,11 +1,10 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parse } from "yaml";
-import type { ExponentialBackoffOptions } from "../controller/retry-policy.ts";
-import type { KubernetesObject } from "../k8s/kinds.ts";
-import type { UserInfo } from "../model/admission-request.ts";
-import type { Operation } from "../model/events.ts";
-import { isPlainObject } from "../model/json.ts";
+import type { ExponentialBackoffOptions } from "../controller/index.ts";
+import type { KubernetesObject } from "../k8s/index.ts";
+import type { Operation, UserInfo } from "../model/index.ts";
+import { isPlainObject } from "../model/index.ts";
 import type { ExpectedCall } from "./controller-expect.ts";
 import { toObject } from "./objects.ts";
 

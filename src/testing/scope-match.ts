@@ -1,5 +1,5 @@
 import type { InformerScope } from "../informer/index.ts";
-import type { KubernetesObject } from "../k8s/kinds.ts";
+import type { KubernetesObject } from "../k8s/index.ts";
 
 /** Whether labels satisfy a selector of `key`, `key=value`, `key!=value` and `!key` terms (what bindings push down). */
 function labelsMatch(selector: string, labels: Record<string, string>): boolean {

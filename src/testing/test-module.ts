@@ -1,8 +1,7 @@
 import { fork } from "node:child_process";
 import { extname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { bundleModule } from "../build/bundle.ts";
-import { defaultEntry } from "../build/module-package.ts";
+import { bundleModule, defaultEntry } from "../build/index.ts";
 import { findScenarioFiles } from "./scenario-file.ts";
 
 export interface TestModuleOptions {

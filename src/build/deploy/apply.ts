@@ -1,7 +1,7 @@
 import { parseAllDocuments } from "yaml";
-import { FIELD_MANAGER } from "../../contract/runtime-contract.ts";
-import type { ApiClient } from "../../k8s/api-client.ts";
-import { ApiError, isRetryable } from "../../k8s/errors.ts";
+import { FIELD_MANAGER } from "../../contract/index.ts";
+import type { ApiClient } from "../../k8s/index.ts";
+import { ApiError, isRetryable } from "../../k8s/index.ts";
 import type { KubeObject } from "../manifest-input.ts";
 import { describeObject, objectPath } from "./object-paths.ts";
 

@@ -1,7 +1,6 @@
-import { resourceNames } from "../../contract/resource-names.ts";
-import { MODULE_SHA_LABEL } from "../../contract/runtime-contract.ts";
-import type { ApiClient } from "../../k8s/api-client.ts";
-import { flavorNames } from "../../model/flavor.ts";
+import { MODULE_SHA_LABEL, resourceNames } from "../../contract/index.ts";
+import type { ApiClient } from "../../k8s/index.ts";
+import { flavorNames } from "../../model/index.ts";
 import type { KubeObject } from "../manifest-input.ts";
 import { applyAll } from "./apply.ts";
 import { countNodes, diagnoseDeployment } from "./diagnose.ts";

@@ -1,5 +1,5 @@
-import type { ApiClient } from "../../k8s/api-client.ts";
-import { ApiError } from "../../k8s/errors.ts";
+import type { ApiClient } from "../../k8s/index.ts";
+import { ApiError } from "../../k8s/index.ts";
 
 // Why a Deployment's pods are not ready, read from the same objects `kubectl describe` shows:
 // the Deployment's conditions, its newest ReplicaSet (conditions and events), the pods' scheduling

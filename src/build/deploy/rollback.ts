@@ -1,5 +1,5 @@
-import type { ApiClient } from "../../k8s/api-client.ts";
-import { NotFoundError } from "../../k8s/errors.ts";
+import type { ApiClient } from "../../k8s/index.ts";
+import { NotFoundError } from "../../k8s/index.ts";
 import type { KubeObject } from "../manifest-input.ts";
 import { applyObject } from "./apply.ts";
 import { describeObject, objectPath } from "./object-paths.ts";

@@ -1,4 +1,4 @@
-import type { ApiClient } from "../../k8s/api-client.ts";
+import type { ApiClient } from "../../k8s/index.ts";
 import type { KubeObject } from "../manifest-input.ts";
 import { describeObject, objectPath } from "./object-paths.ts";
 

@@ -3,10 +3,10 @@
 // change: Pepr's webhook path (`pepr-<uuid>-api-path`) and CA must keep working until capstan's pods
 // serve, and the objects only Pepr made are deleted once nothing calls them.
 
-import { RuntimeEnv } from "../../contract/runtime-contract.ts";
-import type { ApiClient } from "../../k8s/api-client.ts";
-import { NotFoundError } from "../../k8s/errors.ts";
-import { flavorNames } from "../../model/flavor.ts";
+import { RuntimeEnv } from "../../contract/index.ts";
+import type { ApiClient } from "../../k8s/index.ts";
+import { NotFoundError } from "../../k8s/index.ts";
+import { flavorNames } from "../../model/index.ts";
 import type { KubeObject } from "../manifest-input.ts";
 import { describeObject, objectPath } from "./object-paths.ts";
 

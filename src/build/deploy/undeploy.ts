@@ -1,7 +1,7 @@
-import { resourceNames } from "../../contract/resource-names.ts";
-import type { ApiClient } from "../../k8s/api-client.ts";
-import { ApiError, NotFoundError } from "../../k8s/errors.ts";
-import { type Flavor, flavorNames, flavors } from "../../model/flavor.ts";
+import { resourceNames } from "../../contract/index.ts";
+import type { ApiClient } from "../../k8s/index.ts";
+import { ApiError, NotFoundError } from "../../k8s/index.ts";
+import { type Flavor, flavorNames, flavors } from "../../model/index.ts";
 import type { KubeObject } from "../manifest-input.ts";
 import { describeObject, listPath, objectPath } from "./object-paths.ts";
 

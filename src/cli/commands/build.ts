@@ -1,9 +1,13 @@
 import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
-import { buildModule } from "../../build/build-module.ts";
-import { parseManifests } from "../../build/deploy/apply.ts";
-import { checkImage, describeImageCheck } from "../../build/image-check.ts";
-import { ADMIN_RBAC_WARNING, type RbacMode } from "../../build/rbac.ts";
+import {
+  ADMIN_RBAC_WARNING,
+  buildModule,
+  checkImage,
+  describeImageCheck,
+  parseManifests,
+  type RbacMode,
+} from "../../build/index.ts";
 
 interface BuildFlags {
   entryPoint?: string;

@@ -1,9 +1,7 @@
 import path from "node:path";
 import { Command, Option } from "commander";
-import { generateCrds } from "../../build/crd/generate.ts";
-import { DEFAULT_DOMAIN } from "../../build/crd/read-api.ts";
-import { scaffoldKind } from "../../build/crd/scaffold.ts";
-import type { CrdScope } from "../../build/crd/shapes.ts";
+import type { CrdScope } from "../../build/index.ts";
+import { DEFAULT_DOMAIN, generateCrds, scaffoldKind } from "../../build/index.ts";
 
 interface CreateFlags {
   group: string;

@@ -2,8 +2,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
 import { Command } from "commander";
-import { parseManifests } from "../../build/deploy/apply.ts";
-import { deployModule, manifestFlavor } from "../../build/deploy/deploy-module.ts";
+import { deployModule, manifestFlavor, parseManifests } from "../../build/index.ts";
 import { connectWithFlags, contextOption, kubeconfigOption } from "../kubeconfig-flags.ts";
 
 interface DeployFlags {

@@ -1,10 +1,10 @@
 import { join, resolve } from "node:path";
 import { Command } from "commander";
-import { RECORD_ENV } from "../../admission/recording.ts";
-import { defaultEntry } from "../../build/module-package.ts";
-import type { RbacMode } from "../../build/rbac.ts";
-import { sessionLogFile } from "../../runtime/dev-logs.ts";
+import { RECORD_ENV } from "../../admission/index.ts";
+import type { RbacMode } from "../../build/index.ts";
+import { defaultEntry } from "../../build/index.ts";
 import { startDevSession } from "../../runtime/dev-session.ts";
+import { sessionLogFile } from "../../runtime/index.ts";
 import { startControlPlane, stopControlPlane } from "../../testing/control-plane/control-plane.ts";
 import {
   checkReachable,

@@ -7,7 +7,7 @@ import { dirname, join, relative, resolve, sep } from "node:path";
 import { createInterface } from "node:readline/promises";
 import { fileURLToPath } from "node:url";
 import { Command, Option } from "commander";
-import { type OnError, onErrorValues } from "../../model/module-config.ts";
+import { type OnError, onErrorValues } from "../../model/index.ts";
 import { type InitAnswers, moduleFiles } from "../templates/module-files.ts";
 
 interface InitOptions {

@@ -1,10 +1,9 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { Command } from "commander";
-import { moduleConfigOf } from "../../build/module-package.ts";
-import type { ApiClient } from "../../k8s/api-client.ts";
-import { type FlavorNames, namesOf } from "../../model/flavor.ts";
-import { type ModuleConfig, moduleNamespace } from "../../model/module-config.ts";
+import { moduleConfigOf } from "../../build/index.ts";
+import type { ApiClient } from "../../k8s/index.ts";
+import { type FlavorNames, type ModuleConfig, moduleNamespace, namesOf } from "../../model/index.ts";
 import { devLogFile } from "../../runtime/dev-session.ts";
 import { checkReachable, connectWithFlags, type KubeconfigFlags, withKubeconfigFlags } from "../kubeconfig-flags.ts";
 import { formatMonitorLine } from "../monitor/format.ts";

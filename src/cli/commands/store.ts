@@ -1,10 +1,9 @@
 import { Command } from "commander";
-import { resourceNames } from "../../contract/resource-names.ts";
-import { Labels } from "../../contract/runtime-contract.ts";
-import type { ApiClient } from "../../k8s/api-client.ts";
-import { NotFoundError } from "../../k8s/errors.ts";
-import { flavorNames } from "../../model/flavor.ts";
-import { peprRecordOf } from "../../schedule/state.ts";
+import { Labels, resourceNames } from "../../contract/index.ts";
+import type { ApiClient } from "../../k8s/index.ts";
+import { NotFoundError } from "../../k8s/index.ts";
+import { flavorNames } from "../../model/index.ts";
+import { peprRecordOf } from "../../schedule/index.ts";
 import { exportToPepr, PEPR_STORE_NAMESPACE } from "../../store/index.ts";
 import { connectWithFlags, contextOption, kubeconfigOption } from "../kubeconfig-flags.ts";
 

@@ -1,10 +1,8 @@
 import { resolve } from "node:path";
 import { Command } from "commander";
-import { describeObject } from "../../build/deploy/object-paths.ts";
-import { findModuleObjects, undeployModule } from "../../build/deploy/undeploy.ts";
-import { moduleConfigOf } from "../../build/module-package.ts";
-import type { Flavor } from "../../model/flavor.ts";
-import { moduleNamespace } from "../../model/module-config.ts";
+import { describeObject, findModuleObjects, moduleConfigOf, undeployModule } from "../../build/index.ts";
+import type { Flavor } from "../../model/index.ts";
+import { moduleNamespace } from "../../model/index.ts";
 import { connectWithFlags, contextOption, kubeconfigOption } from "../kubeconfig-flags.ts";
 import { confirm } from "./deploy.ts";
 

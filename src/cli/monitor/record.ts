@@ -1,6 +1,6 @@
 import { appendFileSync, writeFileSync } from "node:fs";
 import { stringify } from "yaml";
-import { type AdmissionRecord, RECORD_ENV, RECORD_MESSAGE, REDACTED } from "../../admission/recording.ts";
+import { type AdmissionRecord, RECORD_ENV, RECORD_MESSAGE, REDACTED } from "../../admission/index.ts";
 import { SCENARIO_FILE } from "../../testing/scenario-file.ts";
 import { followFile } from "./sources.ts";
 

@@ -1,10 +1,8 @@
 import { closeSync, existsSync, openSync, readSync, statSync, watch } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
 import { sharedInformer } from "../../informer/index.ts";
-import type { ApiClient } from "../../k8s/api-client.ts";
-import { kindOf } from "../../k8s/kinds.ts";
-import { Pod } from "../../k8s/models.ts";
-import { jsonLines } from "../../k8s/watch-stream.ts";
+import type { ApiClient } from "../../k8s/index.ts";
+import { jsonLines, kindOf, Pod } from "../../k8s/index.ts";
 
 export type LineSink = (line: string, source: string) => void;
 

@@ -1,5 +1,5 @@
 import { Counter, Histogram } from "prom-client";
-import { registry } from "../../telemetry/metrics.ts";
+import { registry } from "../../telemetry/index.ts";
 
 const labelNames = ["capability", "binding", "action", "result"] as const;
 

@@ -1,6 +1,5 @@
 import type { InformerEvent } from "../../informer/index.ts";
-import type { ApiClient } from "../../k8s/api-client.ts";
-import type { KubernetesObject } from "../../k8s/kinds.ts";
+import type { ApiClient, KubernetesObject } from "../../k8s/index.ts";
 import type { ProcessResult, WorkQueue } from "../work-queue.ts";
 import type { QueuedObject } from "./reconcile-runner.ts";
 import { removeFinalizer } from "./remove-finalizer.ts";

@@ -1,5 +1,5 @@
 import type { InformerEventType, InformerHandler, InformerHealth } from "../../informer/index.ts";
-import type { KubernetesObject, ResolvedKind } from "../../k8s/kinds.ts";
+import type { KubernetesObject, ResolvedKind } from "../../k8s/index.ts";
 import type { ObjectSource } from "./object-source.ts";
 
 /**

@@ -1,5 +1,5 @@
 import type { InformerHandler, InformerHealth, InformerOptions } from "../../informer/index.ts";
-import type { KubernetesObject } from "../../k8s/kinds.ts";
+import type { KubernetesObject } from "../../k8s/index.ts";
 
 /**
  * What the dispatch needs from an informer. `Informer` satisfies it; the test kit can hand in

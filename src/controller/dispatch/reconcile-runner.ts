@@ -1,6 +1,6 @@
 import type { InformerEvent } from "../../informer/index.ts";
-import type { KubernetesObject } from "../../k8s/kinds.ts";
-import type { WatchPhase } from "../../model/events.ts";
+import type { KubernetesObject } from "../../k8s/index.ts";
+import type { WatchPhase } from "../../model/index.ts";
 import type { ProcessResult, ReconcileResult, WorkQueue } from "../work-queue.ts";
 import { BindingRunner, type RunnerContext } from "./runner.ts";
 

@@ -1,7 +1,5 @@
-import type { ApiClient } from "../../k8s/api-client.ts";
-import { ConflictError, InvalidError, NotFoundError } from "../../k8s/errors.ts";
-import type { KubernetesObject, ResolvedKind } from "../../k8s/kinds.ts";
-import { resourcePath } from "../../k8s/paths.ts";
+import type { ApiClient, KubernetesObject, ResolvedKind } from "../../k8s/index.ts";
+import { ConflictError, InvalidError, NotFoundError, resourcePath } from "../../k8s/index.ts";
 
 /** What became of the finalizer. */
 export type Removal = "removed" | "absent" | "gone";

@@ -1,9 +1,7 @@
 import type { InformerEvent } from "../../informer/index.ts";
-import type { KubernetesObject } from "../../k8s/kinds.ts";
-import { type Binding, describeBinding } from "../../model/binding.ts";
-import { type WatchPhase, watchPhasesOf } from "../../model/events.ts";
-import { watchSkipReason } from "../../model/filters.ts";
-import { bindingLogFields, type Logger } from "../../telemetry/logger.ts";
+import type { KubernetesObject } from "../../k8s/index.ts";
+import { type Binding, describeBinding, type WatchPhase, watchPhasesOf, watchSkipReason } from "../../model/index.ts";
+import { bindingLogFields, type Logger } from "../../telemetry/index.ts";
 import { laneOf, type OrderingStrategy, type ReconcileDelivery } from "../ordering.ts";
 import { callbackMetrics } from "./callback-metrics.ts";
 import type { ObjectSource } from "./object-source.ts";

@@ -1,5 +1,5 @@
 import type { InformerOptions } from "../../informer/index.ts";
-import type { Binding } from "../../model/binding.ts";
+import type { Binding } from "../../model/index.ts";
 
 /**
  * The informer scope for a binding: what the API server can filter (labels, exact name, a single

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { createCertificateAuthority, createSigningKeyPair } from "../../tls/certificates.ts";
+import { createCertificateAuthority, createSigningKeyPair } from "../../tls/index.ts";
 import { ensureBinaries } from "./binaries.ts";
 import { freePort } from "./ports.ts";
 import { isAlive, type ManagedProcess, signal, startProcess, stopPid } from "./processes.ts";

@@ -1,0 +1,13 @@
+export { buildModule } from "./build-module.ts";
+export { bundleModule } from "./bundle.ts";
+export { generateCrds } from "./crd/generate.ts";
+export { DEFAULT_DOMAIN } from "./crd/read-api.ts";
+export { scaffoldKind } from "./crd/scaffold.ts";
+export type { CrdScope } from "./crd/shapes.ts";
+export { parseManifests } from "./deploy/apply.ts";
+export { deployModule, manifestFlavor } from "./deploy/deploy-module.ts";
+export { describeObject } from "./deploy/object-paths.ts";
+export { findModuleObjects, undeployModule } from "./deploy/undeploy.ts";
+export { checkImage, describeImageCheck } from "./image-check.ts";
+export { defaultEntry, moduleConfigOf } from "./module-package.ts";
+export { ADMIN_RBAC_WARNING, type RbacMode } from "./rbac.ts";

@@ -1,0 +1,3 @@
+export { bindingLogFields, Log, LogField, type Logger } from "./logger.ts";
+export { registry } from "./metrics.ts";
+export { peprWatchMetrics } from "./metrics-pepr.ts";

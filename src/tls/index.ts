@@ -1,0 +1,1 @@
+export { createCertificateAuthority, createSigningKeyPair } from "./certificates.ts";
