@@ -11,7 +11,10 @@ export interface LeaderElectionOptions {
   readonly namespace: string;
   /** The Lease's name; one per module and role. */
   readonly name: string;
-  /** Unique per replica. Default `$CAPSTAN_POD_NAME` (the Downward API pod name), `$POD_NAME` or the host name, plus a random suffix. */
+  /**
+   * Unique per replica. Default `electionIdentity()`: the host name plus a random suffix. The runtime
+   * passes `electionIdentity(podName)` with the Downward API pod name.
+   */
   readonly identity?: string;
   /** How long a standby waits after the lease last changed before taking over. Default 15 s (client-go). */
   readonly leaseDurationMs?: number;
@@ -35,6 +38,11 @@ export interface LeaderElectionStatus {
   readonly leader: string;
   /** Local time of the last successful renew while leading. */
   readonly lastRenewAt: number | undefined;
+}
+
+/** A replica's identity in the Lease: its pod name (default: the host name) plus a random suffix. */
+export function electionIdentity(podName?: string): string {
+  return `${podName ?? hostname()}_${randomUUID().slice(0, 8)}`;
 }
 
 /**
@@ -69,9 +77,7 @@ export class LeaderElector {
     this.#client = options.client;
     this.#namespace = options.namespace;
     this.#name = options.name;
-    this.identity =
-      options.identity ??
-      `${process.env.CAPSTAN_POD_NAME ?? process.env.POD_NAME ?? hostname()}_${randomUUID().slice(0, 8)}`;
+    this.identity = options.identity ?? electionIdentity();
     this.#leaseDurationMs = options.leaseDurationMs ?? 15_000;
     this.#renewDeadlineMs = options.renewDeadlineMs ?? 10_000;
     this.#retryPeriodMs = options.retryPeriodMs ?? 2_000;

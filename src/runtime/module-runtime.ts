@@ -1,6 +1,7 @@
 import { resourceNames } from "../contract/resource-names.ts";
 import { startControllerRole } from "../controller/controller-role.ts";
 import { serveHealth } from "../controller/health-server.ts";
+import { electionIdentity } from "../controller/leader-election.ts";
 import { setFieldManager } from "../fluent/k8s.ts";
 import { stopInformers } from "../informer/index.ts";
 import type { ApiClient } from "../k8s/api-client.ts";
@@ -15,6 +16,7 @@ import { ClusterStore, peprImportStep } from "../store/index.ts";
 import { Log } from "../telemetry/logger.ts";
 import { enableProcessMetrics } from "../telemetry/metrics.ts";
 import { type AdmissionRole, type AdmissionRoleOptions, startAdmissionRole } from "./admission-role.ts";
+import { type EngineEnvOptions, engineEnv } from "./engine-env.ts";
 import { reconcileSettings } from "./reconcile-settings.ts";
 
 export type RuntimeRole = "admission" | "controller" | "dev";
@@ -34,7 +36,8 @@ export interface ModuleRuntimeOptions {
     readonly host?: string;
   };
   /** Namespaces the watches ignore besides the module's own (PEPR_ADDITIONAL_IGNORED_NAMESPACES). */
-  readonly additionalIgnoredNamespaces?: readonly string[];
+  readonly additionalIgnoredNamespaces?: readonly string[] /** The engines' settings from the environment. Default: read from this process's (`engineEnv()`). */;
+  readonly engineEnv?: EngineEnvOptions;
 }
 
 export interface ModuleRuntime {
@@ -61,6 +64,7 @@ const CONTROLLER_ACTIONS: ReadonlySet<Action> = new Set<Action>(["watch", "recon
  */
 export async function startModuleRuntime(options: ModuleRuntimeOptions): Promise<ModuleRuntime> {
   const { module, client, role } = options;
+  const env = options.engineEnv ?? engineEnv();
   const log = Log.child({ module: module.config.uuid, role });
   enableProcessMetrics();
   const names = namesOf(module.config);
@@ -77,6 +81,7 @@ export async function startModuleRuntime(options: ModuleRuntimeOptions): Promise
     const peprPrefix = flavorNames("pepr").objectPrefix(module.config.uuid);
     const store = new ClusterStore({
       client,
+      logValues: env.storeLogValues,
       namespace: options.namespace,
       name: resourceNames(module.config.uuid, flavorOf(module.config)).store,
       // Pepr mode: the PeprStore's data is taken in before the store is ready (docs/store.md, "Pepr mode").
@@ -115,7 +120,11 @@ export async function startModuleRuntime(options: ModuleRuntimeOptions): Promise
         leaderElection:
           controllerOptions.leaseName === false
             ? false
-            : { namespace: options.namespace, name: controllerOptions.leaseName },
+            : {
+                namespace: options.namespace,
+                name: controllerOptions.leaseName,
+                identity: electionIdentity(env.podName),
+              },
         onLeadershipChange: (leading) => leadership.set(leading),
       });
       closers.push(() => controller.shutdown());

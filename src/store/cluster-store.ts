@@ -10,7 +10,7 @@ import { classifyFailure, failureReason, redactedMessage, StoreWriteError } from
 import { dataKey, entryPointer, validateValue } from "./keys.ts";
 import { entryPath, MIN_DEPTH, SHARD_LIMIT_BYTES, SHARD_LIMIT_ENTRIES, ShardLayout } from "./layout.ts";
 import { Limiter } from "./limiter.ts";
-import { logValues, storeMetrics } from "./metrics.ts";
+import { storeMetrics } from "./metrics.ts";
 import { StoreReplica } from "./replica.ts";
 import { clusterShardApi, type PatchOperation, type ShardApi, STORE_LABEL, WHILE_OPEN } from "./shard-api.ts";
 import { finishSplit, type SplitResult, splitShard } from "./shard-split.ts";
@@ -49,6 +49,8 @@ export interface ClusterStoreOptions {
    * with backoff while it throws. `signal` aborts when the store is closed.
    */
   readonly beforeReady?: (store: ClusterStore, signal: AbortSignal) => Promise<void>;
+  /** Adds each written value to the debug line `store write queued` (the runtime's CAPSTAN_STORE_LOG_VALUES). Default false. */
+  readonly logValues?: boolean;
 }
 
 /**
@@ -74,6 +76,7 @@ export class ClusterStore extends ViewBackedStore implements StoreBackend {
   /** When an update of an entry last lost to another writer. */
   readonly #contended = new Map<string, number>();
   readonly #log: Logger;
+  readonly #logValues: boolean;
   readonly #ready: Promise<void>;
   readonly #beforeReady: ClusterStoreOptions["beforeReady"];
   readonly #closing = new AbortController();
@@ -100,6 +103,7 @@ export class ClusterStore extends ViewBackedStore implements StoreBackend {
       });
     this.#limiter = new Limiter(options.maxInFlight ?? 2);
     this.#log = Log.child({ component: "store", store: options.name, namespace: options.namespace });
+    this.#logValues = options.logValues ?? false;
     this.#ready = new Promise((resolve) => {
       this.#markReady = resolve;
     });
@@ -181,7 +185,7 @@ export class ClusterStore extends ViewBackedStore implements StoreBackend {
         enqueuedAt: this.clock.now(),
         waiters: [{ resolve, reject }],
       };
-      if (logValues()) this.#log.debug({ key: entry, storedValue: value }, "store write queued");
+      if (this.#logValues) this.#log.debug({ key: entry, storedValue: value }, "store write queued");
       this.#overlay.set(entry, write);
       // Queue before updating the views: the writer's flush is then scheduled ahead of the
       // subscriber call the change causes, so the patch does not wait for subscribers.

@@ -35,8 +35,3 @@ export const storeMetrics = {
     registers: [registry],
   }),
 };
-
-/** Whether Store values may appear in debug logs (CAPSTAN_STORE_LOG_VALUES=true); off by default. */
-export function logValues(): boolean {
-  return process.env.CAPSTAN_STORE_LOG_VALUES === "true";
-}
