@@ -149,7 +149,8 @@ export class ScenarioRecorder {
         `# Recorded by capstan from admission traffic (${new Date().toISOString()}); replay with \`capstan test ${this.file}\`.\n# Secret data, credential-named env values and the last-applied annotation are replaced by "${REDACTED}".\nscenarios:\n`,
       );
     }
-    appendFileSync(this.file, stringify([scenario], { lineWidth: 0 }));
+    // YAML 1.1 quoting, so `yes`, `on` or a timestamp stay strings for any reader (kubectl's included).
+    appendFileSync(this.file, stringify([scenario], { lineWidth: 0, version: "1.1" }));
     this.#recorded++;
     return true;
   }

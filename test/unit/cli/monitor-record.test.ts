@@ -102,6 +102,23 @@ describe("ScenarioRecorder", () => {
     expect(said).toEqual([]);
   });
 
+  it("quotes strings other YAML readers would take for booleans or timestamps", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "capstan-record-")), "quoted.scenarios.yaml");
+    const recorder = new ScenarioRecorder(file, () => {});
+    const object = {
+      ...configMap,
+      metadata: { ...configMap.metadata, labels: { deny: "yes", at: "2026-12-04T23:27:56Z" } },
+    };
+    recorder.take(line(record({ request: { ...record().request, object } })));
+    const text = readFileSync(file, "utf8");
+    expect(text).toContain('deny: "yes"');
+    expect(text).toContain('at: "2026-12-04T23:27:56Z"');
+    const [scenario] = parseScenarioFile(file).scenarios;
+    expect(scenario).toMatchObject({
+      request: { object: { metadata: { labels: { deny: "yes", at: "2026-12-04T23:27:56Z" } } } },
+    });
+  });
+
   it("writes nothing when nothing arrives, and warns about a name `capstan test` would not find", () => {
     const file = join(mkdtempSync(join(tmpdir(), "capstan-record-")), "traffic.yaml");
     const said: string[] = [];
