@@ -182,6 +182,10 @@ export interface Recording {
  */
 export function recordFromLog(logFile: string, file: string, say: (line: string) => void): Recording {
   const recorder = new ScenarioRecorder(file, say);
+  // The module processes inherit LOG_LEVEL; records are info lines.
+  const level = process.env.LOG_LEVEL;
+  if (level && ["warn", "error", "fatal", "silent"].includes(level))
+    say(`LOG_LEVEL=${level} hides the admission records --record reads: run with LOG_LEVEL=info (or debug, trace)`);
   const abort = new AbortController();
   const following = followFile(logFile, (line) => void recorder.take(line), abort.signal, { fromStart: true });
   return {
