@@ -1,7 +1,6 @@
 import type { ResourceNames } from "../contract/index.ts";
 import type { Flavor } from "../model/index.ts";
 import { STORE_GROUP, STORE_PLURAL } from "../store/index.ts";
-import type { KubeObject } from "./manifest-input.ts";
 import type { ModuleDescription, ModuleNeeds } from "./module-description.ts";
 
 export interface PolicyRule {
@@ -151,6 +150,13 @@ export function rulesGrant(rules: readonly PolicyRule[], group: string, resource
   );
 }
 
+/** A ServiceAccount, role or binding (a `KubeObject` of the manifests). */
+export type RbacObject = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+} & Record<string, unknown>;
+
 export interface RbacObjectsInput {
   readonly names: ResourceNames;
   /** Where the ServiceAccount, Role and RoleBinding live. */
@@ -166,7 +172,7 @@ export interface RbacObjectsInput {
  * The module's ServiceAccount, ClusterRole, Role and their bindings: the deploy manifests and
  * `capstan dev` (which runs the module as this ServiceAccount) both build them here.
  */
-export function rbacObjects(input: RbacObjectsInput): KubeObject[] {
+export function rbacObjects(input: RbacObjectsInput): RbacObject[] {
   const { names, namespace } = input;
   const meta = (name: string, namespaced = true) => ({
     name,

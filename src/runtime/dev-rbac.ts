@@ -1,6 +1,5 @@
-import type { KubeObject } from "../build/manifest-input.ts";
 import { describeCapability, type ModuleDescription, moduleNeeds } from "../build/module-description.ts";
-import { deriveRbac, type ModuleRbac, type RbacMode, rbacObjects } from "../build/rbac.ts";
+import { deriveRbac, type ModuleRbac, type RbacMode, type RbacObject, rbacObjects } from "../build/rbac.ts";
 import { type ResourceNames, resourceNames } from "../contract/resource-names.ts";
 import { ApiClient } from "../k8s/api-client.ts";
 import { NotFoundError } from "../k8s/errors.ts";
@@ -26,7 +25,7 @@ export interface DevRbacPlan {
   readonly names: ResourceNames;
   readonly namespace: string;
   readonly rbac: ModuleRbac;
-  readonly objects: KubeObject[];
+  readonly objects: RbacObject[];
 }
 
 /**
@@ -60,7 +59,7 @@ export function devRbacPlan(
   return { names, namespace, rbac, objects };
 }
 
-function objectPath(object: KubeObject): string {
+function objectPath(object: RbacObject): string {
   const [group, version] = object.apiVersion.includes("/") ? object.apiVersion.split("/") : ["", object.apiVersion];
   const base = group ? `/apis/${group}/${version}` : `/api/${version}`;
   const plural = `${object.kind.toLowerCase()}s`;
@@ -114,7 +113,7 @@ export async function applyDevRbac(client: ApiClient, plan: DevRbacPlan): Promis
 }
 
 /** Deletes the plan's objects that carry `holder`'s annotation (bindings first); missing ones are fine. */
-export async function removeDevRbac(client: ApiClient, objects: readonly KubeObject[], holder: string): Promise<void> {
+export async function removeDevRbac(client: ApiClient, objects: readonly RbacObject[], holder: string): Promise<void> {
   for (const object of [...objects].reverse()) {
     const path = objectPath(object);
     if ((await annotationOf(client, path)) !== holder) continue;
@@ -125,7 +124,7 @@ export async function removeDevRbac(client: ApiClient, objects: readonly KubeObj
 }
 
 /** An object by kind and name only (enough to find and delete it). */
-function refOf({ apiVersion, kind, metadata }: KubeObject): KubeObject {
+function refOf({ apiVersion, kind, metadata }: RbacObject): RbacObject {
   return {
     apiVersion,
     kind,
@@ -137,7 +136,7 @@ function refOf({ apiVersion, kind, metadata }: KubeObject): KubeObject {
 export function devRbacRefs(
   config: ModuleConfig,
   namespace: string,
-): { serviceAccount: string; objects: KubeObject[] } {
+): { serviceAccount: string; objects: RbacObject[] } {
   const names = resourceNames(config.uuid, flavorOf(config));
   const objects = rbacObjects({ names, namespace, clusterRules: [], namespaceRules: [] });
   return { serviceAccount: names.serviceAccount, objects: objects.map(refOf) };
@@ -208,7 +207,7 @@ async function whenEffective(client: ApiClient, plan: DevRbacPlan): Promise<void
   }
 }
 
-let appliedHere: { objects: readonly KubeObject[]; holder: string } | undefined;
+let appliedHere: { objects: readonly RbacObject[]; holder: string } | undefined;
 
 /** Removes what this process applied (the module process does, when its session died without doing it). */
 export async function removeAppliedDevRbac(client: ApiClient): Promise<void> {
@@ -219,7 +218,7 @@ export interface ModuleClient {
   /** The client the module's K8s() calls and the engine use. */
   readonly client: ApiClient;
   /** What this process applied, for removal when the session is gone. */
-  readonly applied: readonly KubeObject[];
+  readonly applied: readonly RbacObject[];
   close(): Promise<void>;
 }
 
