@@ -71,8 +71,9 @@ export async function loadConnection(options: ConnectionOptions = {}): Promise<C
   if (existing.length === 0) {
     if (options.kubeconfig) throw new Error(`kubeconfig ${options.kubeconfig} does not exist`);
     if (process.env.KUBERNETES_SERVICE_HOST) return inClusterConnection();
+    // Name the files: "set KUBECONFIG" misleads when it is set to a file that is gone.
     throw new Error(
-      "no Kubernetes cluster is configured: set KUBECONFIG (or run `npx capstan cluster up` for a local one)",
+      `no kubeconfig: ${files.join(", ")} ${files.length === 1 ? "does" : "do"} not exist: point KUBECONFIG at an existing file (or run \`npx capstan cluster up\` for a local cluster)`,
     );
   }
   return fromKubeconfigFiles(existing, options.context);
