@@ -9,7 +9,7 @@ import {
   isRetryable,
   NotFoundError,
   TooManyRequestsError,
-} from "../../src/k8s/errors.ts";
+} from "../../../src/k8s/errors.ts";
 
 const make = (status: number, body = {}) => apiErrorFor({ status, method: "GET", path: "/api/v1/pods", body });
 

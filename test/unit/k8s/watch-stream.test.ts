@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { jsonLines } from "../../src/k8s/watch-stream.ts";
+import { jsonLines } from "../../../src/k8s/watch-stream.ts";
 
 async function collect(chunks: (string | Buffer)[]): Promise<string[]> {
   const lines: string[] = [];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { nameError, uuidError } from "../../../src/cli/commands/init.ts";
-import { moduleFiles } from "../../../src/cli/templates/module-files.ts";
+import { nameError, uuidError } from "../../../../src/cli/commands/init.ts";
+import { moduleFiles } from "../../../../src/cli/templates/module-files.ts";
 
 const answers = {
   name: "my-module",

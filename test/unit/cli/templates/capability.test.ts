@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { capabilitySource, capabilityTestSource, scenarioFileSource } from "../../../src/cli/templates/capability.ts";
-import { capstanTest, scratchModule, vitestRun } from "./scratch-module.ts";
+import {
+  capabilitySource,
+  capabilityTestSource,
+  scenarioFileSource,
+} from "../../../../src/cli/templates/capability.ts";
+import { capstanTest, scratchModule, vitestRun } from "../../testing/scratch-module.ts";
 
 // The template's capability, tested with the kit as `capstan init` writes it.
 describe("the init template's tests on the kit", { timeout: 120_000 }, () => {
