@@ -1,6 +1,16 @@
+export type { AdmissionModule } from "./engine.ts";
 export { AdmissionEngine } from "./engine.ts";
 export { applyPatch, diffJson, type PatchOperation } from "./json-patch.ts";
 export type { WebhookKind } from "./metrics.ts";
-export { type AdmissionRecord, RECORD_ENV, RECORD_MESSAGE, REDACTED } from "./recording.ts";
-export { deleteWebhookConfigurations } from "./registration.ts";
+export {
+  type AdmissionRecord,
+  isAdmissionRecordLine,
+  RECORD_ENV,
+  RECORD_MESSAGE,
+  REDACTED,
+  recordingRequested,
+} from "./recording.ts";
+export { applyWebhookConfigurations, deleteWebhookConfigurations } from "./registration.ts";
+export { type AdmissionServer, startAdmissionServer } from "./server.ts";
+export type { WebhookEndpoint } from "./webhook-config.ts";
 export { type LabelSelector, type WebhookConfigurations, webhookConfigurations } from "./webhook-config.ts";

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from "node:util";
-import type { KubernetesObject } from "../k8s/kinds.ts";
-import type { AdmissionRequest, AdmissionResponse, UserInfo } from "../model/admission-request.ts";
-import { cloneJson, isPlainObject } from "../model/json.ts";
+import type { KubernetesObject } from "../k8s/index.ts";
+import type { AdmissionRequest, AdmissionResponse, UserInfo } from "../model/index.ts";
+import { cloneJson, isPlainObject } from "../model/index.ts";
 import { applyPatch, type PatchOperation } from "./json-patch.ts";
 
 /**

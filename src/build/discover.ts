@@ -1,7 +1,7 @@
 import { fork } from "node:child_process";
 import { extname } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { ModuleConfig } from "../model/module-config.ts";
+import type { ModuleConfig } from "../model/index.ts";
 import type { CapabilityDescription } from "./module-description.ts";
 
 export interface DiscoveredModule {

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import type { ApiClient } from "../k8s/api-client.ts";
-import { ConflictError, NotFoundError } from "../k8s/errors.ts";
-import { Log, type Logger } from "../telemetry/logger.ts";
-import { type Clock, systemClock, type TimerHandle } from "../time/clock.ts";
+import type { ApiClient } from "../k8s/index.ts";
+import { ConflictError, NotFoundError } from "../k8s/index.ts";
+import { Log, type Logger } from "../telemetry/index.ts";
+import { type Clock, systemClock, type TimerHandle } from "../time/index.ts";
 import { claim, heldByOtherUntil, type Lease, type ObservedLease, observe, released } from "./lease-record.ts";
 
 export interface LeaderElectionOptions {

@@ -22,7 +22,7 @@ export {
   resolveKind,
 } from "./kinds.ts";
 export * as models from "./models.ts";
-export { GenericKind, Pod } from "./models.ts";
+export { GenericKind, Pod, Secret } from "./models.ts";
 export { resourcePath } from "./paths.ts";
 export { WatchPhase } from "./watch-phase.ts";
 export { jsonLines, watchEvents } from "./watch-stream.ts";

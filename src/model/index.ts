@@ -22,7 +22,16 @@ export {
   watchSkipReason,
 } from "./filters.ts";
 export { addFinalizer, FINALIZER, finalizerAdder, finalizerOf } from "./finalizer.ts";
-export { type Flavor, type FlavorNames, flavorNames, flavorOf, flavorOfPackage, flavors, namesOf } from "./flavor.ts";
+export {
+  type Flavor,
+  type FlavorNames,
+  flavorNames,
+  flavorOf,
+  flavorOfPackage,
+  flavors,
+  namesOf,
+  parseFlavor,
+} from "./flavor.ts";
 export { cloneJson, isPlainObject } from "./json.ts";
 export {
   loadedModules,

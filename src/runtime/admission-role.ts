@@ -1,11 +1,16 @@
-import { AdmissionEngine, type AdmissionModule } from "../admission/engine.ts";
-import { recordingRequested } from "../admission/recording.ts";
-import { applyWebhookConfigurations } from "../admission/registration.ts";
-import { type AdmissionServer, startAdmissionServer } from "../admission/server.ts";
-import { type WebhookEndpoint, webhookConfigurations } from "../admission/webhook-config.ts";
-import type { ApiClient } from "../k8s/api-client.ts";
-import { namesOf } from "../model/flavor.ts";
-import { Log } from "../telemetry/logger.ts";
+import {
+  AdmissionEngine,
+  type AdmissionModule,
+  type AdmissionServer,
+  applyWebhookConfigurations,
+  recordingRequested,
+  startAdmissionServer,
+  type WebhookEndpoint,
+  webhookConfigurations,
+} from "../admission/index.ts";
+import type { ApiClient } from "../k8s/index.ts";
+import { namesOf } from "../model/index.ts";
+import { Log } from "../telemetry/index.ts";
 import type { WebhookCredentials } from "./webhook-credentials.ts";
 
 export interface AdmissionRoleOptions {

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
-import { RUNTIME_NODE_FLAGS } from "../contract/runtime-contract.ts";
+import { RUNTIME_NODE_FLAGS } from "../contract/index.ts";
 import { type DevReadyMessage, isDevReadyMessage } from "./dev-contract.ts";
 import { tailLines } from "./dev-logs.ts";
 

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
-import type { WebhookConfigurations } from "../admission/webhook-config.ts";
+import type { WebhookConfigurations } from "../admission/index.ts";
 import type { RbacMode } from "../build/rbac.ts";
-import { joinPem } from "../tls/rotation-plan.ts";
+import { joinPem } from "../tls/index.ts";
 import { staticCredentials, type WebhookCredentials } from "./webhook-credentials.ts";
 
 /** What `capstan dev` hands the module process it starts (and restarts on every change). */

@@ -1,7 +1,6 @@
 import { type PolicyRule, ruleToAdd } from "../build/rbac.ts";
-import type { ApiRequest } from "../k8s/api-client.ts";
-import type { ApiError } from "../k8s/errors.ts";
-import type { Flavor } from "../model/flavor.ts";
+import type { ApiError, ApiRequest } from "../k8s/index.ts";
+import type { Flavor } from "../model/index.ts";
 
 /** What a denied request asked for, in RBAC's terms. */
 export interface DeniedAccess {

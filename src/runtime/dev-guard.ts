@@ -1,5 +1,5 @@
-import { deleteWebhookConfigurations } from "../admission/registration.ts";
-import { ApiClient } from "../k8s/api-client.ts";
+import { deleteWebhookConfigurations } from "../admission/index.ts";
+import { ApiClient } from "../k8s/index.ts";
 import { DevEnv } from "./dev-contract.ts";
 import { isDevLeaseFree, releaseDevLease } from "./dev-lease.ts";
 import { removeAppliedDevRbac } from "./dev-rbac.ts";

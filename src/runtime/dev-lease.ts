@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
-import { claim, type Lease, microTime } from "../controller/lease-record.ts";
-import type { ApiClient } from "../k8s/api-client.ts";
-import { ConflictError, NotFoundError } from "../k8s/errors.ts";
+import { claim, type Lease, microTime } from "../controller/index.ts";
+import type { ApiClient } from "../k8s/index.ts";
+import { ConflictError, NotFoundError } from "../k8s/index.ts";
 import { processAlive } from "./dev-logs.ts";
 
 /**

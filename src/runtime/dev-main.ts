@@ -1,4 +1,4 @@
-import { Log } from "../telemetry/logger.ts";
+import { Log } from "../telemetry/index.ts";
 import { endWithSession } from "./dev-guard.ts";
 import { runtimeMain } from "./main.ts";
 

@@ -1,11 +1,9 @@
 import { describeCapability, type ModuleDescription, moduleNeeds } from "../build/module-description.ts";
 import { deriveRbac, type ModuleRbac, type RbacMode, type RbacObject, rbacObjects } from "../build/rbac.ts";
-import { type ResourceNames, resourceNames } from "../contract/resource-names.ts";
-import { ApiClient } from "../k8s/api-client.ts";
-import { NotFoundError } from "../k8s/errors.ts";
-import { flavorOf } from "../model/flavor.ts";
-import type { PeprModule } from "../model/module.ts";
-import type { ModuleConfig } from "../model/module-config.ts";
+import { type ResourceNames, resourceNames } from "../contract/index.ts";
+import { ApiClient, NotFoundError } from "../k8s/index.ts";
+import type { ModuleConfig, PeprModule } from "../model/index.ts";
+import { flavorOf } from "../model/index.ts";
 import { forbiddenLine, isRbacDenial } from "./dev-forbidden.ts";
 
 /** Marks the RBAC objects a dev session applied (its holder identity): only those are removed again. */

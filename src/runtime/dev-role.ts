@@ -1,7 +1,7 @@
-import { webhookConfigurations } from "../admission/webhook-config.ts";
-import { setDefaultClient } from "../fluent/default-client.ts";
-import type { ApiClient } from "../k8s/api-client.ts";
-import type { PeprModule } from "../model/module.ts";
+import { webhookConfigurations } from "../admission/index.ts";
+import { setDefaultClient } from "../fluent/index.ts";
+import type { ApiClient } from "../k8s/index.ts";
+import type { PeprModule } from "../model/index.ts";
 import { type DevReadyMessage, type DevReportMessage, devCredentialsFromEnv } from "./dev-contract.ts";
 import { devModuleClient } from "./dev-rbac.ts";
 import { type ModuleRuntime, startModuleRuntime } from "./module-runtime.ts";

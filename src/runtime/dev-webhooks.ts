@@ -1,7 +1,7 @@
-import { applyWebhookConfigurations } from "../admission/registration.ts";
-import type { WebhookConfigurations } from "../admission/webhook-config.ts";
-import type { ApiClient } from "../k8s/api-client.ts";
-import { NotFoundError } from "../k8s/errors.ts";
+import type { WebhookConfigurations } from "../admission/index.ts";
+import { applyWebhookConfigurations } from "../admission/index.ts";
+import type { ApiClient } from "../k8s/index.ts";
+import { NotFoundError } from "../k8s/index.ts";
 
 type Kind = keyof WebhookConfigurations;
 const kinds: readonly Kind[] = ["mutating", "validating"];

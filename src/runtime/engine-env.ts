@@ -1,4 +1,4 @@
-import { RuntimeEnv } from "../contract/runtime-contract.ts";
+import { RuntimeEnv } from "../contract/index.ts";
 
 /** The engines' own settings the runtime reads from its environment; engines get them as options. */
 export const EngineEnvName = {

@@ -1,19 +1,17 @@
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { assembleModule } from "../contract/module-chunks.ts";
-import { resourceNames } from "../contract/resource-names.ts";
 import {
+  assembleModule,
   type DeployedRole,
   MODULE_WORK_MOUNT,
   ROLE_FLAG,
   RuntimeEnv,
+  resourceNames,
   SERVE_PORT,
-} from "../contract/runtime-contract.ts";
-import { ApiClient } from "../k8s/api-client.ts";
-import { type Flavor, flavorOf, parseFlavor } from "../model/flavor.ts";
-import { type PeprModule, setModuleStarter } from "../model/module.ts";
-import { Log } from "../telemetry/logger.ts";
-import { peprWatchMetrics } from "../telemetry/metrics-pepr.ts";
+} from "../contract/index.ts";
+import { ApiClient } from "../k8s/index.ts";
+import { type Flavor, flavorOf, type PeprModule, parseFlavor, setModuleStarter } from "../model/index.ts";
+import { Log, peprWatchMetrics } from "../telemetry/index.ts";
 import { DevEnv } from "./dev-contract.ts";
 import { startDevRole } from "./dev-role.ts";
 import { type ModuleRuntime, type RuntimeRole, startModuleRuntime } from "./module-runtime.ts";

@@ -4,8 +4,8 @@ import {
   parseOrderingStrategy,
   parseReconcileDelivery,
   type ReconcileDelivery,
-} from "../controller/ordering.ts";
-import type { Flavor } from "../model/flavor.ts";
+} from "../controller/index.ts";
+import type { Flavor } from "../model/index.ts";
 
 /** The environment variables that shape Reconcile (docs/controller.md, "Ordering and delivery"). */
 export const ReconcileEnv = {

@@ -1,21 +1,19 @@
-import { RUNTIME_FIELD_MANAGER } from "../contract/runtime-contract.ts";
-import type { ApiClient } from "../k8s/api-client.ts";
-import { ConflictError, NotFoundError } from "../k8s/errors.ts";
+import { RUNTIME_FIELD_MANAGER } from "../contract/index.ts";
+import type { ApiClient } from "../k8s/index.ts";
+import { ConflictError, NotFoundError } from "../k8s/index.ts";
 import {
   authorityFromPem,
+  type CertificateBundle,
   createCertificateAuthority,
+  joinPem,
   type KeyPairPem,
   type LeafRequest,
-} from "../tls/certificates.ts";
-import {
-  type CertificateBundle,
-  joinPem,
   newCertificateBundle,
   nextRotationStep,
   pemCertificates,
   type RotationPolicy,
   type RotationStep,
-} from "../tls/rotation-plan.ts";
+} from "../tls/index.ts";
 
 export interface WebhookCertificateOptions extends RotationPolicy {
   readonly client: ApiClient;

@@ -1,9 +1,8 @@
 import { sharedInformer } from "../informer/index.ts";
-import type { ApiClient } from "../k8s/api-client.ts";
-import { kindOf } from "../k8s/kinds.ts";
-import { Secret } from "../k8s/models.ts";
-import { Log } from "../telemetry/logger.ts";
-import { type CertificateBundle, newCertificateBundle } from "../tls/rotation-plan.ts";
+import type { ApiClient } from "../k8s/index.ts";
+import { kindOf, Secret } from "../k8s/index.ts";
+import { Log } from "../telemetry/index.ts";
+import { type CertificateBundle, newCertificateBundle } from "../tls/index.ts";
 import { fromSecret, isOwnFormat, type SecretObject, WebhookCertificates } from "./webhook-certificates.ts";
 
 /** The serving certificate and trust bundle a webhook server uses, and news of their changes. */

@@ -1,5 +1,5 @@
 import { Counter, Histogram } from "prom-client";
-import { registry } from "../telemetry/metrics.ts";
+import { registry } from "../telemetry/index.ts";
 
 /** Store metrics, labelled by store name. Values and keys never become labels. */
 export const storeMetrics = {

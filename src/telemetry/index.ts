@@ -1,3 +1,3 @@
 export { bindingLogFields, Log, LogField, type Logger } from "./logger.ts";
-export { registry } from "./metrics.ts";
+export { enableProcessMetrics, registry } from "./metrics.ts";
 export { peprWatchMetrics } from "./metrics-pepr.ts";

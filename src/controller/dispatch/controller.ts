@@ -5,11 +5,11 @@ import {
   scopeKey,
   sharedInformer,
 } from "../../informer/index.ts";
-import type { ApiClient } from "../../k8s/api-client.ts";
-import type { Binding } from "../../model/binding.ts";
-import { FINALIZER } from "../../model/finalizer.ts";
-import { Log, LogField, type Logger } from "../../telemetry/logger.ts";
-import type { Clock } from "../../time/clock.ts";
+import type { ApiClient } from "../../k8s/index.ts";
+import type { Binding } from "../../model/index.ts";
+import { FINALIZER } from "../../model/index.ts";
+import { Log, LogField, type Logger } from "../../telemetry/index.ts";
+import type { Clock } from "../../time/index.ts";
 import { type HealthReport, informerReadiness, type ReadinessOptions } from "../health.ts";
 import { DEFAULT_ORDERING_STRATEGY, type OrderingStrategy, type ReconcileDelivery } from "../ordering.ts";
 import { NoRetry, type RetryPolicy } from "../retry-policy.ts";
