@@ -1,4 +1,4 @@
-import { appendFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, writeFileSync } from "node:fs";
 import { stringify } from "yaml";
 import { type AdmissionRecord, RECORD_ENV, RECORD_MESSAGE, REDACTED } from "../../admission/index.ts";
 import { SCENARIO_FILE } from "../../testing/scenario-file.ts";
@@ -116,6 +116,7 @@ export class ScenarioRecorder {
   constructor(file: string, say: (line: string) => void) {
     this.file = file;
     this.#say = say;
+    if (existsSync(file)) say(`${file} exists: it is replaced when the first request is recorded`);
     if (!SCENARIO_FILE.test(file))
       say(`${file} does not end in .scenarios.yaml: \`capstan test\` finds it only when given the file itself`);
   }

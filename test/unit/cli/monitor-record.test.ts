@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -124,6 +124,10 @@ describe("ScenarioRecorder", () => {
     const said: string[] = [];
     const recorder = new ScenarioRecorder(file, (text) => said.push(text));
     expect(said[0]).toMatch(/does not end in \.scenarios\.yaml/);
+    writeFileSync(file, "old");
+    const again: string[] = [];
+    new ScenarioRecorder(file, (text) => again.push(text));
+    expect(again[0]).toBe(`${file} exists: it is replaced when the first request is recorded`);
     expect(recorder.summary()).toMatch(/^recorded no admission request; nothing written/);
   });
 });
