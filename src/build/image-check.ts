@@ -139,3 +139,14 @@ export function describeImageCheck(image: string, check: ImageCheck): string {
       return `the manifests use image ${image}: could not check: ${check.reason}`;
   }
 }
+
+/** The container images of the Deployments among `objects` (the runtime image, once per image). */
+export function deploymentImages(objects: readonly { kind: string; spec?: unknown }[]): string[] {
+  const images = new Set<string>();
+  for (const object of objects) {
+    if (object.kind !== "Deployment") continue;
+    const spec = object.spec as { template?: { spec?: { containers?: { image?: string }[] } } } | undefined;
+    for (const container of spec?.template?.spec?.containers ?? []) if (container.image) images.add(container.image);
+  }
+  return [...images];
+}

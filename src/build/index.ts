@@ -8,6 +8,6 @@ export { parseManifests } from "./deploy/apply.ts";
 export { deployModule, manifestFlavor } from "./deploy/deploy-module.ts";
 export { describeObject } from "./deploy/object-paths.ts";
 export { findModuleObjects, undeployModule } from "./deploy/undeploy.ts";
-export { checkImage, describeImageCheck } from "./image-check.ts";
+export { checkImage, deploymentImages, describeImageCheck } from "./image-check.ts";
 export { defaultEntry, moduleConfigOf } from "./module-package.ts";
 export { ADMIN_RBAC_WARNING, type RbacMode } from "./rbac.ts";

@@ -4,6 +4,7 @@ import {
   ADMIN_RBAC_WARNING,
   buildModule,
   checkImage,
+  deploymentImages,
   describeImageCheck,
   parseManifests,
   type RbacMode,
@@ -17,17 +18,6 @@ interface BuildFlags {
   antiAffinity?: boolean;
   typecheck: boolean;
   imageCheck: boolean;
-}
-
-/** The container images of the Deployments in the written manifest. */
-function manifestImages(file: string): string[] {
-  const images = new Set<string>();
-  for (const object of parseManifests(readFileSync(file, "utf8"))) {
-    if (object.kind !== "Deployment") continue;
-    const spec = (object as { spec?: { template?: { spec?: { containers?: { image?: string }[] } } } }).spec;
-    for (const container of spec?.template?.spec?.containers ?? []) if (container.image) images.add(container.image);
-  }
-  return [...images];
 }
 
 function kib(bytes: number): string {
@@ -67,7 +57,7 @@ export function buildCommand(): Command {
           `capstan: wrote ${report.objects} objects to ${report.manifestFile} and the chart ${report.chartDir} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
       );
       for (const warning of report.rbacWarnings) process.stderr.write(`capstan: warning: ${warning}\n`);
-      for (const image of manifestImages(report.manifestFile)) {
+      for (const image of deploymentImages(parseManifests(readFileSync(report.manifestFile, "utf8")))) {
         const check = flags.imageCheck ? await checkImage(image) : undefined;
         const line = check ? describeImageCheck(image, check) : `the manifests use image ${image} (not checked)`;
         process.stderr.write(`capstan: ${line}\n`);

@@ -2,7 +2,14 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
 import { Command } from "commander";
-import { deployModule, manifestFlavor, parseManifests } from "../../build/index.ts";
+import {
+  checkImage,
+  deployModule,
+  deploymentImages,
+  describeImageCheck,
+  manifestFlavor,
+  parseManifests,
+} from "../../build/index.ts";
 import { connectWithFlags, contextOption, kubeconfigOption } from "../kubeconfig-flags.ts";
 
 interface DeployFlags {
@@ -10,6 +17,7 @@ interface DeployFlags {
   yes?: boolean;
   force?: boolean;
   dryRun?: boolean;
+  imageCheck: boolean;
   timeout: string;
   wait: boolean;
   kubeconfig?: string;
@@ -50,11 +58,17 @@ export function deployCommand(): Command {
     .option("--dry-run", "validate every object on the server without changing anything")
     .option("--timeout <seconds>", "how long to wait for the rollout", "300")
     .option("--no-wait", "do not wait for the rollout")
+    .option("--no-image-check", "do not ask the registry whether the runtime image exists")
     .addOption(kubeconfigOption())
     .addOption(contextOption())
     .action(async (flags: DeployFlags) => {
       const file = findManifest(resolve(flags.dir));
       const objects = parseManifests(readFileSync(file, "utf8"));
+      if (flags.imageCheck) {
+        for (const image of deploymentImages(objects)) {
+          process.stderr.write(`capstan: ${describeImageCheck(image, await checkImage(image))}\n`);
+        }
+      }
       const client = await connectWithFlags(flags);
       const verb = flags.dryRun ? "validate (dry run)" : "apply";
       if (!flags.yes && !flags.dryRun) {

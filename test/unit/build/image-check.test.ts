@@ -1,7 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkImage, describeImageCheck, parseImageReference } from "../../../src/build/image-check.ts";
+import {
+  checkImage,
+  deploymentImages,
+  describeImageCheck,
+  parseImageReference,
+} from "../../../src/build/image-check.ts";
 
 // A registry on 127.0.0.1 speaking the distribution API's HEAD /v2/<name>/manifests/<reference>,
 // with the anonymous bearer-token flow Docker Hub and ghcr.io use.
@@ -116,5 +121,16 @@ describe("describeImageCheck", () => {
     expect(describeImageCheck("r/i:1", { state: "unknown", reason: "ENOTFOUND" })).toBe(
       "the manifests use image r/i:1: could not check: ENOTFOUND",
     );
+  });
+});
+
+describe("deploymentImages", () => {
+  it("lists each Deployment container image once, ignoring other kinds", () => {
+    const deployment = (image: string) => ({
+      kind: "Deployment",
+      spec: { template: { spec: { containers: [{ name: "runtime", image }] } } },
+    });
+    const objects = [deployment("r/i:1"), deployment("r/i:1"), deployment("r/j:2"), { kind: "Service", spec: {} }];
+    expect(deploymentImages(objects)).toEqual(["r/i:1", "r/j:2"]);
   });
 });
