@@ -49,7 +49,15 @@ describe("capstan dev", () => {
     mkdirSync(moduleDir);
     writeFileSync(
       join(moduleDir, "package.json"),
-      JSON.stringify({ name: "dev-test", capstan: { uuid, onError: "reject" } }),
+      // The Watch applies ConfigMaps: dev runs the module as its ServiceAccount, which needs the rule.
+      JSON.stringify({
+        name: "dev-test",
+        capstan: {
+          uuid,
+          onError: "reject",
+          rbac: [{ apiGroups: [""], resources: ["configmaps"], verbs: ["create", "patch"] }],
+        },
+      }),
     );
     writeFileSync(join(moduleDir, "capstan.ts"), capability("v1", ns));
     installCapstan(moduleDir, packCapstan(work));
