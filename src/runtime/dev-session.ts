@@ -56,7 +56,12 @@ export interface DevSessionOptions {
   readonly impersonate?: boolean;
   /** The rules that ServiceAccount gets. Default: package.json `rbacMode`, else scoped. */
   readonly rbacMode?: RbacMode;
-  readonly log: (line: string) => void;
+  /** The session's own lines; `level` is "info" unless said (warnings: the module not serving, a lost API server). */
+  readonly log: (line: string, level?: "info" | "warn" | "error") => void;
+  /** Each line of the module processes' log (JSON lines). Default: written to stdout as it is. */
+  readonly moduleLog?: (line: string) => void;
+  /** Each line a module process writes to stderr. Default: written to stderr as it is. */
+  readonly moduleStderr?: (line: string) => void;
   /** How often the API server is probed. Default 1 s. */
   readonly probeIntervalMs?: number;
 }
@@ -89,7 +94,7 @@ const REMOVE_TIMEOUT_MS = 5_000;
 export async function startDevSession(options: DevSessionOptions): Promise<DevSession> {
   const moduleDir = resolve(options.moduleDir);
   const config = moduleConfigOf(moduleDir);
-  const say = (line: string) => options.log(`capstan dev: ${line}`);
+  const say = (line: string, level?: "warn" | "error") => options.log(`capstan dev: ${line}`, level);
   const identity: DevSessionIdentity = devSessionIdentity(moduleDir);
   const prefix = namesOf(config).objectPrefix(config.uuid);
   const namespace = options.namespace ?? moduleNamespace(config);
@@ -121,10 +126,11 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
 
   const files = prepareSessionFiles(moduleDir, identity.startedAt);
   const children = new Map<number, DevChild>();
+  const moduleLog = options.moduleLog ?? ((line: string) => process.stdout.write(`${line}\n`));
   const logTail = tailLines(files.logFile, (line) => {
     // Admission records (`capstan dev --record`) are for the recorder reading the log file, not the terminal.
     if (isAdmissionRecordLine(line)) return;
-    process.stdout.write(`${line}\n`);
+    moduleLog(line);
     const pid = /^\{.*?"pid":(\d+)/.exec(line)?.[1];
     if (pid) children.get(Number(pid))?.noteLogLine(line);
   });
@@ -149,7 +155,7 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
   const syncWebhooks = async (force = false) => {
     if (!apiUp) return;
     await webhooks.sync(client, force).catch((error: unknown) => {
-      say(`could not write webhook configuration ${webhooks.name}: ${messageOf(error)}`);
+      say(`could not write webhook configuration ${webhooks.name}: ${messageOf(error)}`, "warn");
     });
   };
 
@@ -187,6 +193,7 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
       webhooks.registered
         ? `NO MODULE IS SERVING: ${why}. Webhooks of ${webhooks.name} fail open (failurePolicy Ignore) until a saved change loads`
         : `NO MODULE IS SERVING: ${why}. No webhook is registered until a saved change loads`,
+      "error",
     );
     void syncWebhooks();
   };
@@ -200,7 +207,7 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
       return await checker.check();
     } catch (error) {
       checkerFailed = true;
-      say(`type checking is off for this session: ${oneLine(messageOf(error))}`);
+      say(`type checking is off for this session: ${oneLine(messageOf(error))}`, "warn");
       return [];
     }
   };
@@ -215,7 +222,7 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
     } catch (error) {
       watcher?.setInputs(undefined);
       const reason = `build failed: ${oneLine(messageOf(error)).replace(/^Bundling \S+ failed: /, "")}`;
-      if (serving) say(`${reason}; the last good module keeps serving`);
+      if (serving) say(`${reason}; the last good module keeps serving`, "warn");
       else nothingServes(reason);
       return;
     }
@@ -227,7 +234,7 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
       env: childEnv(bundle.outFile),
       logFile: files.logFile,
       stderrFile: join(files.dir, `module-${++processes}.stderr`),
-      onStderr: (line) => process.stderr.write(`${line}\n`),
+      onStderr: options.moduleStderr ?? ((line) => process.stderr.write(`${line}\n`)),
       beforeExit: () => logTail.readNow(),
       onMessage: onChildMessage,
     });
@@ -250,7 +257,7 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
         typeErrors.length > 0
           ? `type error: ${typeErrors[0]}${typeErrors.length > 1 ? ` (and ${typeErrors.length - 1} more)` : ""}`
           : `the new build did not start: ${"error" in outcome ? oneLine(messageOf(outcome.error)) : ""}`;
-      if (serving) say(`${reason}; the last good module keeps serving`);
+      if (serving) say(`${reason}; the last good module keeps serving`, "warn");
       else nothingServes(reason);
       return;
     }
@@ -301,7 +308,7 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
           const other = await renewDevLease(client, leaseRef, identity);
           if (other) {
             leaseLost = other;
-            say(`another session took this module over (${other}); stopping without touching its webhooks`);
+            say(`another session took this module over (${other}); stopping without touching its webhooks`, "warn");
             void stop(1);
           }
         }
@@ -310,6 +317,7 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
         apiUp = false;
         say(
           `lost the API server (${oneLine(messageOf(error))}); the webhooks come back when it does (the kubeconfig is read again)`,
+          "warn",
         );
       }
       return;
@@ -332,7 +340,7 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
       await acquireDevLease(client, leaseRef, identity);
     } catch (error) {
       leaseLost = messageOf(error);
-      say(`${leaseLost}; stopping without touching its webhooks`);
+      say(`${leaseLost}; stopping without touching its webhooks`, "warn");
       void stop(1);
       return;
     }
@@ -342,7 +350,7 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
       await prepareCluster(client);
     } catch (error) {
       // Lost again meanwhile: the next recovery prepares it; the loss was said already.
-      if (!(error instanceof ConnectionError)) say(`could not prepare the cluster: ${messageOf(error)}`);
+      if (!(error instanceof ConnectionError)) say(`could not prepare the cluster: ${messageOf(error)}`, "warn");
       return;
     }
     // The module process holds a connection to the old server: hand over to one with the new one.

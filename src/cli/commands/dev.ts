@@ -1,11 +1,12 @@
 import { join, resolve } from "node:path";
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { RECORD_ENV } from "../../admission/index.ts";
 import type { RbacMode } from "../../build/index.ts";
 import { defaultEntry } from "../../build/index.ts";
 import { startDevSession } from "../../runtime/dev-session.ts";
 import { sessionLogFile } from "../../runtime/index.ts";
 import { startControlPlane, stopControlPlane } from "../../testing/control-plane/control-plane.ts";
+import { devOutput, type LogFormat, logFormats } from "../dev-output.ts";
 import {
   checkReachable,
   connectWithFlags,
@@ -27,6 +28,7 @@ interface DevOptions extends KubeconfigFlags {
   typeCheck: boolean;
   impersonate: boolean;
   rbacMode?: string;
+  logFormat: LogFormat;
 }
 
 export function devCommand(): Command {
@@ -58,9 +60,18 @@ export function devCommand(): Command {
       "-M, --rbac-mode <mode>",
       "the rules the module runs under, as capstan build generates them: scoped or admin (default: package.json rbacMode, else scoped)",
     )
+    .addOption(
+      new Option(
+        "--log-format <format>",
+        "pretty: a line per event; json: JSON lines; auto: pretty on a terminal, json when piped",
+      )
+        .choices([...logFormats])
+        .default("auto"),
+    )
     .action(async (opts: DevOptions) => {
       const moduleDir = process.cwd();
-      const log = (line: string) => process.stderr.write(`${line}\n`);
+      const output = devOutput({ format: opts.logFormat });
+      const log = (line: string, level?: "info" | "warn" | "error") => output.session(line, level);
       let kubeconfig = opts.kubeconfig;
       let localDir: string | undefined;
       if (opts.local) {
@@ -68,6 +79,9 @@ export function devCommand(): Command {
         log("capstan dev: starting the local control plane (the first run builds it; that takes a while)");
         const state = await startControlPlane({ stateDir: localDir, onProgress: log });
         kubeconfig = state.kubeconfig;
+        log(
+          `capstan dev: local control plane ready; kubeconfig ${kubeconfig} (for kubectl: export KUBECONFIG=${kubeconfig})`,
+        );
       }
       const flags: KubeconfigFlags = { kubeconfig, ...(opts.context && !opts.local ? { context: opts.context } : {}) };
       const orLocal = (error: unknown) =>
@@ -96,6 +110,8 @@ export function devCommand(): Command {
         impersonate: opts.impersonate,
         rbacMode: parseRbacMode(opts.rbacMode),
         log,
+        moduleLog: output.module,
+        moduleStderr: output.moduleStderr,
       }).catch(async (error: unknown) => {
         await client.close();
         if (localDir) await stopControlPlane(localDir);

@@ -86,6 +86,19 @@ export function startDev(moduleDir: string, kubeconfig: string, args: readonly s
   };
 }
 
+/** What `capstan dev` said itself (`capstan dev: …`), from its JSON lines (piped, the default) or plain ones. */
+export function sessionLines(output: string): string[] {
+  return output.split("\n").flatMap((line) => {
+    if (line.startsWith("capstan dev:")) return [line];
+    try {
+      const msg = (JSON.parse(line) as { msg?: unknown }).msg;
+      return typeof msg === "string" && msg.startsWith("capstan dev:") ? [msg] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
 /** Stops a dev process with Ctrl-C (SIGKILL after 20 s) and returns its exit code. */
 export async function stopDev(dev: DevProcess | undefined): Promise<number | null> {
   if (!dev || dev.proc.exitCode !== null || dev.proc.signalCode !== null) return dev?.proc.exitCode ?? null;
