@@ -122,7 +122,8 @@ describe("capstan monitor", () => {
     let started = Date.now();
     const down = run(["monitor", "some-module", "--kubeconfig", refused]);
     expect(await down.exited).toBe(1);
-    expect(Date.now() - started).toBeLessThan(10_000);
+    // Within seconds (the CLI's own start included, on a loaded machine), not silent forever.
+    expect(Date.now() - started).toBeLessThan(15_000);
     expect(down.output()).toMatch(
       new RegExp(
         `^capstan: cannot reach the API server at https://127\\.0\\.0\\.1:${closedPort} \\(.*ECONNREFUSED.*\\): is the cluster running\\? \\(\`capstan cluster up\` starts a local one; --kubeconfig and --context pick another\\)\\n$`,
@@ -137,7 +138,7 @@ describe("capstan monitor", () => {
       started = Date.now();
       const stuck = run(["monitor", "some-module", "--kubeconfig", hanging]);
       expect(await stuck.exited).toBe(1);
-      expect(Date.now() - started).toBeLessThan(15_000);
+      expect(Date.now() - started).toBeLessThan(20_000);
       expect(stuck.output()).toContain(
         `cannot reach the API server at https://127.0.0.1:${silentPort} (no answer in 5 s)`,
       );
