@@ -167,7 +167,8 @@ async function watchBurst(
     return { latencies, eventsPerSecond: BURST / ((last - first) / 1000) };
   } finally {
     await running.stop();
-    await dropNamespace(context.client, namespace);
+    // Waited for: deleting the burst's 301 ConfigMaps otherwise loads the API server and etcd during the next target's burst.
+    await deleteNamespaceAndWait(context, namespace);
   }
 }
 
