@@ -19,8 +19,18 @@ registerHooks({
   },
 });
 
-/** Folders (under src/) and files that may read `process.env`; everything else receives options. */
-const ENV_READERS: readonly string[] = ["src/runtime/", "src/cli/", "src/testing/"];
+/** Folders and files that may read `process.env`; everything else receives options (ADR 0005). */
+const ENV_READERS: readonly string[] = [
+  "src/runtime/",
+  "src/cli/",
+  "src/testing/",
+  // The default connection (kubeconfig list, else in-cluster), also for module code's K8s() client.
+  "src/k8s/connection.ts",
+  // LOG_LEVEL and PINO_TIME_STAMP, when module code's `Log` is created at import.
+  "src/telemetry/logger.ts",
+  // Forwards the environment to the discovery child process; reads no setting.
+  "src/build/discover.ts",
+];
 
 const repo = fileURLToPath(new URL("..", import.meta.url));
 

@@ -1,5 +1,3 @@
-import type { PackageJSON } from "./module-config.ts";
-
 /**
  * Which engine's names and semantics a module observes. A module configured under package.json's
  * `pepr` key runs in Pepr compatibility mode; one under `capstan` keeps capstan's own names.
@@ -50,7 +48,7 @@ export function flavorNames(flavor: Flavor): FlavorNames {
 }
 
 /** A `capstan` block selects capstan's names; otherwise the module is a Pepr module. */
-export function flavorOfPackage(pkg: PackageJSON): Flavor {
+export function flavorOfPackage(pkg: { readonly capstan?: unknown }): Flavor {
   return pkg.capstan && typeof pkg.capstan === "object" ? "capstan" : "pepr";
 }
 

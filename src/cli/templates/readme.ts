@@ -1,6 +1,12 @@
-import type { InitAnswers } from "./module-files.ts";
+/** The init answers the README shows (module-files.ts's `InitAnswers` has them). */
+interface ReadmeAnswers {
+  readonly name: string;
+  readonly description: string;
+  readonly uuid: string;
+  readonly onError: string;
+}
 
-export function readmeSource(answers: InitAnswers): string {
+export function readmeSource(answers: ReadmeAnswers): string {
   return `# ${answers.name}
 
 ${answers.description}

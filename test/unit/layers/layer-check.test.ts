@@ -57,13 +57,19 @@ afterAll(() => {
 });
 
 describe("the layer check", { timeout: 60_000 }, () => {
-  it("exits 1 from the command line on a violation, 0 without", async () => {
+  it("exits 1 from the command line (npm run lint) on a violation", async () => {
     const broken = await cli(
       tree({ "src/k8s/client.ts": 'import "../admission/index.ts";\nexport const get = (): number => 1;\n' }),
     );
     expect(broken.output).toMatch(/not-in-allowed: src\/k8s\/client\.ts → src\/admission\/index\.ts/);
     expect(broken.code).toBe(1);
-    expect((await cli(tree({}))).code).toBe(0);
+  });
+
+  it("passes on the repository's src/", async () => {
+    const { code, output } = await check(repo);
+    expect(output).toMatch(/no dependency violations found/);
+    expect(output).not.toMatch(/error/);
+    expect(code).toBe(0);
   });
 
   it("passes on a small tree that keeps the table", async () => {
@@ -140,6 +146,30 @@ describe("the layer check", { timeout: 60_000 }, () => {
       }),
     );
     expect(output).toMatch(/src-not-tests: src\/time\/clock\.ts → test\/helper\.ts/);
+    expect(code).toBe(1);
+  });
+
+  it("fails when a deployed process's entry reaches the bundler", async () => {
+    const bundler = {
+      "node_modules/esbuild/package.json": '{ "name": "esbuild", "main": "index.js" }\n',
+      "node_modules/esbuild/index.js": "export const build = () => 0;\n",
+      "src/build/index.ts": 'export { bundle } from "./bundle.ts";\n',
+      "src/build/bundle.ts": 'import { build } from "esbuild";\nexport const bundle = (): number => build();\n',
+    };
+    const devOnly = await check(
+      tree({ ...bundler, "src/runtime/dev-session.ts": 'import { bundle } from "../build/bundle.ts";\nbundle();\n' }),
+    );
+    expect(devOnly.output).toMatch(/no dependency violations found/);
+    expect(devOnly.code).toBe(0);
+    const { code, output } = await check(
+      tree({
+        ...bundler,
+        "src/runtime/dev-role.ts":
+          'import { bundle } from "../build/bundle.ts";\nexport const role = (): number => bundle();\n',
+        "src/runtime/main.ts": 'import { role } from "./dev-role.ts";\nrole();\n',
+      }),
+    );
+    expect(output).toMatch(/runtime-start-light: src\/runtime\/main\.ts/);
     expect(code).toBe(1);
   });
 
