@@ -43,6 +43,14 @@ export interface DeployResult {
   readonly prunedSecrets: number;
 }
 
+function rejectsWhenUnserved(webhooks: readonly KubeObject[]): boolean {
+  return webhooks.some((config) =>
+    ((config as { webhooks?: { failurePolicy?: string }[] }).webhooks ?? []).some(
+      (webhook) => (webhook.failurePolicy ?? "Fail") === "Fail",
+    ),
+  );
+}
+
 /** A rollout that did not finish in time; the message is the whole report, for the terminal. */
 export class RolloutFailed extends Error {
   override readonly name = "RolloutFailed";
@@ -123,6 +131,11 @@ export async function deployModule(
     });
 
   const { webhooks, rest } = splitWebhooks(objects);
+  if (!wait && !options.dryRun && rejectsWhenUnserved(webhooks)) {
+    log(
+      "warning: --no-wait applies the webhook configurations now; until the pods serve, failurePolicy Fail rejects the requests they match",
+    );
+  }
   let orphaned: OrphanedPods = [];
   if (pepr && !options.dryRun) {
     orphaned = await orphanPeprPods(client, manifests);
