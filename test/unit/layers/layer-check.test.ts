@@ -138,6 +138,17 @@ describe("the layer check", { timeout: 60_000 }, () => {
     expect(code).toBe(1);
   });
 
+  it("fails when a file imports its own folder's index.ts", async () => {
+    const { code, output } = await check(
+      tree({
+        "src/admission/review.ts":
+          'import type { handle } from "./index.ts";\nexport interface Review { n: number; h?: typeof handle }\n',
+      }),
+    );
+    expect(output).toMatch(/not-own-index: src\/admission\/review\.ts → src\/admission\/index\.ts/);
+    expect(code).toBe(1);
+  });
+
   it("fails when src/ imports test/", async () => {
     const { code, output } = await check(
       tree({
