@@ -19,10 +19,10 @@ const layers = {
   compat: ["model", "k8s", "fluent", "informer", "telemetry", "time"],
   build: ["contract", "model", "admission", "store", "k8s", "fluent", "telemetry", "tls", "time"],
 };
-const engines = Object.keys(layers);
-layers.runtime = [...engines.filter((f) => f !== "build")];
-layers.testing = [...engines, "runtime"];
-layers.cli = [...engines, "runtime", "testing"];
+const belowRuntime = Object.keys(layers);
+layers.runtime = belowRuntime.filter((f) => f !== "build");
+layers.testing = [...belowRuntime, "runtime"];
+layers.cli = [...belowRuntime, "runtime", "testing"];
 
 // Imports outside the table's rows: [from, to, why]. Each is also an exception to "through index.ts".
 const exceptions = [
