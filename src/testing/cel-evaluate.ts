@@ -13,7 +13,8 @@ export interface CelValidationRule {
   readonly reason?: CelDenyReason;
 }
 
-export type CelDenyReason = "Unauthorized" | "Forbidden" | "Invalid" | "RequestEntityTooLarge";
+/** The reasons the API accepts for a validation (v1.36 rejects "Unauthorized" although the decoder maps it to 401). */
+export type CelDenyReason = "Forbidden" | "Invalid" | "RequestEntityTooLarge";
 export type CelValidationAction = "Deny" | "Warn" | "Audit";
 
 /** A policy with one binding, as the API server would hold them. */
@@ -44,7 +45,7 @@ export interface CelDecision {
 /** The API server's answer, as a client sees it. */
 export interface CelVerdict {
   readonly allowed: boolean;
-  /** The HTTP code of a denial: 422 (reason Invalid, the default), 403, 401 or 413. */
+  /** The HTTP code of a denial: 422 (reason Invalid, the default), 403 or 413. */
   readonly code?: number;
   readonly reason?: CelDenyReason;
   /** "ValidatingAdmissionPolicy '<p>' with binding '<b>' denied request: <message>". */
@@ -59,7 +60,6 @@ export interface CelVerdict {
 
 const CODES: Record<CelDenyReason, number> = {
   Forbidden: 403,
-  Unauthorized: 401,
   RequestEntityTooLarge: 413,
   Invalid: 422,
 };

@@ -111,11 +111,11 @@ export const CEL_CASES: readonly CelCase[] = [
     expect: { allowed: false, code: 403, message: failed(teamLabel) },
   },
   {
-    name: "reason-unauthorized",
+    name: "reason-forbidden-message-expression",
     operation: "CREATE",
     object: {},
-    validations: [{ expression: teamLabel, reason: "Unauthorized", message: "who are you" }],
-    expect: { allowed: false, code: 401, message: "who are you" },
+    validations: [{ expression: teamLabel, reason: "Forbidden", messageExpression: '"no team on " + request.name' }],
+    expect: { allowed: false, code: 403, message: `no team on ${SUBJECT}` },
   },
   {
     name: "reason-too-large",
