@@ -12,6 +12,16 @@ export {
 } from "./admission.ts";
 export type { BindingTrace } from "./binding-trace.ts";
 export {
+  type CelDecision,
+  type CelDenyReason,
+  type CelEvaluationOptions,
+  type CelPolicyUnderTest,
+  type CelValidationAction,
+  type CelValidationRule,
+  type CelVerdict,
+  evaluateCelPolicy,
+} from "./cel-evaluate.ts";
+export {
   eventually,
   type RunModuleOptions,
   type RunningModule,

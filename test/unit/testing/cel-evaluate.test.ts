@@ -110,4 +110,28 @@ describe("offline CEL evaluation: beyond the API server comparison", () => {
     const formatted = evaluateCelPolicy(policy({ validations: [{ expression: '"%s".format(["a"]) == "a"' }] }), create);
     expect(formatted.message).toContain("format() is not supported offline");
   });
+
+  it("docs/testing.md's example gives what the page says", () => {
+    const verdict = evaluateCelPolicy(
+      {
+        policyName: "team-label",
+        bindingName: "team-label-binding",
+        validations: [
+          {
+            expression: "has(object.metadata.labels) && 'team' in object.metadata.labels",
+            message: "a team label is required",
+          },
+        ],
+        actions: ["Deny"],
+      },
+      admissionRequest({ object: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", namespace: "apps" } } }),
+    );
+    expect(verdict).toMatchObject({
+      allowed: false,
+      code: 422,
+      message:
+        "ValidatingAdmissionPolicy 'team-label' with binding 'team-label-binding' denied request: a team label is required",
+    });
+    expect(verdict.statusMessage).toBe(`configmaps "c" is forbidden: ${verdict.message}`);
+  });
 });
