@@ -88,10 +88,26 @@ export function toCelValue(value: unknown): unknown {
   return value;
 }
 
-/** The first line of a library error, in cel-go's words where they differ ("no such key: x"). */
+// Library error texts rewritten to cel-go's (checked against the API server by the CEL proof).
+const CEL_GO_ERRORS: readonly [RegExp, string][] = [
+  [/^No such key: index out of bounds, index (-?\d+).*$/, "index out of bounds: $1"],
+  [/^No such key: /, "no such key: "],
+  [/^(int|uint|double)\(\) type error: cannot convert to \w+$/, "type conversion error from 'string' to '$1'"],
+  [/^bool\(\) conversion error: .*$/, "type conversion error from 'string' to 'bool'"],
+  [
+    /^timestamp\(\) requires a string in ISO 8601 format$/,
+    "type conversion error from 'string' to 'google.protobuf.Timestamp'",
+  ],
+  [/^Invalid duration string: .*$/, "type conversion error from 'string' to 'google.protobuf.Duration'"],
+  [/^integer overflow: .*$/, "integer overflow"],
+  [/^modulo by zero$/, "modulus by zero"],
+];
+
+/** The first line of a library error, in cel-go's words where capstan knows them ("no such key: x"). */
 export function celErrorText(error: unknown): string {
   const text = (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "";
-  return text.replace(/^No such key: /, "no such key: ");
+  const rule = CEL_GO_ERRORS.find(([pattern]) => pattern.test(text));
+  return rule ? text.replace(rule[0], rule[1]) : text;
 }
 
 /** A compiled expression, or the reason it does not compile (syntax, unknown variable, type). */
