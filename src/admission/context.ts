@@ -43,6 +43,8 @@ export interface PipelineContext {
 export interface Decision {
   readonly response: AdmissionResponse;
   readonly patch?: readonly PatchOperation[];
+  /** `patch` as JSON (the text the response's base64 patch encodes). */
+  readonly patchJson?: string;
   /** Validate only: each matched binding's own answer, in binding order (what Pepr's `afterHook` gets, one call each). */
   readonly actionResponses?: readonly AdmissionResponse[];
 }

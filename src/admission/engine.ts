@@ -8,11 +8,11 @@ import {
   type ModuleConfig,
   shouldSkipAdmission,
 } from "../model/index.ts";
-import { Log, type Logger } from "../telemetry/index.ts";
+import { jsonString, Log, type Logger } from "../telemetry/index.ts";
 import { bindingLogger, type Decision, type PipelineAction, type PipelineContext } from "./context.ts";
 import { peprMutate, peprValidate, requestDecisions, requestDuration, type WebhookKind } from "./metrics.ts";
 import { mutateRequest } from "./mutate.ts";
-import { logIncoming, logOutgoing, logRequestLine, NO_IN_SCOPE_VALIDATIONS } from "./pepr-lines.ts";
+import { logIncoming, logOutgoing, logRequestLine, NO_IN_SCOPE_VALIDATIONS, writersOf } from "./pepr-lines.ts";
 import { admissionRecord, RECORD_MESSAGE } from "./recording.ts";
 import { joinValidateResponses, validateRequest } from "./validate.ts";
 
@@ -170,21 +170,19 @@ export class AdmissionEngine {
     (webhook === "mutate" ? peprMutate : peprValidate).observe(seconds * 1000);
     requestDecisions.inc({ webhook, operation: request.operation, result: response.allowed ? "allowed" : "denied" });
     if (this.context.requestLogger.isLevelEnabled("info")) {
-      this.context.requestLogger.info(
-        {
-          requestId: request.uid,
-          webhook,
-          operation: request.operation,
-          kind: request.kind.kind,
-          namespace: request.namespace,
-          name: request.name,
-          allowed: response.allowed,
-          patched: response.patch !== undefined,
-          // What the patch does, for `capstan monitor`; never for Secrets, whose patches carry values.
-          ...(patch && request.kind.kind !== "Secret" ? { patch } : {}),
-          ...(response.status ? { status: response.status } : {}),
-          ms: Math.round(seconds * 10_000) / 10,
-        },
+      // What the patch does, for `capstan monitor`; never for Secrets, whose patches carry values.
+      const patchJson =
+        patch && request.kind.kind !== "Secret" ? (decision.patchJson ?? JSON.stringify(patch)) : undefined;
+      writersOf(this.context.requestLogger).info(
+        `,"requestId":${jsonString(request.uid)},"webhook":"${webhook}","operation":${jsonString(request.operation)}` +
+          `,"kind":${jsonString(request.kind.kind)}` +
+          (request.namespace === undefined ? "" : `,"namespace":${jsonString(request.namespace)}`) +
+          (request.name === undefined ? "" : `,"name":${jsonString(request.name)}`) +
+          (typeof response.allowed === "boolean" ? `,"allowed":${response.allowed}` : "") +
+          `,"patched":${response.patch !== undefined}` +
+          (patchJson === undefined ? "" : `,"patch":${patchJson}`) +
+          (response.status ? `,"status":${JSON.stringify(response.status)}` : "") +
+          `,"ms":${Math.round(seconds * 10_000) / 10}`,
         "admission decision",
       );
       if (this.#record) this.context.requestLogger.info(admissionRecord(webhook, request, response), RECORD_MESSAGE);

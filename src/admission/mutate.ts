@@ -99,6 +99,7 @@ export async function mutateRequest(
   const patch = diffJson(original, result);
   if (patch.length === 0) return { response };
   response.patchType = "JSONPatch";
-  response.patch = Buffer.from(JSON.stringify(patch)).toString("base64");
-  return { response, patch };
+  const patchJson = JSON.stringify(patch);
+  response.patch = Buffer.from(patchJson).toString("base64");
+  return { response, patch, patchJson };
 }

@@ -1,22 +1,52 @@
 import type { AdmissionRequest, AdmissionResponse } from "../model/index.ts";
-import type { Logger } from "../telemetry/index.ts";
+import { jsonString, type LineWriter, type Logger, lineWriter } from "../telemetry/index.ts";
 import type { WebhookKind } from "./metrics.ts";
+import { responseJson } from "./review.ts";
 
 // Pepr's per-request log lines, written for Pepr modules only: its docs show them (Alias) and
 // module tests pair them with hook calls by `uid` and `name`. Same messages and fields as Pepr 1.1.4.
+// A mutate request writes up to six of them, so each field is serialised once per request and the
+// lines are written as text (`lineWriter`), the same bytes the logger would write for those fields.
 
 /** What a validate answer says when no binding matched, under Pepr. */
 export const NO_IN_SCOPE_VALIDATIONS = "no in-scope validations -- allowed!";
 
-interface RequestFields {
-  readonly uid: string;
-  readonly namespace: string;
-  /** `/<name>`, or "" when the request names nothing (Pepr's shape). */
+interface Writers {
+  readonly info: LineWriter;
+  readonly debug: LineWriter;
+}
+
+const writersByLogger = new WeakMap<Logger, Writers>();
+
+/** The writers of a logger, made once (a child logger made per request would defeat this). */
+export function writersOf(logger: Logger): Writers {
+  let writers = writersByLogger.get(logger);
+  if (!writers) {
+    writers = { info: lineWriter(logger, "info"), debug: lineWriter(logger, "debug") };
+    writersByLogger.set(logger, writers);
+  }
+  return writers;
+}
+
+interface RequestMembers {
+  /** `,"uid":…,"namespace":…` */
+  readonly uidNamespace: string;
+  /** `,"name":"/<name>"`, or `,"name":""` when the request names nothing (Pepr's shape). */
   readonly name: string;
 }
 
-function requestFields(request: AdmissionRequest): RequestFields {
-  return { uid: request.uid, namespace: request.namespace ?? "", name: request.name ? `/${request.name}` : "" };
+const membersByRequest = new WeakMap<AdmissionRequest, RequestMembers>();
+
+function requestMembers(request: AdmissionRequest): RequestMembers {
+  let members = membersByRequest.get(request);
+  if (!members) {
+    members = {
+      uidNamespace: `,"uid":${jsonString(request.uid)},"namespace":${jsonString(request.namespace ?? "")}`,
+      name: `,"name":${jsonString(request.name ? `/${request.name}` : "")}`,
+    };
+    membersByRequest.set(request, members);
+  }
+  return members;
 }
 
 /** A Secret's patch carries its values: never logged. */
@@ -28,13 +58,10 @@ function loggable(request: AdmissionRequest, response: AdmissionResponse): Admis
 
 /** "Incoming request", as a request reaches the webhook. */
 export function logIncoming(logger: Logger, webhook: WebhookKind, request: AdmissionRequest): void {
-  logger.info(
-    {
-      ...requestFields(request),
-      gvk: request.kind,
-      operation: request.operation,
-      admissionKind: webhook === "mutate" ? "Mutate" : "Validate",
-    },
+  if (!logger.isLevelEnabled("info")) return;
+  const { uidNamespace, name } = requestMembers(request);
+  writersOf(logger).info(
+    `${uidNamespace}${name},"gvk":${JSON.stringify(request.kind)},"operation":${jsonString(request.operation)},"admissionKind":${webhook === "mutate" ? '"Mutate"' : '"Validate"'}`,
     "Incoming request",
   );
 }
@@ -46,16 +73,25 @@ export function logOutgoing(
   checked: readonly AdmissionResponse[],
   answer: AdmissionResponse,
 ): void {
-  const fields = requestFields(request);
-  for (const res of checked) logger.info({ ...fields, res: loggable(request, res) }, "Check response");
+  const { uidNamespace, name } = requestMembers(request);
+  const writers = writersOf(logger);
+  if (logger.isLevelEnabled("info")) {
+    for (const res of checked)
+      writers.info(`${uidNamespace}${name},"res":${responseJson(loggable(request, res))}`, "Check response");
+  }
   if (logger.isLevelEnabled("debug")) {
-    logger.debug({ ...fields, kubeAdmissionResponse: loggable(request, answer) }, "Outgoing response");
+    writers.debug(
+      `${uidNamespace}${name},"kubeAdmissionResponse":${responseJson(loggable(request, answer))}`,
+      "Outgoing response",
+    );
   }
 }
 
 /** A line about the whole request ("Processing request", "Processing validation request", "No matching actions found"). */
 export function logRequestLine(logger: Logger, request: AdmissionRequest, message: string): void {
-  logger.info(requestFields(request), message);
+  if (!logger.isLevelEnabled("info")) return;
+  const { uidNamespace, name } = requestMembers(request);
+  writersOf(logger).info(`${uidNamespace}${name}`, message);
 }
 
 /**
@@ -63,5 +99,6 @@ export function logRequestLine(logger: Logger, request: AdmissionRequest, messag
  * callback by its wrapper's name, so the label is always `mutateCallback` or `validateCallback`.
  */
 export function logActionLine(logger: Logger, request: AdmissionRequest, capability: string, message: string): void {
-  logger.info({ ...requestFields(request), name: capability }, message);
+  if (!logger.isLevelEnabled("info")) return;
+  writersOf(logger).info(`${requestMembers(request).uidNamespace},"name":${jsonString(capability)}`, message);
 }

@@ -45,7 +45,22 @@ export function readAdmissionReview(body: unknown): ParsedReview {
   return { ok: true, apiVersion, request: request as unknown as AdmissionRequest };
 }
 
-/** Serialises an answer as the API server expects it. */
+const serialised = new WeakMap<AdmissionResponse, string>();
+
+/**
+ * An answer as JSON, serialised once: Pepr's "Check response" line and the reply carry the same
+ * text. The answer must not change after its first call (it is final once the engine returns it).
+ */
+export function responseJson(response: AdmissionResponse): string {
+  let json = serialised.get(response);
+  if (json === undefined) {
+    json = JSON.stringify(response);
+    serialised.set(response, json);
+  }
+  return json;
+}
+
+/** Serialises an answer as the API server expects it (the bytes of `JSON.stringify({ apiVersion, kind, response })`). */
 export function admissionReviewJson(apiVersion: string, response: AdmissionResponse): string {
-  return JSON.stringify({ apiVersion, kind: "AdmissionReview", response });
+  return `{"apiVersion":${JSON.stringify(apiVersion)},"kind":"AdmissionReview","response":${responseJson(response)}}`;
 }

@@ -1,3 +1,4 @@
+export { jsonString, type LineWriter, lineWriter } from "./line-writer.ts";
 export { bindingLogFields, Log, LogField, type Logger } from "./logger.ts";
 export { enableProcessMetrics, registry } from "./metrics.ts";
 export { peprWatchMetrics } from "./metrics-pepr.ts";

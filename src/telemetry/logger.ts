@@ -3,18 +3,56 @@ import { type Logger as PinoLogger, pino } from "pino";
 
 export type Logger = PinoLogger;
 
-/** Lines wait up to this many bytes or milliseconds, then go out in one write (pino flushes the rest on exit). */
-const BATCH_BYTES = 4096;
+/** Lines wait up to this many characters or milliseconds, then go out in one write. */
+const BATCH_CHARS = 16_384;
 const BATCH_MS = 100;
 
 /**
- * stdout, written in batches: the admission server logs a line or three per request, and a write per
- * line (with pino's asynchronous default, also a thread-pool hand-off and a second wake-up) cost the
- * webhook more time than deciding the request (docs/adr/0011-admission-path-costs.md).
+ * stdout, written in batches: the admission server logs up to seven lines per request, and a write
+ * per line (with pino's asynchronous default, also a thread-pool hand-off and a second wake-up) cost
+ * the webhook more time than deciding the request. Lines are kept in an array and joined once per
+ * batch: sonic-boom's own buffering (`minLength`) measures the whole waiting text again on every
+ * line (docs/adr/0011-admission-path-costs.md). sonic-boom still does the writing (partial writes,
+ * EAGAIN, EPIPE). `fatal` (pino calls `flushSync`) and process exit write what waits at once.
  */
-const stdout = pino.destination({ dest: 1, sync: true, minLength: BATCH_BYTES });
-let batchTimer: NodeJS.Timeout | undefined;
-// pino flushes on exit only the destinations it writes asynchronously; this one is written in batches.
+class BatchedStdout {
+  readonly #out = pino.destination({ dest: 1, sync: true });
+  #lines: string[] = [];
+  #chars = 0;
+  #timer: NodeJS.Timeout | undefined;
+
+  write(line: string): boolean {
+    this.#lines.push(line);
+    this.#chars += line.length;
+    if (this.#chars >= BATCH_CHARS) this.#writeWaiting();
+    else this.#timer ??= setTimeout(() => this.#writeWaiting(), BATCH_MS).unref();
+    return true;
+  }
+
+  flush(callback?: (error?: Error) => void): void {
+    this.#writeWaiting();
+    this.#out.flush(callback);
+  }
+
+  flushSync(): void {
+    this.#writeWaiting();
+    this.#out.flushSync();
+  }
+
+  #writeWaiting(): void {
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    if (this.#lines.length === 0) return;
+    const text = this.#lines.length === 1 ? (this.#lines[0] as string) : this.#lines.join("");
+    this.#lines = [];
+    this.#chars = 0;
+    this.#out.write(text);
+  }
+}
+
+const stdout = new BatchedStdout();
 process.once("exit", () => {
   try {
     stdout.flushSync();
@@ -22,15 +60,6 @@ process.once("exit", () => {
     // stdout already closed: nothing more can be written.
   }
 });
-function scheduleFlush(line: string): string {
-  if (batchTimer === undefined) {
-    batchTimer = setTimeout(() => {
-      batchTimer = undefined;
-      stdout.flush();
-    }, BATCH_MS).unref();
-  }
-  return line;
-}
 
 /**
  * The process logger: JSON lines on stdout, level from LOG_LEVEL (default info), with pino's usual
@@ -46,7 +75,6 @@ export const Log: Logger = pino(
       paths: ["*.data", "*.stringData", "*.token", "*.authorization", "*.value", "*.values", "headers.authorization"],
       censor: "[redacted]",
     },
-    hooks: { streamWrite: scheduleFlush },
   },
   stdout,
 );
