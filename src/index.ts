@@ -67,11 +67,16 @@ export {
 } from "./k8s/index.ts";
 export type {
   CatchUpPolicy,
+  CelAction,
+  CelPolicy,
+  CelReason,
+  CelValidation,
   CronSchedule,
   IntervalSchedule,
   ReconcileResult,
   ScheduleDefinition,
   ScheduleUnit,
+  ValidateCelOptions,
 } from "./model/index.ts";
 export {
   type AdmissionRequest,

@@ -1,3 +1,4 @@
+export { type CelPolicyObjects, type CelPolicyOptions, celPolicies, celPolicyName } from "./cel-policies.ts";
 export type { AdmissionModule } from "./engine.ts";
 export { AdmissionEngine } from "./engine.ts";
 export { applyPatch, diffJson, type PatchOperation } from "./json-patch.ts";

@@ -10,6 +10,7 @@ import {
 } from "../contract/index.ts";
 import { flavorOf, namesOf } from "../model/index.ts";
 import { storeCrd } from "../store/index.ts";
+import { moduleCelPolicies } from "./cel-policies.ts";
 import { declareValues, moduleLabels, rolesOf, webhookValues } from "./chart-defaults.ts";
 import type { ValueCatalog, ValueReader } from "./chart-values.ts";
 import { deploymentFor } from "./deployment.ts";
@@ -57,6 +58,7 @@ export function moduleManifests(input: ManifestInput): ModuleManifests {
   const secrets = chunkSecrets(input, input.map ? [input.code, input.map] : [input.code]);
   const rbac = deriveRbac(module, needs, names, input.rbacMode);
   const meta = (name: string, namespaced = true) => ({ name, ...(namespaced ? { namespace } : {}), labels });
+  const policies = moduleCelPolicies(module, namespace);
 
   const objects = (reader: ValueReader): KubeObject[] => {
     const result: KubeObject[] = [
@@ -143,6 +145,10 @@ export function moduleManifests(input: ManifestInput): ModuleManifests {
           reader,
         ),
       );
+    }
+    // ValidateCEL bindings: the API server runs them itself, with or without the module's pods.
+    for (const object of policies) {
+      result.push({ ...object, metadata: { ...object.metadata, labels: { ...labels, ...object.metadata.labels } } });
     }
     return result;
   };

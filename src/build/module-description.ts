@@ -1,4 +1,4 @@
-import type { Action, Binding, Capability, Event, ModuleConfig } from "../model/index.ts";
+import type { Action, Binding, Capability, CelPolicy, Event, ModuleConfig } from "../model/index.ts";
 
 /**
  * What `capstan build` learns about a module, as plain serialisable data: no classes, callbacks or
@@ -64,6 +64,8 @@ export interface BindingDescription {
     readonly deletionTimestamp: boolean;
   };
   readonly alias?: string;
+  /** A `ValidateCEL` binding's validations and actions. */
+  readonly cel?: CelPolicy;
 }
 
 export function describeBindingData(binding: Binding): BindingDescription {
@@ -96,6 +98,7 @@ export function describeBindingData(binding: Binding): BindingDescription {
       deletionTimestamp: filters.deletionTimestamp,
     },
     ...(binding.alias === undefined ? {} : { alias: binding.alias }),
+    ...(binding.cel === undefined ? {} : { cel: structuredClone(binding.cel) }),
   };
 }
 

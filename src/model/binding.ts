@@ -1,6 +1,7 @@
 import type { KindClass, KubernetesObject, ResolvedKind } from "../k8s/index.ts";
 import type { Logger } from "../telemetry/index.ts";
 import type { ValidateActionResponse } from "./admission-request.ts";
+import type { CelPolicy } from "./cel-policy.ts";
 import type { Event, WatchPhase } from "./events.ts";
 import type { PeprMutateRequest } from "./mutate-request.ts";
 import type { PeprValidateRequest } from "./validate-request.ts";
@@ -22,7 +23,8 @@ export interface Filters {
   deletionTimestamp: boolean;
 }
 
-export type Action = "mutate" | "validate" | "watch" | "reconcile" | "finalize-mutate" | "finalize";
+/** `validate-cel`: a `ValidateCEL` binding, which the API server runs as a ValidatingAdmissionPolicy (no webhook). */
+export type Action = "mutate" | "validate" | "validate-cel" | "watch" | "reconcile" | "finalize-mutate" | "finalize";
 
 export type MutateAction<T extends KindClass, K extends KubernetesObject = InstanceType<T>> = (
   req: PeprMutateRequest<K>,
@@ -93,6 +95,8 @@ export interface Binding {
   readonly validateCallback?: StoredValidate;
   readonly watchCallback?: StoredWatch;
   readonly finalizeCallback?: StoredFinalize;
+  /** A `ValidateCEL` binding's validations and actions (capstan's addition). */
+  readonly cel?: CelPolicy;
 }
 
 export function emptyFilters(): Filters {

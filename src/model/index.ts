@@ -13,6 +13,15 @@ export type {
 } from "./binding.ts";
 export { describeBinding, emptyFilters } from "./binding.ts";
 export { Capability, type CapabilityCfg } from "./capability.ts";
+export {
+  type CelAction,
+  type CelPolicy,
+  type CelReason,
+  type CelValidation,
+  celPolicyError,
+  celReasons,
+  type ValidateCelOptions,
+} from "./cel-policy.ts";
 export { Event, Operation, operationsOf, WatchPhase, watchPhasesOf } from "./events.ts";
 export {
   admissionSkipReason,

@@ -1,5 +1,6 @@
 import type { KindClass } from "../k8s/index.ts";
 import type { FinalizeAction, MutateAction, ValidateAction, WatchLogAction } from "./binding.ts";
+import type { CelValidation, ValidateCelOptions } from "./cel-policy.ts";
 
 // The stages of the `When` chain, as Pepr types them: what may follow what.
 
@@ -14,6 +15,14 @@ export interface ValidateActionChain<T extends KindClass> {
 
 export interface MutateActionChain<T extends KindClass> extends ValidateActionChain<T> {
   Validate(action: ValidateAction<T>): ValidateActionChain<T>;
+  /**
+   * capstan's addition: checks the API server runs itself (a ValidatingAdmissionPolicy built from
+   * this chain's kind, event and filters), with no webhook call; docs/cel-policies.md.
+   */
+  ValidateCEL(
+    validations: CelValidation | readonly CelValidation[],
+    options?: ValidateCelOptions,
+  ): MutateActionChain<T>;
 }
 
 export interface CommonActionChain<T extends KindClass> extends MutateActionChain<T> {

@@ -13,6 +13,7 @@ import type {
   WatchLogAction,
 } from "./binding.ts";
 import { emptyFilters } from "./binding.ts";
+import { type CelPolicy, type CelValidation, celPolicyError, type ValidateCelOptions } from "./cel-policy.ts";
 import { Event } from "./events.ts";
 import { addFinalizer } from "./finalizer.ts";
 import { bindingDefinitionError } from "./validation.ts";
@@ -93,6 +94,21 @@ export function when<T extends KindClass>(sink: BindingSink, model: T, gvk?: Gro
     Validate(action: ValidateAction<T>) {
       register({ action: "validate", isValidate: true, validateCallback: action as unknown as StoredValidate });
       return validateChain;
+    },
+    ValidateCEL(validations: CelValidation | readonly CelValidation[], options: ValidateCelOptions = {}) {
+      const list: readonly CelValidation[] = Array.isArray(validations) ? validations : [validations as CelValidation];
+      const cel: CelPolicy = {
+        validations: list.map((validation) => ({ ...validation })),
+        actions: [...(options.actions ?? ["Deny"])],
+      };
+      const problem = celPolicyError(cel);
+      if (problem) {
+        throw new Error(
+          `Capability ${sink.name}, ValidateCEL on ${kind.kind} (binding ${sink.bindings.length}): ${problem}`,
+        );
+      }
+      register({ action: "validate-cel", cel });
+      return mutateChain;
     },
   };
   const chain: BindingAll<T> = {

@@ -49,6 +49,16 @@ const kinds: Readonly<Record<string, KindPath>> = {
     plural: "mutatingwebhookconfigurations",
     namespaced: false,
   },
+  "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy": {
+    base: "/apis/admissionregistration.k8s.io/v1",
+    plural: "validatingadmissionpolicies",
+    namespaced: false,
+  },
+  "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding": {
+    base: "/apis/admissionregistration.k8s.io/v1",
+    plural: "validatingadmissionpolicybindings",
+    namespaced: false,
+  },
   "admissionregistration.k8s.io/v1/ValidatingWebhookConfiguration": {
     base: "/apis/admissionregistration.k8s.io/v1",
     plural: "validatingwebhookconfigurations",

@@ -23,6 +23,9 @@ export interface UndeployOptions {
 
 /** Kinds carrying the module's uuid label, in deletion order. */
 const labelled: readonly (readonly [string, string])[] = [
+  // ValidateCEL bindings' policies: the binding first, so the policy is never left half bound.
+  ["admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicyBinding"],
+  ["admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicy"],
   ["admissionregistration.k8s.io/v1", "MutatingWebhookConfiguration"],
   ["admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration"],
   ["apps/v1", "Deployment"],

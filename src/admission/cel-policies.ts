@@ -1,0 +1,190 @@
+import type { Binding, CelPolicy } from "../model/index.ts";
+import {
+  admissionIgnoredNamespaces,
+  describeBinding,
+  flavorNames,
+  flavorOf,
+  moduleNamespace,
+  operationsOf,
+} from "../model/index.ts";
+import { bindingNamespaces, celString, isPortableRegex } from "./cel.ts";
+import type { AdmissionModule } from "./engine.ts";
+import type { LabelSelector, LabelSelectorRequirement } from "./webhook-config.ts";
+
+// `ValidateCEL` bindings compiled to ValidatingAdmissionPolicy + ValidatingAdmissionPolicyBinding.
+// Unlike a webhook's matchConditions (a superset; the in-process filter runs after), a policy's
+// match is all there is: every filter must compile to CEL or a selector that selects exactly the
+// requests the webhook path's filters (model/filters.ts) would, or the build fails naming it.
+
+const API_VERSION = "admissionregistration.k8s.io/v1";
+const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
+
+export interface CelPolicyOptions {
+  /** Extra namespaceSelector terms, ANDed (tests confine a module to their namespaces). */
+  readonly namespaceSelector?: LabelSelector;
+  /** Extra namespaces the policies never apply in (as the webhooks' ignored namespaces). */
+  readonly ignoredNamespaces?: readonly string[];
+}
+
+/** One ValidateCEL binding's two objects. */
+export interface CelPolicyObjects {
+  readonly policy: Record<string, unknown>;
+  readonly binding: Record<string, unknown>;
+}
+
+function celBindings(module: AdmissionModule) {
+  return module.capabilities.flatMap((capability) =>
+    capability.bindings
+      .filter((binding) => binding.cel !== undefined)
+      .map((binding) => ({ binding, cel: binding.cel as CelPolicy, capabilityNamespaces: capability.namespaces })),
+  );
+}
+
+function exactRegex(binding: Binding, what: string, expression: RegExp): string {
+  if (isPortableRegex(expression)) return celString(expression.source);
+  throw new Error(
+    `Capability ${binding.capability}, binding ${describeBinding(binding)}: ${what}(${expression}) has no exact CEL form (flags, lookaround, backreferences or \\u/\\c escapes); a ValidateCEL binding's filters must compile exactly: write the regex without them`,
+  );
+}
+
+function metaConditions(object: string, field: "labels" | "annotations", wanted: Record<string, string>) {
+  return Object.entries(wanted).map(([key, value], index) => {
+    const map = `${object}.metadata.${field}`;
+    const present = `has(${map}) && ${celString(key)} in ${map}`;
+    const expression = value === "" ? present : `${present} && ${map}[${celString(key)}] == ${celString(value)}`;
+    return { name: `${field === "labels" ? "label" : "annotation"}-${index}`, expression };
+  });
+}
+
+/** The object filters as named matchConditions on `object` (on `oldObject` for DELETE). */
+function objectConditions(binding: Binding, object: string) {
+  const { filters } = binding;
+  const name = `(has(${object}.metadata.name) ? ${object}.metadata.name : '')`;
+  const conditions: { name: string; expression: string }[] = [];
+  if (filters.name) conditions.push({ name: "name", expression: `${name} == ${celString(filters.name)}` });
+  if (filters.nameRegExp) {
+    conditions.push({
+      name: "name-regex",
+      expression: `${name}.matches(${exactRegex(binding, "WithNameRegex", filters.nameRegExp)})`,
+    });
+  }
+  conditions.push(
+    ...metaConditions(object, "labels", filters.labels),
+    ...metaConditions(object, "annotations", filters.annotations),
+  );
+  if (filters.deletionTimestamp) {
+    conditions.push({ name: "deletion-timestamp", expression: `has(${object}.metadata.deletionTimestamp)` });
+  }
+  return conditions;
+}
+
+function matchConditions(binding: Binding) {
+  const operations = operationsOf(binding.event);
+  const { filters } = binding;
+  if (filters.deletionTimestamp && binding.event === "DELETE") {
+    throw new Error(
+      `Capability ${binding.capability}, binding ${describeBinding(binding)}: WithDeletionTimestamp on IsDeleted never matches; remove one of them`,
+    );
+  }
+  const conditions: { name: string; expression: string }[] = [];
+  if (filters.namespaceRegExps.length > 0) {
+    const any = filters.namespaceRegExps
+      .map((expression) => `request.namespace.matches(${exactRegex(binding, "InNamespaceRegex", expression)})`)
+      .join(" || ");
+    conditions.push({ name: "namespace-regex", expression: any });
+  }
+  const onNew = objectConditions(binding, "object");
+  if (!operations.includes("DELETE")) return [...conditions, ...onNew];
+  const onOld = objectConditions(binding, "oldObject");
+  if (operations.length === 1) return [...conditions, ...onOld];
+  return [
+    ...conditions,
+    ...onNew.map((condition, index) => ({
+      name: condition.name,
+      expression: `request.operation == 'DELETE' ? (${onOld[index]?.expression}) : (${condition.expression})`,
+    })),
+  ];
+}
+
+function namespaceSelector(
+  module: AdmissionModule,
+  binding: Binding,
+  capabilityNamespaces: readonly string[],
+  options: CelPolicyOptions,
+): LabelSelector {
+  const ignored = new Set([
+    "kube-system",
+    moduleNamespace(module.config),
+    ...admissionIgnoredNamespaces(module.config),
+    ...(options.ignoredNamespaces ?? []),
+  ]);
+  const expressions: LabelSelectorRequirement[] = [
+    { key: NAMESPACE_NAME_LABEL, operator: "NotIn", values: [...ignored].sort() },
+  ];
+  const { kind } = binding;
+  const limit = bindingNamespaces(binding, capabilityNamespaces);
+  if (limit.length > 0) {
+    // A Namespace matches on its own labels; any other cluster-scoped object is in namespace "",
+    // which the webhook path finds outside every list, while a namespaceSelector would not apply.
+    if (!kind.namespaced && kind.kind !== "Namespace") {
+      throw new Error(
+        `Capability ${binding.capability}, binding ${describeBinding(binding)}: ${kind.kind} is cluster-scoped and the capability is limited to namespaces [${capabilityNamespaces.join(", ")}], so it never matches; bind it in a capability without namespaces`,
+      );
+    }
+    expressions.push({ key: NAMESPACE_NAME_LABEL, operator: "In", values: [...new Set(limit)].sort() });
+  }
+  expressions.push(...(options.namespaceSelector?.matchExpressions ?? []));
+  return {
+    ...(options.namespaceSelector?.matchLabels ? { matchLabels: options.namespaceSelector.matchLabels } : {}),
+    matchExpressions: expressions,
+  };
+}
+
+function resourceRule(binding: Binding) {
+  const { kind } = binding;
+  return {
+    apiGroups: [kind.group],
+    apiVersions: [kind.version || "*"],
+    operations: [...operationsOf(binding.event)],
+    // As the webhooks: an ephemeral container is added through the Pod's subresource.
+    resources: kind.plural === "pods" && kind.group === "" ? ["pods", "pods/ephemeralcontainers"] : [kind.plural],
+    scope: kind.namespaced ? "Namespaced" : "Cluster",
+  };
+}
+
+/** `<flavor>-<uuid>-<capability>-<binding name>`: stable while the module's bindings keep their order. */
+export function celPolicyName(module: AdmissionModule, binding: Binding): string {
+  return `${flavorNames(flavorOf(module.config)).objectPrefix(module.config.uuid)}-${binding.capability}-${binding.name}`;
+}
+
+/** The module's ValidatingAdmissionPolicies and their bindings, one pair per ValidateCEL binding. */
+export function celPolicies(module: AdmissionModule, options: CelPolicyOptions = {}): CelPolicyObjects[] {
+  const names = flavorNames(flavorOf(module.config));
+  const labels = { [names.uuidLabel]: module.config.uuid };
+  return celBindings(module).map(({ binding, cel, capabilityNamespaces }) => {
+    const name = celPolicyName(module, binding);
+    const conditions = matchConditions(binding);
+    const policy = {
+      apiVersion: API_VERSION,
+      kind: "ValidatingAdmissionPolicy",
+      metadata: { name, labels },
+      spec: {
+        failurePolicy: "Fail",
+        matchConstraints: {
+          matchPolicy: "Equivalent",
+          namespaceSelector: namespaceSelector(module, binding, capabilityNamespaces, options),
+          resourceRules: [resourceRule(binding)],
+        },
+        ...(conditions.length > 0 ? { matchConditions: conditions } : {}),
+        validations: cel.validations.map((validation) => ({ ...validation })),
+      },
+    };
+    const policyBinding = {
+      apiVersion: API_VERSION,
+      kind: "ValidatingAdmissionPolicyBinding",
+      metadata: { name, labels },
+      spec: { policyName: name, validationActions: [...cel.actions] },
+    };
+    return { policy, binding: policyBinding };
+  });
+}
