@@ -1,4 +1,5 @@
 export { type CelPolicyObjects, type CelPolicyOptions, celPolicies, celPolicyName } from "./cel-policies.ts";
+export { applyCelPolicies, deleteCelPolicies } from "./cel-registration.ts";
 export type { AdmissionModule } from "./engine.ts";
 export { AdmissionEngine } from "./engine.ts";
 export { applyPatch, diffJson, type PatchOperation } from "./json-patch.ts";
