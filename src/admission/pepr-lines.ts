@@ -73,13 +73,16 @@ export function logOutgoing(
   checked: readonly AdmissionResponse[],
   answer: AdmissionResponse,
 ): void {
+  const info = logger.isLevelEnabled("info");
+  const debug = logger.isLevelEnabled("debug");
+  if (!info && !debug) return;
   const { uidNamespace, name } = requestMembers(request);
   const writers = writersOf(logger);
-  if (logger.isLevelEnabled("info")) {
+  if (info) {
     for (const res of checked)
       writers.info(`${uidNamespace}${name},"res":${responseJson(loggable(request, res))}`, "Check response");
   }
-  if (logger.isLevelEnabled("debug")) {
+  if (debug) {
     writers.debug(
       `${uidNamespace}${name},"kubeAdmissionResponse":${responseJson(loggable(request, answer))}`,
       "Outgoing response",
