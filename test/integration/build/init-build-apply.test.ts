@@ -157,9 +157,18 @@ describe("capstan init → build → dry-run apply", () => {
       objects.map(key).map((name) => (name.includes("-module-") ? expect.any(String) : peprName(name))),
     );
     const rules = (list: KubeObject[]) =>
-      list.filter((object) => /Role$/.test(object.kind)).map((object) => (object as { rules?: unknown }).rules);
-    const renamed = JSON.parse(JSON.stringify(rules(objects)).replaceAll(`capstan-${uuid}`, `pepr-${uuid}`));
-    expect(rules(rebuilt)).toEqual(renamed);
+      list
+        .filter((object) => /Role$/.test(object.kind))
+        .map((object) => ({ kind: object.kind, rules: (object as { rules?: unknown[] }).rules ?? [] }));
+    const renamed = JSON.parse(JSON.stringify(rules(objects)).replaceAll(`capstan-${uuid}`, `pepr-${uuid}`)) as {
+      kind: string;
+      rules: unknown[];
+    }[];
+    // A Pepr module's namespace Role also reads Pepr's own PeprStore (the one-time import of a Pepr install's state).
+    const peprStoreRead = { apiGroups: ["pepr.dev"], resources: ["peprstores"], verbs: ["get"] };
+    expect(rules(rebuilt)).toEqual(
+      renamed.map((role) => (role.kind === "Role" ? { ...role, rules: [...role.rules, peprStoreRead] } : role)),
+    );
     const webhookRules = (list: KubeObject[]) =>
       list
         .filter((object) => object.kind.endsWith("WebhookConfiguration"))
