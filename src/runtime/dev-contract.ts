@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import type { WebhookConfigurations } from "../admission/index.ts";
+import type { CelPolicyObjects, WebhookConfigurations } from "../admission/index.ts";
 import type { RbacMode } from "../build/rbac.ts";
 import { joinPem } from "../tls/index.ts";
 import { staticCredentials, type WebhookCredentials } from "./webhook-credentials.ts";
@@ -37,6 +37,8 @@ export interface DevReadyMessage {
   readonly type: "capstan-dev-ready";
   readonly port: number;
   readonly configurations: WebhookConfigurations;
+  /** The module's ValidateCEL policies and bindings (the session applies them and removes them on exit). */
+  readonly policies?: readonly CelPolicyObjects[];
 }
 
 export function isDevReadyMessage(message: unknown): message is DevReadyMessage {

@@ -1,4 +1,4 @@
-import { webhookConfigurations } from "../admission/index.ts";
+import { celPolicies, webhookConfigurations } from "../admission/index.ts";
 import { setDefaultClient } from "../fluent/index.ts";
 import type { ApiClient } from "../k8s/index.ts";
 import type { PeprModule } from "../model/index.ts";
@@ -63,6 +63,7 @@ export async function startDevRole(
       caBundle: dev.credentials.current().trustBundle,
       ignoredNamespaces: pepr?.additionalIgnoredNamespaces,
     }),
+    policies: celPolicies(module, { ignoredNamespaces: pepr?.additionalIgnoredNamespaces }),
   };
   process.send?.(ready);
   if (!moduleClient) return runtime;

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { deleteWebhookConfigurations, isAdmissionRecordLine } from "../admission/index.ts";
+import { deleteCelPolicies, deleteWebhookConfigurations, isAdmissionRecordLine } from "../admission/index.ts";
 import { bundleModule } from "../build/bundle.ts";
 import { moduleConfigOf } from "../build/module-package.ts";
 import type { RbacMode } from "../build/rbac.ts";
@@ -265,7 +265,7 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
     const previous = serving;
     serving = child;
     proxy.target(ready.port);
-    webhooks.serve(ready.configurations);
+    webhooks.serve(ready.configurations, ready.policies);
     await syncWebhooks();
     void child.exited.then((exit) => {
       if (serving !== child || stopping) return;
@@ -380,6 +380,7 @@ export async function startDevSession(options: DevSessionOptions): Promise<DevSe
           (async () => {
             if (!(await isDevLeaseFree(client, leaseRef, holder))) throw new Error("another session holds the module");
             await deleteWebhookConfigurations(client, webhooks.name);
+            await deleteCelPolicies(client, webhooks.policyNames);
             await releaseDevLease(client, leaseRef, holder);
           })(),
           REMOVE_TIMEOUT_MS,

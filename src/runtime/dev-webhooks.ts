@@ -1,5 +1,5 @@
-import type { WebhookConfigurations } from "../admission/index.ts";
-import { applyWebhookConfigurations } from "../admission/index.ts";
+import type { CelPolicyObjects, WebhookConfigurations } from "../admission/index.ts";
+import { applyCelPolicies, applyWebhookConfigurations, deleteCelPolicies } from "../admission/index.ts";
 import type { ApiClient } from "../k8s/index.ts";
 import { NotFoundError } from "../k8s/index.ts";
 
@@ -29,6 +29,8 @@ export class DevWebhooks {
   #configs: WebhookConfigurations | undefined;
   #serving = false;
   #written: Partial<Record<Kind, string>> = {};
+  #policies: readonly CelPolicyObjects[] = [];
+  #writtenPolicies = new Map<string, string>();
 
   constructor(name: string) {
     this.name = name;
@@ -38,10 +40,16 @@ export class DevWebhooks {
     return this.#configs !== undefined;
   }
 
-  /** A module process serves with these configurations. */
-  serve(configs: WebhookConfigurations): void {
+  /** A module process serves with these configurations (and these ValidateCEL policies, which need no process). */
+  serve(configs: WebhookConfigurations, policies: readonly CelPolicyObjects[] = []): void {
     this.#configs = configs;
+    this.#policies = policies;
     this.#serving = true;
+  }
+
+  /** The names of the ValidateCEL policies (and their bindings) written, for removal on exit. */
+  get policyNames(): string[] {
+    return [...this.#writtenPolicies.keys()];
   }
 
   /** No module process serves: fail open. */
@@ -60,6 +68,20 @@ export class DevWebhooks {
       else if (this.#written[kind] !== undefined || force) await deleteOne(client, kind, this.name);
       this.#written[kind] = text;
     }
+    await this.#syncPolicies(client, force);
+  }
+
+  // Kept while no module process serves: the API server runs them itself.
+  async #syncPolicies(client: ApiClient, force: boolean): Promise<void> {
+    const desired = new Map(this.#policies.map((pair) => [policyName(pair), JSON.stringify(pair)]));
+    const gone = [...this.#writtenPolicies.keys()].filter((name) => !desired.has(name));
+    await deleteCelPolicies(client, gone);
+    for (const name of gone) this.#writtenPolicies.delete(name);
+    const changed = this.#policies.filter(
+      (pair) => force || this.#writtenPolicies.get(policyName(pair)) !== JSON.stringify(pair),
+    );
+    await applyCelPolicies(client, changed);
+    for (const pair of changed) this.#writtenPolicies.set(policyName(pair), JSON.stringify(pair));
   }
 
   /** Forgets what was written (the cluster may have lost it): the next `sync` writes everything. */
@@ -67,6 +89,8 @@ export class DevWebhooks {
     this.#written = {};
   }
 }
+
+const policyName = (pair: CelPolicyObjects) => (pair.policy.metadata as { name: string }).name;
 
 async function deleteOne(client: ApiClient, kind: Kind, name: string): Promise<void> {
   await client

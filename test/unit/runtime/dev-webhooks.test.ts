@@ -56,4 +56,36 @@ describe("dev webhooks", () => {
     await webhooks.sync(client);
     expect(requests.slice(6).map((r) => r.method)).toEqual(["PATCH"]);
   });
+
+  it("apply ValidateCEL policies (kept while no process serves), delete the ones gone, and name them for removal", async () => {
+    const { client, requests } = recordingClient();
+    const pair = (name: string, expression = "true") => ({
+      policy: { metadata: { name }, spec: { validations: [{ expression }] } },
+      binding: { metadata: { name }, spec: { policyName: name } },
+    });
+    const webhooks = new DevWebhooks("capstan-x");
+    webhooks.serve({}, [pair("capstan-x-c-0-validate-cel-pod"), pair("capstan-x-c-1-validate-cel-pod")]);
+    await webhooks.sync(client);
+    const VAP = "/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies";
+    const VAPB = "/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings";
+    expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      `PATCH ${VAP}/capstan-x-c-0-validate-cel-pod`,
+      `PATCH ${VAPB}/capstan-x-c-0-validate-cel-pod`,
+      `PATCH ${VAP}/capstan-x-c-1-validate-cel-pod`,
+      `PATCH ${VAPB}/capstan-x-c-1-validate-cel-pod`,
+    ]);
+    webhooks.failOpen();
+    await webhooks.sync(client);
+    expect(requests).toHaveLength(4);
+
+    webhooks.serve({}, [pair("capstan-x-c-0-validate-cel-pod", "false")]);
+    await webhooks.sync(client);
+    expect(requests.slice(4).map((r) => `${r.method} ${r.path}`)).toEqual([
+      `DELETE ${VAPB}/capstan-x-c-1-validate-cel-pod`,
+      `DELETE ${VAP}/capstan-x-c-1-validate-cel-pod`,
+      `PATCH ${VAP}/capstan-x-c-0-validate-cel-pod`,
+      `PATCH ${VAPB}/capstan-x-c-0-validate-cel-pod`,
+    ]);
+    expect(webhooks.policyNames).toEqual(["capstan-x-c-0-validate-cel-pod"]);
+  });
 });
