@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { defaultsReader } from "../../../src/build/chart-values.ts";
+import { helmChart } from "../../../src/build/helm-chart.ts";
+import { moduleManifests } from "../../../src/build/manifests.ts";
+import { binding, configMap, description, input, pod } from "./fixtures.ts";
+
+const cel = {
+  validations: [
+    { expression: "!has(object.spec.hostNetwork) || !object.spec.hostNetwork", message: "no host network" },
+  ],
+  actions: ["Deny" as const],
+};
+const celOnly = description([binding("validate-cel", pod, { isValidate: false, cel })]);
+
+describe("manifests of ValidateCEL bindings", () => {
+  it("a module with only ValidateCEL bindings runs no pod and registers no webhook: its policies are the admission", () => {
+    const manifests = moduleManifests(input(celOnly));
+    const objects = manifests.objects(defaultsReader(manifests.catalog));
+    const kinds = objects.map((object) => object.kind);
+    expect(kinds).not.toContain("Deployment");
+    expect(kinds.filter((kind) => kind.includes("Webhook"))).toEqual([]);
+    const policy = objects.find((object) => object.kind === "ValidatingAdmissionPolicy");
+    expect(policy?.metadata).toMatchObject({
+      name: "capstan-demo-hello-0-validate-cel-pod",
+      labels: { "capstan.dev/uuid": "demo" },
+    });
+    expect(policy).toMatchObject({ spec: { failurePolicy: "Fail", validations: cel.validations } });
+    expect(objects.at(-1)).toMatchObject({
+      kind: "ValidatingAdmissionPolicyBinding",
+      spec: { policyName: "capstan-demo-hello-0-validate-cel-pod", validationActions: ["Deny"] },
+    });
+  });
+
+  it("the Helm chart carries them as templates, beside a webhook module's configurations", () => {
+    const mixed = description([
+      binding("validate", configMap),
+      binding("validate-cel", pod, { name: "1-validate-cel-pod", isValidate: false, cel }),
+    ]);
+    const files = helmChart(moduleManifests(input(mixed)), {
+      name: "demo",
+      version: "0.1.0",
+      appVersion: "0.1.0",
+      description: "",
+    });
+    const templates = files.map((file) => file.path).filter((path) => path.includes("validating"));
+    expect(templates.map((path) => path.replace(/^templates\/\d+-/, ""))).toEqual([
+      "validatingwebhookconfiguration-capstan-demo.yaml",
+      "validatingadmissionpolicy-capstan-demo-hello-1-validate-cel-pod.yaml",
+      "validatingadmissionpolicybinding-capstan-demo-hello-1-validate-cel-pod.yaml",
+    ]);
+    const policy = files.find((file) => file.path.includes("validatingadmissionpolicy-"));
+    expect(policy?.content).toContain("no host network");
+  });
+});
