@@ -12,6 +12,7 @@ import {
 } from "../model/index.ts";
 import { Log, type Logger } from "../telemetry/index.ts";
 import { type BindingTrace, tracedModule } from "./binding-trace.ts";
+import { type CelBindingVerdict, reviewCelBindings } from "./cel-bindings.ts";
 import { type ModuleUnderTest, moduleUnderTest, type TestTarget } from "./module-under-test.ts";
 import { admissionRequest, type RequestInput } from "./requests.ts";
 
@@ -43,6 +44,8 @@ export interface AdmissionResult {
   readonly skipped: readonly SkippedBinding[];
   /** What each callback that ran did. */
   readonly trace: readonly BindingTrace[];
+  /** What each ValidateCEL binding the request reached decided, offline, as the API server would (validate and review). */
+  readonly cel: readonly CelBindingVerdict[];
 }
 
 export interface AdmissionTesterOptions {
@@ -65,6 +68,14 @@ export interface AdmissionTester {
 function decodePatch(response: AdmissionResponse): PatchOperation[] {
   if (!response.patch) return [];
   return JSON.parse(Buffer.from(response.patch, "base64").toString("utf8")) as PatchOperation[];
+}
+
+function withCel(
+  reached: { matched: string[]; skipped: SkippedBinding[] },
+  cel: ReturnType<typeof reviewCelBindings> | undefined,
+): { matched: string[]; skipped: SkippedBinding[] } {
+  if (!cel) return reached;
+  return { matched: [...cel.matched, ...reached.matched], skipped: [...cel.skipped, ...reached.skipped] };
 }
 
 function isRequest(input: RequestInput | AdmissionRequest): input is AdmissionRequest {
@@ -96,6 +107,28 @@ export function admissionTester(target: TestTarget, options: AdmissionTesterOpti
   };
 
   const one = async (webhook: WebhookKind, request: AdmissionRequest): Promise<AdmissionResult> => {
+    // ValidatingAdmissionPolicies run in the API server before the validating webhooks: a denial
+    // there means no webhook is called.
+    const cel =
+      webhook === "validate" ? reviewCelBindings(module, request, engine.context.ignoredNamespaces) : undefined;
+    if (cel?.denied) {
+      const reached = reach(webhook, request);
+      return {
+        webhook,
+        request,
+        responses: [],
+        allowed: false,
+        code: cel.denied.verdict.code,
+        message: cel.denied.verdict.message,
+        warnings: cel.warnings,
+        patch: [],
+        patched: cloneJson(subjectOf(request) ?? {}) as KubernetesObject,
+        matched: [...cel.matched, ...reached.matched],
+        skipped: [...cel.skipped, ...reached.skipped],
+        trace: [],
+        cel: cel.verdicts,
+      };
+    }
     const response = await engine.review(webhook, request, performance.now());
     const patch = decodePatch(response);
     const original = cloneJson(subjectOf(request) ?? {});
@@ -106,11 +139,12 @@ export function admissionTester(target: TestTarget, options: AdmissionTesterOpti
       allowed: response.allowed,
       code: response.status?.code,
       message: response.status?.message,
-      warnings: response.warnings ?? [],
+      warnings: [...(cel?.warnings ?? []), ...(response.warnings ?? [])],
       patch,
       patched: applyPatch(original, patch) as KubernetesObject,
-      ...reach(webhook, request),
+      ...withCel(reach(webhook, request), cel),
       trace: traced.take(),
+      cel: cel?.verdicts ?? [],
     };
   };
 
@@ -130,6 +164,7 @@ export function admissionTester(target: TestTarget, options: AdmissionTesterOpti
       matched: [...mutated.matched, ...validated.matched],
       skipped: [...mutated.skipped, ...validated.skipped],
       trace: [...mutated.trace, ...validated.trace],
+      cel: validated.cel,
     };
   };
 

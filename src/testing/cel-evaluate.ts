@@ -2,20 +2,14 @@
 // the API server's semantics (k8s.io/apiserver admission/plugin/policy/validating): every validation
 // runs; the first failure decides a denial; Warn and Audit report every failure.
 import type { KubernetesObject } from "../k8s/index.ts";
-import type { AdmissionRequest } from "../model/index.ts";
+import type { AdmissionRequest, CelAction, CelReason, CelValidation } from "../model/index.ts";
 import { type CEL_VARIABLES, celErrorText, compileCel, toCelValue } from "./cel-environment.ts";
 
-/** One rule of a policy (`spec.validations[]` of a ValidatingAdmissionPolicy). */
-export interface CelValidationRule {
-  readonly expression: string;
-  readonly message?: string;
-  readonly messageExpression?: string;
-  readonly reason?: CelDenyReason;
-}
-
+/** One rule of a policy (`spec.validations[]`): the model's `CelValidation`, as `ValidateCEL` records it. */
+export type CelValidationRule = CelValidation;
 /** The reasons the API accepts for a validation (v1.36 rejects "Unauthorized" although the decoder maps it to 401). */
-export type CelDenyReason = "Forbidden" | "Invalid" | "RequestEntityTooLarge";
-export type CelValidationAction = "Deny" | "Warn" | "Audit";
+export type CelDenyReason = CelReason;
+export type CelValidationAction = CelAction;
 
 /** A policy with one binding, as the API server would hold them. */
 export interface CelPolicyUnderTest {
