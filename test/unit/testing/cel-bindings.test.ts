@@ -1,7 +1,16 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigMap } from "../../../src/k8s/models.ts";
 import { Capability } from "../../../src/model/capability.ts";
-import { admissionTester, expectDenied, expectWarnings } from "../../../src/testing/index.ts";
+import {
+  admissionTester,
+  expectDenied,
+  expectWarnings,
+  parseScenarioFile,
+  runScenarios,
+} from "../../../src/testing/index.ts";
 
 // A module's ValidateCEL bindings are judged offline in the same review as its webhook bindings.
 function capability() {
@@ -70,5 +79,38 @@ describe("admissionTester with ValidateCEL bindings", () => {
     expect(result.allowed).toBe(true);
     expect(result.warnings).toEqual([]);
     expect(result.cel.map((c) => c.binding)).toEqual(["cel/0-validate-cel-configmap"]);
+  });
+
+  it("scenario files (capstan test) see the policies' verdicts", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "capstan-cel-scenarios-"));
+    const file = join(dir, "cel.scenarios.yaml");
+    writeFileSync(
+      file,
+      `scenarios:
+  - name: strict ConfigMaps need an owner
+    request:
+      object: { apiVersion: v1, kind: ConfigMap, metadata: { name: app-x, namespace: apps, labels: { strict: "1" } } }
+    expect:
+      allowed: false
+      code: 403
+      message: /configmap app-x needs data.owner/
+  - name: a name without app- is warned about
+    request:
+      object: { apiVersion: v1, kind: ConfigMap, metadata: { name: plain, namespace: apps } }
+    expect:
+      allowed: true
+      warnings: [/names start with app-/]
+  - name: expects the wrong verdict
+    request:
+      object: { apiVersion: v1, kind: ConfigMap, metadata: { name: app-y, namespace: apps, labels: { strict: "1" } } }
+    expect:
+      allowed: true
+`,
+    );
+    const report = await runScenarios(
+      { config: admissionTester(capability()).module.config, capabilities: [capability()] },
+      [parseScenarioFile(file)],
+    );
+    expect(report.results.map((r) => r.passed)).toEqual([true, true, false]);
   });
 });
