@@ -23,6 +23,8 @@ export type CelAction = "Deny" | "Warn" | "Audit";
 export interface CelPolicy {
   readonly validations: readonly CelValidation[];
   readonly actions: readonly CelAction[];
+  /** Where `ValidateCEL` was called (`file:line:column`, when the stack tells), for build errors. */
+  readonly source?: string;
 }
 
 export interface ValidateCelOptions {
@@ -56,4 +58,11 @@ export function celPolicyError(policy: CelPolicy): string {
     return 'actions cannot hold both Deny and Warn (Kubernetes refuses it); use ["Deny"] or ["Warn"], each with "Audit" if wanted';
   }
   return "";
+}
+
+/** The `file:line:column` of the caller `depth` frames above the function that asks ("" when unknown). */
+export function callSite(depth: number): string {
+  const frame = new Error().stack?.split("\n")[depth + 1] ?? "";
+  const match = /\(?((?:file:\/\/)?[^()\s]+:\d+:\d+)\)?\s*$/.exec(frame);
+  return match?.[1]?.replace(/^file:\/\//, "") ?? "";
 }

@@ -13,7 +13,7 @@ import type {
   WatchLogAction,
 } from "./binding.ts";
 import { emptyFilters } from "./binding.ts";
-import { type CelPolicy, type CelValidation, celPolicyError, type ValidateCelOptions } from "./cel-policy.ts";
+import { type CelPolicy, type CelValidation, callSite, celPolicyError, type ValidateCelOptions } from "./cel-policy.ts";
 import { Event } from "./events.ts";
 import { addFinalizer } from "./finalizer.ts";
 import { bindingDefinitionError } from "./validation.ts";
@@ -97,14 +97,16 @@ export function when<T extends KindClass>(sink: BindingSink, model: T, gvk?: Gro
     },
     ValidateCEL(validations: CelValidation | readonly CelValidation[], options: ValidateCelOptions = {}) {
       const list: readonly CelValidation[] = Array.isArray(validations) ? validations : [validations as CelValidation];
+      const source = callSite(2);
       const cel: CelPolicy = {
         validations: list.map((validation) => ({ ...validation })),
         actions: [...(options.actions ?? ["Deny"])],
+        ...(source ? { source } : {}),
       };
       const problem = celPolicyError(cel);
       if (problem) {
         throw new Error(
-          `Capability ${sink.name}, ValidateCEL on ${kind.kind} (binding ${sink.bindings.length}): ${problem}`,
+          `${source ? `${source}: ` : ""}Capability ${sink.name}, ValidateCEL on ${kind.kind} (binding ${sink.bindings.length}): ${problem}`,
         );
       }
       register({ action: "validate-cel", cel });

@@ -2,6 +2,9 @@ import { describe, expect, it } from "vitest";
 import { defaultsReader } from "../../../src/build/chart-values.ts";
 import { helmChart } from "../../../src/build/helm-chart.ts";
 import { moduleManifests } from "../../../src/build/manifests.ts";
+import { describeCapability } from "../../../src/build/module-description.ts";
+import * as a from "../../../src/k8s/models.ts";
+import { Capability } from "../../../src/model/capability.ts";
 import { binding, configMap, description, input, pod } from "./fixtures.ts";
 
 const cel = {
@@ -50,5 +53,29 @@ describe("manifests of ValidateCEL bindings", () => {
     ]);
     const policy = files.find((file) => file.path.includes("validatingadmissionpolicy-"));
     expect(policy?.content).toContain("no host network");
+  });
+
+  it("an expression that does not parse fails the build with the file, binding and column", () => {
+    const cap = new Capability({ name: "rules", description: "" });
+    cap.When(a.Pod).IsCreated().ValidateCEL({ expression: "true" });
+    cap
+      .When(a.Pod)
+      .IsCreated()
+      .ValidateCEL([{ expression: "true" }, { expression: "object.spec.replicas <= ", messageExpression: "'x" }]);
+    const module = description([], { capabilities: [describeCapability(cap)] });
+    let message = "";
+    try {
+      moduleManifests(input(module));
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message.split("\n")).toEqual([
+      expect.stringMatching(
+        /^test\/unit\/build\/cel-manifests\.test\.ts:\d+:\d+: Capability rules, binding 1-validate-cel-pod, validation 1: expression does not compile at column 25: Unexpected token: EOF in "object.spec.replicas <= "$/,
+      ),
+      expect.stringMatching(
+        /validation 1: messageExpression does not compile at column 1: Unterminated string in "'x"$/,
+      ),
+    ]);
   });
 });
