@@ -35,18 +35,20 @@ interface RequestMembers {
   readonly name: string;
 }
 
-const membersByRequest = new WeakMap<AdmissionRequest, RequestMembers>();
+// The last request's members: a request's lines are written one after another (one slot rather
+// than a WeakMap; a line of another request in between only means serialising again).
+let lastRequest: AdmissionRequest | undefined;
+let lastMembers: RequestMembers = { uidNamespace: "", name: "" };
 
 function requestMembers(request: AdmissionRequest): RequestMembers {
-  let members = membersByRequest.get(request);
-  if (!members) {
-    members = {
+  if (request !== lastRequest) {
+    lastMembers = {
       uidNamespace: `,"uid":${jsonString(request.uid)},"namespace":${jsonString(request.namespace ?? "")}`,
       name: `,"name":${jsonString(request.name ? `/${request.name}` : "")}`,
     };
-    membersByRequest.set(request, members);
+    lastRequest = request;
   }
-  return members;
+  return lastMembers;
 }
 
 /** A Secret's patch carries its values: never logged. */

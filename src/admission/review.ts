@@ -45,19 +45,22 @@ export function readAdmissionReview(body: unknown): ParsedReview {
   return { ok: true, apiVersion, request: request as unknown as AdmissionRequest };
 }
 
-const serialised = new WeakMap<AdmissionResponse, string>();
+// The last answer serialised: Pepr's "Check response" line serialises the answer just before the
+// reply does. One slot rather than a WeakMap (whose entries cost the garbage collector more); an
+// answer of another request in between only means serialising again.
+let lastResponse: AdmissionResponse | undefined;
+let lastJson = "";
 
 /**
- * An answer as JSON, serialised once: Pepr's "Check response" line and the reply carry the same
- * text. The answer must not change after its first call (it is final once the engine returns it).
+ * An answer as JSON, serialised once for the "Check response" line and the reply. The answer must
+ * not change after its first call (it is final once the engine returns it).
  */
 export function responseJson(response: AdmissionResponse): string {
-  let json = serialised.get(response);
-  if (json === undefined) {
-    json = JSON.stringify(response);
-    serialised.set(response, json);
+  if (response !== lastResponse) {
+    lastJson = JSON.stringify(response);
+    lastResponse = response;
   }
-  return json;
+  return lastJson;
 }
 
 /** Serialises an answer as the API server expects it (the bytes of `JSON.stringify({ apiVersion, kind, response })`). */

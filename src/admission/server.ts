@@ -42,8 +42,12 @@ export const HEADERS_TIMEOUT_MS = 32_000;
 export const REQUEST_TIMEOUT_MS = 40_000;
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 
+// A path segment short enough to fit whole (3 bytes a character at most) is copied here to be
+// compared: no buffer is allocated per request.
+const scratch = Buffer.alloc(1024);
+
 function secretMatches(given: string, expected: Buffer): boolean {
-  const candidate = Buffer.from(given);
+  const candidate = given.length * 3 <= scratch.length ? scratch.subarray(0, scratch.write(given)) : Buffer.from(given);
   return candidate.length === expected.length && timingSafeEqual(candidate, expected);
 }
 
