@@ -26,6 +26,10 @@ export interface CelPolicyOptions {
   readonly ignoredNamespaces?: readonly string[];
 }
 
+/** What to say when a cluster answers 404 for the policy kinds: it does not serve them. */
+export const CEL_POLICY_API_MISSING =
+  "this cluster does not serve admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy (Kubernetes 1.30 or later): upgrade it, or write the rule as a Validate callback instead of ValidateCEL";
+
 /** One ValidateCEL binding's two objects. */
 export interface CelPolicyObjects {
   readonly policy: Record<string, unknown>;

@@ -1,6 +1,6 @@
 import type { ApiClient } from "../k8s/index.ts";
 import { NotFoundError } from "../k8s/index.ts";
-import type { CelPolicyObjects } from "./cel-policies.ts";
+import { CEL_POLICY_API_MISSING, type CelPolicyObjects } from "./cel-policies.ts";
 
 const base = "/apis/admissionregistration.k8s.io/v1";
 const FIELD_MANAGER = "capstan";
@@ -16,13 +16,19 @@ export async function applyCelPolicies(client: ApiClient, pairs: readonly CelPol
       [policies, policy],
       [bindings, binding],
     ] as const) {
-      await client.request({
-        method: "PATCH",
-        path: `${collection}/${encodeURIComponent(nameOf(object))}`,
-        query: { fieldManager: FIELD_MANAGER, force: true },
-        contentType: "application/apply-patch+yaml",
-        body: object,
-      });
+      await client
+        .request({
+          method: "PATCH",
+          path: `${collection}/${encodeURIComponent(nameOf(object))}`,
+          query: { fieldManager: FIELD_MANAGER, force: true },
+          contentType: "application/apply-patch+yaml",
+          body: object,
+        })
+        .catch((error: unknown) => {
+          // An apply creates a missing object: a 404 means the kind itself is not served.
+          if (error instanceof NotFoundError) throw new Error(`Applying ${nameOf(object)}: ${CEL_POLICY_API_MISSING}`);
+          throw error;
+        });
     }
   }
 }

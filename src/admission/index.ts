@@ -1,4 +1,10 @@
-export { type CelPolicyObjects, type CelPolicyOptions, celPolicies, celPolicyName } from "./cel-policies.ts";
+export {
+  CEL_POLICY_API_MISSING,
+  type CelPolicyObjects,
+  type CelPolicyOptions,
+  celPolicies,
+  celPolicyName,
+} from "./cel-policies.ts";
 export { applyCelPolicies, deleteCelPolicies } from "./cel-registration.ts";
 export type { AdmissionModule } from "./engine.ts";
 export { AdmissionEngine } from "./engine.ts";

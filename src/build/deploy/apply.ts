@@ -1,4 +1,5 @@
 import { parseAllDocuments } from "yaml";
+import { CEL_POLICY_API_MISSING } from "../../admission/index.ts";
 import { FIELD_MANAGER } from "../../contract/index.ts";
 import type { ApiClient } from "../../k8s/index.ts";
 import { ApiError, isRetryable } from "../../k8s/index.ts";
@@ -44,7 +45,9 @@ export async function applyObject(
       const hint =
         error instanceof ApiError && error.status === 409
           ? " (another field manager owns these fields: re-run with --force)"
-          : "";
+          : error instanceof ApiError && error.status === 404 && object.kind.startsWith("ValidatingAdmissionPolicy")
+            ? ` (${CEL_POLICY_API_MISSING})`
+            : "";
       throw new Error(`Applying ${describeObject(object)} failed: ${reason}${hint}`);
     }
   }

@@ -1,8 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { celPolicies } from "../../../src/admission/cel-policies.ts";
+import { applyCelPolicies } from "../../../src/admission/cel-registration.ts";
 import { webhookConfigurations } from "../../../src/admission/webhook-config.ts";
 import { moduleCelPolicies } from "../../../src/build/cel-policies.ts";
+import { applyObject } from "../../../src/build/deploy/apply.ts";
+import type { KubeObject } from "../../../src/build/manifest-input.ts";
 import { describeCapability } from "../../../src/build/module-description.ts";
+import type { ApiClient } from "../../../src/k8s/api-client.ts";
+import { NotFoundError } from "../../../src/k8s/errors.ts";
 import * as a from "../../../src/k8s/models.ts";
 import { Capability } from "../../../src/model/capability.ts";
 import { PeprModule } from "../../../src/model/module.ts";
@@ -218,5 +223,31 @@ describe("ValidatingAdmissionPolicy compilation", () => {
     });
     expect(objects).toEqual(direct.flatMap(({ policy, binding }) => [policy, binding]));
     expect(JSON.stringify(objects)).toContain('"values":["kube-system","ns-of-module","skip"]');
+  });
+});
+
+describe("a cluster without the policy API", () => {
+  const missing = {
+    request: async (request: { method?: string; path: string }) => {
+      throw new NotFoundError({
+        status: 404,
+        method: request.method ?? "GET",
+        path: request.path,
+        body: { message: "the server could not find the requested resource" },
+      });
+    },
+  } as unknown as ApiClient;
+  const module = moduleOf((cap) => {
+    cap.When(a.Pod).IsCreated().ValidateCEL(TEAM);
+  });
+
+  it("gets a clear error from capstan dev's apply and from deploy's", async () => {
+    await expect(applyCelPolicies(missing, celPolicies(module))).rejects.toThrow(
+      /^Applying capstan-u1-policies-0-validate-cel-pod: this cluster does not serve admissionregistration\.k8s\.io\/v1 ValidatingAdmissionPolicy \(Kubernetes 1\.30 or later\)/,
+    );
+    const [pair] = celPolicies(module);
+    await expect(applyObject(missing, pair?.policy as KubeObject)).rejects.toThrow(
+      /ValidatingAdmissionPolicy capstan-u1-policies-0-validate-cel-pod failed: .* \(this cluster does not serve .*instead of ValidateCEL\)$/,
+    );
   });
 });
