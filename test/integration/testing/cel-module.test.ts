@@ -128,7 +128,7 @@ describe("a module's ValidateCEL bindings: admissionTester offline equals the AP
     const rows: string[] = [];
     for (const c of cases) {
       let server: Answer;
-      let offline;
+      let offline: Awaited<ReturnType<AdmissionTester["validate"]>>;
       if (c.operation === "DELETE") {
         const stored = cm(c.name, { keep: "true" });
         offline = await tester.validate({ operation: "DELETE", oldObject: stored });
