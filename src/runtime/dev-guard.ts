@@ -1,4 +1,4 @@
-import { deleteWebhookConfigurations } from "../admission/index.ts";
+import { deleteCelPolicies, deleteWebhookConfigurations } from "../admission/index.ts";
 import { ApiClient } from "../k8s/index.ts";
 import { DevEnv } from "./dev-contract.ts";
 import { isDevLeaseFree, releaseDevLease } from "./dev-lease.ts";
@@ -6,6 +6,13 @@ import { removeAppliedDevRbac } from "./dev-rbac.ts";
 
 const GIVE_UP_MS = 2_000;
 const EXIT_MS = 4_000;
+
+let policyNames: readonly string[] = [];
+
+/** The ValidateCEL policies this process reported to the session: removed with the webhooks if the session dies. */
+export function rememberDevPolicies(names: readonly string[]): void {
+  policyNames = names;
+}
 
 /**
  * Ties the module process to its `capstan dev` session: the IPC channel closes whenever the
@@ -34,6 +41,7 @@ async function release(): Promise<void> {
     // Only while this session still holds the module: another session's webhooks stay.
     if (lease && holder && !(await isDevLeaseFree(client, lease, holder))) return;
     if (configuration) await deleteWebhookConfigurations(client, configuration);
+    await deleteCelPolicies(client, policyNames);
     if (lease && holder) await releaseDevLease(client, lease, holder);
     await removeAppliedDevRbac(client);
   } finally {

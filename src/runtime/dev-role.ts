@@ -3,6 +3,7 @@ import { setDefaultClient } from "../fluent/index.ts";
 import type { ApiClient } from "../k8s/index.ts";
 import type { PeprModule } from "../model/index.ts";
 import { type DevReadyMessage, type DevReportMessage, devCredentialsFromEnv } from "./dev-contract.ts";
+import { rememberDevPolicies } from "./dev-guard.ts";
 import { devModuleClient } from "./dev-rbac.ts";
 import { type ModuleRuntime, startModuleRuntime } from "./module-runtime.ts";
 import type { PeprEnvOptions } from "./pepr-env.ts";
@@ -65,6 +66,7 @@ export async function startDevRole(
     }),
     policies: celPolicies(module, { ignoredNamespaces: pepr?.additionalIgnoredNamespaces }),
   };
+  rememberDevPolicies((ready.policies ?? []).map(({ policy }) => (policy.metadata as { name: string }).name));
   process.send?.(ready);
   if (!moduleClient) return runtime;
   return {

@@ -33,7 +33,7 @@ afterAll(async () => {
 });
 
 describe("capstan dev with ValidateCEL", () => {
-  it("applies the policy, replaces it on change and removes it on exit", async () => {
+  it("applies the policy, replaces it on change, removes it on exit, and its module process removes it when the session is killed", async () => {
     const ns = await freshNamespace(client, "dev-cel");
     const uuid = `devcel-${ns.slice(-8)}`;
     const work = mkdtempSync(join(tmpdir(), "capstan-dev-cel-"));
@@ -47,17 +47,21 @@ describe("capstan dev with ValidateCEL", () => {
     installCapstan(moduleDir, packCapstan(work));
 
     const port = await freePort();
-    dev = spawn(
-      process.execPath,
-      [join(moduleDir, "node_modules/capstan/bin/capstan.js"), "dev", "--port", String(port), "--namespace", ns],
-      {
-        cwd: moduleDir,
-        env: { ...process.env, KUBECONFIG: inject("kubeconfig"), LOG_LEVEL: "info" },
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    dev.stdout?.on("data", (c: Buffer) => (output += c.toString()));
-    dev.stderr?.on("data", (c: Buffer) => (output += c.toString()));
+    const startDev = () => {
+      const child = spawn(
+        process.execPath,
+        [join(moduleDir, "node_modules/capstan/bin/capstan.js"), "dev", "--port", String(port), "--namespace", ns],
+        {
+          cwd: moduleDir,
+          env: { ...process.env, KUBECONFIG: inject("kubeconfig"), LOG_LEVEL: "info" },
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      );
+      child.stdout?.on("data", (c: Buffer) => (output += c.toString()));
+      child.stderr?.on("data", (c: Buffer) => (output += c.toString()));
+      return child;
+    };
+    dev = startDev();
 
     const cms = `/api/v1/namespaces/${ns}/configmaps`;
     let n = 0;
@@ -106,5 +110,22 @@ describe("capstan dev with ValidateCEL", () => {
     await expect(client.request({ path: policyPath })).rejects.toBeInstanceOf(NotFoundError);
     await expect(client.request({ path: bindingPath })).rejects.toBeInstanceOf(NotFoundError);
     await eventually(async () => ((await denial()) === "" ? true : undefined), { what: "the policy to stop denying" });
+
+    // A session killed outright: its module process removes the policies it reported.
+    dev = startDev();
+    await eventually(async () => ((await denial()).includes("needs team v2") ? true : undefined), {
+      timeoutMs: 90_000,
+      what: "the restarted session's policy to deny",
+    });
+    dev.kill("SIGKILL");
+    dev = undefined;
+    await eventually(
+      async () =>
+        (await client.request({ path: policyPath }).catch((error: unknown) => error)) instanceof NotFoundError
+          ? true
+          : undefined,
+      { timeoutMs: 30_000, what: "the module process to remove the policy after its session was killed" },
+    );
+    await expect(client.request({ path: bindingPath })).rejects.toBeInstanceOf(NotFoundError);
   });
 });
