@@ -43,6 +43,16 @@ const FILTERS: readonly (readonly [string, (chain: ConfigMapChain) => ConfigMapC
   ["both", (chain) => chain.WithLabel("team", "x").WithAnnotation("owner", "me")],
 ];
 
+type EventChain = (cap: Capability) => ConfigMapChain;
+
+/** Filters on other events: DELETE is judged on oldObject, WithDeletionTimestamp on UPDATE. */
+const EVENT_FILTERS: readonly (readonly [string, EventChain])[] = [
+  ["deleted-name", (cap) => cap.When(a.ConfigMap).IsDeleted().WithName("gone")],
+  ["deleted-label", (cap) => cap.When(a.ConfigMap).IsDeleted().WithLabel("team", "x")],
+  ["updated-deleting", (cap) => cap.When(a.ConfigMap).IsUpdated().WithDeletionTimestamp()],
+  ["changed-label", (cap) => cap.When(a.ConfigMap).IsCreatedOrUpdated().WithLabel("phase", "two")],
+];
+
 /** Objects the table is run on: [namespace, name, labels, annotations]. */
 const OBJECTS = () =>
   [
@@ -92,6 +102,10 @@ beforeAll(async () => {
       { expression: "false", message: tag },
       { actions: ["Warn"] },
     );
+  }
+  for (const [tag, chain] of EVENT_FILTERS) {
+    chain(webhookCap).Validate((req) => req.Approve([tag]));
+    chain(celCap).ValidateCEL({ expression: "false", message: tag }, { actions: ["Warn"] });
   }
 
   // Deny, Warn and Audit; a Pod rule too.
@@ -178,6 +192,49 @@ describe("ValidateCEL compiled to ValidatingAdmissionPolicy", () => {
     expect([...seen].sort()).toEqual(FILTERS.map(([tag]) => tag).sort());
     const lab = tagsOf(await create(ns2, configMap("lab-3", { labels: { team: "x", flag: "on" } }), true));
     expect(lab.cel).toEqual(["any", "label", "label-exists", "ns-regex"]);
+  });
+
+  it("on UPDATE and DELETE too, including oldObject and deletionTimestamp", async () => {
+    const seen = new Set<string>();
+    const same = (response: RawResponse, what: string) => {
+      expect(response.status, `${what}: ${message(response)}`).toBeLessThan(300);
+      const { webhook, cel } = tagsOf(response);
+      expect(cel, what).toEqual(webhook);
+      for (const tag of cel) seen.add(tag);
+      return cel;
+    };
+    const path = (name: string) => `${configMaps(ns1)}/${name}`;
+    const read = (name: string) => client.request<Record<string, unknown>>({ path: path(name) });
+    const put = async (name: string, change: (object: { metadata: Record<string, unknown> }) => void) => {
+      const object = (await read(name)) as { metadata: Record<string, unknown> };
+      change(object);
+      return requestWithHeaders(client, { method: "PUT", path: path(name), body: object });
+    };
+    const del = (name: string) => requestWithHeaders(client, { method: "DELETE", path: path(name) });
+
+    await create(ns1, configMap("gone"));
+    await create(ns1, configMap("kept", { labels: { team: "x" } }));
+    expect(same(await del("gone"), "delete gone")).toContain("deleted-name");
+    expect(same(await del("kept"), "delete kept")).toContain("deleted-label");
+    await create(ns1, configMap("staged"));
+    expect(same(await put("staged", (o) => (o.metadata.labels = { phase: "two" })), "update to phase two")).toContain(
+      "changed-label",
+    );
+    expect(
+      same(await put("staged", (o) => (o.metadata.labels = { phase: "one" })), "update to phase one"),
+    ).not.toContain("changed-label");
+    await create(ns1, configMap("held", { finalizers: ["example.com/hold"] } as never));
+    same(await del("held"), "delete held (sets deletionTimestamp)");
+    expect(same(await put("held", (o) => (o.metadata.labels = { touched: "yes" })), "update while deleting")).toContain(
+      "updated-deleting",
+    );
+    expect(
+      same(await put("staged", (o) => (o.metadata.labels = { touched: "yes" })), "update not deleting"),
+    ).not.toContain("updated-deleting");
+    same(await put("held", (o) => (o.metadata.finalizers = [])), "release the finalizer");
+    expect([...seen].filter((tag) => EVENT_FILTERS.some(([name]) => name === tag)).sort()).toEqual(
+      EVENT_FILTERS.map(([tag]) => tag).sort(),
+    );
   });
 
   it("Deny rejects with the message and reason; a valid object is admitted", async () => {
