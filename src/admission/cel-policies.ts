@@ -1,15 +1,13 @@
 import type { Binding, CelPolicy } from "../model/index.ts";
-import {
-  admissionIgnoredNamespaces,
-  describeBinding,
-  flavorNames,
-  flavorOf,
-  moduleNamespace,
-  operationsOf,
-} from "../model/index.ts";
+import { describeBinding, flavorNames, flavorOf, operationsOf } from "../model/index.ts";
 import { bindingNamespaces, celString, isPortableRegex } from "./cel.ts";
 import type { AdmissionModule } from "./engine.ts";
-import type { LabelSelector, LabelSelectorRequirement } from "./webhook-config.ts";
+import {
+  type LabelSelector,
+  type LabelSelectorRequirement,
+  NAMESPACE_NAME_LABEL,
+  notIgnoredNamespaces,
+} from "./webhook-config.ts";
 
 // `ValidateCEL` bindings compiled to ValidatingAdmissionPolicy + ValidatingAdmissionPolicyBinding.
 // Unlike a webhook's matchConditions (a superset; the in-process filter runs after), a policy's
@@ -17,7 +15,6 @@ import type { LabelSelector, LabelSelectorRequirement } from "./webhook-config.t
 // requests the webhook path's filters (model/filters.ts) would, or the build fails naming it.
 
 const API_VERSION = "admissionregistration.k8s.io/v1";
-const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
 
 export interface CelPolicyOptions {
   /** Extra namespaceSelector terms, ANDed (tests confine a module to their namespaces). */
@@ -116,15 +113,7 @@ function namespaceSelector(
   capabilityNamespaces: readonly string[],
   options: CelPolicyOptions,
 ): LabelSelector {
-  const ignored = new Set([
-    "kube-system",
-    moduleNamespace(module.config),
-    ...admissionIgnoredNamespaces(module.config),
-    ...(options.ignoredNamespaces ?? []),
-  ]);
-  const expressions: LabelSelectorRequirement[] = [
-    { key: NAMESPACE_NAME_LABEL, operator: "NotIn", values: [...ignored].sort() },
-  ];
+  const expressions: LabelSelectorRequirement[] = [notIgnoredNamespaces(module, options.ignoredNamespaces)];
   const { kind } = binding;
   const limit = bindingNamespaces(binding, capabilityNamespaces);
   if (limit.length > 0) {

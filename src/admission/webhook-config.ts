@@ -41,8 +41,6 @@ export interface WebhookConfigurations {
   readonly validating?: Record<string, unknown>;
 }
 
-const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
-
 function actionsOf(module: AdmissionModule, webhook: WebhookKind): BoundAction[] {
   return module.capabilities.flatMap((capability) =>
     capability.bindings
@@ -98,20 +96,29 @@ export function pushesFiltersDown(module: AdmissionModule): boolean {
   return !(hooks && flavorOf(module.config) === "pepr");
 }
 
+/** The namespace label every module-generated selector matches on. */
+export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
+
+/** Namespaces no admission path of the module sees: kube-system, the module's own, and the ignored ones. */
+export function notIgnoredNamespaces(
+  module: AdmissionModule,
+  extraIgnored: readonly string[] = [],
+): LabelSelectorRequirement {
+  const ignored = new Set([
+    "kube-system",
+    moduleNamespace(module.config),
+    ...admissionIgnoredNamespaces(module.config),
+    ...extraIgnored,
+  ]);
+  return { key: NAMESPACE_NAME_LABEL, operator: "NotIn", values: [...ignored].sort() };
+}
+
 function namespaceSelectorFor(
   module: AdmissionModule,
   actions: readonly BoundAction[],
   options: WebhookConfigOptions,
 ): LabelSelector {
-  const ignored = new Set([
-    "kube-system",
-    moduleNamespace(module.config),
-    ...admissionIgnoredNamespaces(module.config),
-    ...(options.ignoredNamespaces ?? []),
-  ]);
-  const expressions: LabelSelectorRequirement[] = [
-    { key: NAMESPACE_NAME_LABEL, operator: "NotIn", values: [...ignored].sort() },
-  ];
+  const expressions: LabelSelectorRequirement[] = [notIgnoredNamespaces(module, options.ignoredNamespaces)];
   const limit = namespaceLimit(actions);
   if (pushesFiltersDown(module) && limit)
     expressions.push({ key: NAMESPACE_NAME_LABEL, operator: "In", values: limit });
