@@ -102,19 +102,10 @@ const TAIL_INTERVAL_MS = 100;
  */
 export function tailLines(file: string, onLine: (line: string) => void): FileTail {
   const fd = openSync(file, "a+");
-  const decoder = new StringDecoder("utf8");
-  const buffer = Buffer.alloc(64 * 1024);
+  const lines = new LineReader();
   let offset = 0;
-  let pending = "";
   const readNow = () => {
-    for (;;) {
-      const read = readSync(fd, buffer, 0, buffer.length, offset);
-      if (read <= 0) return;
-      offset += read;
-      const lines = (pending + decoder.write(buffer.subarray(0, read))).split("\n");
-      pending = lines.pop() ?? "";
-      for (const line of lines) onLine(line);
-    }
+    offset = lines.readFrom(fd, offset, onLine);
   };
   const timer = setInterval(readNow, TAIL_INTERVAL_MS);
   return {
@@ -122,9 +113,36 @@ export function tailLines(file: string, onLine: (line: string) => void): FileTai
     stop() {
       clearInterval(timer);
       readNow();
-      if (pending) onLine(pending);
-      pending = "";
+      const rest = lines.takeRest();
+      if (rest) onLine(rest);
       closeSync(fd);
     },
   };
+}
+
+/** Cuts what is appended to a file into complete lines, across reads and split UTF-8 characters. */
+export class LineReader {
+  readonly #decoder = new StringDecoder("utf8");
+  readonly #buffer = Buffer.alloc(64 * 1024);
+  #pending = "";
+
+  /** Reads `fd` from `offset` to its end, calling `onLine` with each complete line; returns the new offset. */
+  readFrom(fd: number, offset: number, onLine: (line: string) => void): number {
+    let at = offset;
+    for (;;) {
+      const read = readSync(fd, this.#buffer, 0, this.#buffer.length, at);
+      if (read <= 0) return at;
+      at += read;
+      const lines = (this.#pending + this.#decoder.write(this.#buffer.subarray(0, read))).split("\n");
+      this.#pending = lines.pop() ?? "";
+      for (const line of lines) onLine(line);
+    }
+  }
+
+  /** The text after the last newline, which is then forgotten. */
+  takeRest(): string {
+    const rest = this.#pending;
+    this.#pending = "";
+    return rest;
+  }
 }

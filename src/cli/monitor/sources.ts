@@ -1,8 +1,8 @@
-import { closeSync, existsSync, openSync, readSync, statSync, watch } from "node:fs";
-import { StringDecoder } from "node:string_decoder";
+import { closeSync, existsSync, openSync, statSync, watch } from "node:fs";
 import { sharedInformer } from "../../informer/index.ts";
 import type { ApiClient } from "../../k8s/index.ts";
 import { jsonLines, kindOf, Pod } from "../../k8s/index.ts";
+import { LineReader } from "../../runtime/index.ts";
 
 export type LineSink = (line: string, source: string) => void;
 
@@ -18,9 +18,7 @@ export async function followFile(
 ): Promise<void> {
   if (!existsSync(file)) throw new Error(`${file} does not exist: start \`capstan dev\` in this folder first`);
   let offset = options.fromStart ? 0 : statSync(file).size;
-  let pending = "";
-  let decoder = new StringDecoder("utf8");
-  const buffer = Buffer.alloc(64 * 1024);
+  let lines = new LineReader();
   // Synchronous reads: each call takes everything appended so far, so the last one before returning misses nothing.
   const readNew = () => {
     let size: number;
@@ -32,20 +30,14 @@ export async function followFile(
     if (size < offset) {
       // a new session started the file again
       offset = 0;
-      pending = "";
-      decoder = new StringDecoder("utf8");
+      lines = new LineReader();
     }
     if (size === offset) return;
     const fd = openSync(file, "r");
     try {
-      for (;;) {
-        const read = readSync(fd, buffer, 0, buffer.length, offset);
-        if (read <= 0) break;
-        offset += read;
-        const lines = (pending + decoder.write(buffer.subarray(0, read))).split("\n");
-        pending = lines.pop() ?? "";
-        for (const line of lines) if (line.trim()) sink(line, "dev");
-      }
+      offset = lines.readFrom(fd, offset, (line) => {
+        if (line.trim()) sink(line, "dev");
+      });
     } finally {
       closeSync(fd);
     }
