@@ -77,7 +77,7 @@ export function devCommand(): Command {
       if (opts.local) {
         localDir = join(moduleDir, ".capstan", "cluster");
         log("capstan dev: starting the local control plane (the first run builds it; that takes a while)");
-        const state = await startControlPlane({ stateDir: localDir, onProgress: log });
+        const state = await startControlPlane({ stateDir: localDir, onProgress: log, ownProcessGroup: true });
         kubeconfig = state.kubeconfig;
         log(
           `capstan dev: local control plane ready; kubeconfig ${kubeconfig} (for kubectl: export KUBECONFIG=${kubeconfig})`,

@@ -14,6 +14,11 @@ export interface ControlPlaneOptions {
   readonly controllerManager?: boolean;
   /** Keep the processes running after this process exits (for `capstan cluster up`). Default false. */
   readonly detached?: boolean;
+  /**
+   * Run the processes in a process group of their own, so a terminal's Ctrl-C reaches only this
+   * process, which then stops them in order (for `capstan dev --local`). Default false.
+   */
+  readonly ownProcessGroup?: boolean;
   readonly startTimeoutMs?: number;
   readonly onProgress?: (line: string) => void;
 }
@@ -67,6 +72,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         args,
         logFile: join(dir, "logs", `${name}.log`),
         detached: options.detached ?? false,
+        ownProcessGroup: options.ownProcessGroup ?? false,
       });
       started.push(p);
       return p;

@@ -17,13 +17,15 @@ export interface StartOptions {
   readonly logFile: string;
   /** Detached processes outlive this one (for `capstan cluster up`). */
   readonly detached: boolean;
+  /** In a process group of its own (terminal signals do not reach it), without outliving this one. */
+  readonly ownProcessGroup?: boolean;
 }
 
 export function startProcess(options: StartOptions): ManagedProcess {
   const log = openSync(options.logFile, "a");
   const child = spawn(options.command, options.args, {
     stdio: ["ignore", log, log],
-    detached: options.detached,
+    detached: options.detached || options.ownProcessGroup === true,
   });
   closeSync(log);
   if (child.pid === undefined) throw new Error(`${options.name} could not be started (${options.command})`);

@@ -53,7 +53,13 @@ export interface DevProcess {
   readonly exited: Promise<number | null>;
 }
 
-export function startDev(moduleDir: string, kubeconfig: string, args: readonly string[] = []): DevProcess {
+/** `processGroup`: dev leads a process group of its own, as a terminal's foreground job does (Ctrl-C signals the group). */
+export function startDev(
+  moduleDir: string,
+  kubeconfig: string,
+  args: readonly string[] = [],
+  options: { readonly processGroup?: boolean } = {},
+): DevProcess {
   const proc = spawn(
     process.execPath,
     [join(moduleDir, "node_modules/capstan/bin/capstan.js"), "dev", "--namespace", "capstan-dev-test", ...args],
@@ -61,6 +67,7 @@ export function startDev(moduleDir: string, kubeconfig: string, args: readonly s
       cwd: moduleDir,
       env: { ...process.env, KUBECONFIG: kubeconfig, LOG_LEVEL: "info" },
       stdio: ["ignore", "pipe", "pipe"],
+      detached: options.processGroup === true,
     },
   );
   let output = "";

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { ApiClient } from "../../../src/k8s/api-client.ts";
+import { isAlive } from "../../../src/testing/control-plane/processes.ts";
 import { adminClient, freshNamespace } from "../../support/cluster.ts";
 import { packCapstan, repoRoot } from "../build/module-fixture.ts";
 import { type DevProcess, greetingOf, servesGreeting, startDev, stopDev, writeModule } from "./dev-fixture.ts";
@@ -106,7 +107,9 @@ describe("capstan dev output", () => {
     const script = join(moduleDir, "node_modules", "capstan", "scripts", "build-control-plane.sh");
     mkdirSync(dirname(script), { recursive: true });
     cpSync(join(repoRoot, "scripts", "build-control-plane.sh"), script);
-    const dev = startDev(moduleDir, "/nonexistent-kubeconfig", ["--local", "--log-format", "pretty"]);
+    const dev = startDev(moduleDir, "/nonexistent-kubeconfig", ["--local", "--log-format", "pretty"], {
+      processGroup: true,
+    });
     devs.push(dev);
     const exitedEarly = dev.exited.then((code) => {
       throw new Error(`capstan dev --local exited (${code}):\n${dev.output()}`);
@@ -119,6 +122,15 @@ describe("capstan dev output", () => {
     expect(existsSync(kubeconfig as string)).toBe(true);
     expect(readFileSync(kubeconfig as string, "utf8")).toContain("server: https://");
     await dev.waitFor(/capstan dev: module serving/, 120_000);
-    expect(await stopDev(dev)).toBe(0);
+    const state = JSON.parse(readFileSync(join(moduleDir, ".capstan", "cluster", "state.json"), "utf8")) as {
+      pids: Record<string, number>;
+    };
+    // Ctrl-C in a terminal signals the whole foreground group: the control plane must not die under
+    // the session before it has removed its webhooks (issue 21, problem 5: no contradictory lines).
+    process.kill(-(dev.proc.pid as number), "SIGINT");
+    expect(await dev.exited).toBe(0);
+    expect(dev.output()).not.toMatch(/could not remove/);
+    expect(dev.output()).toMatch(/stopped/);
+    for (const pid of Object.values(state.pids)) expect(isAlive(pid), `control-plane pid ${pid}`).toBe(false);
   });
 });
