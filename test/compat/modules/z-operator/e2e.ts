@@ -128,6 +128,26 @@ export default {
 
     // Deleting the WebApp removes it from the Store first (Mutate on DELETE), so the owned objects
     // the garbage collector deletes stay deleted.
+    // Each event is reconciled, the status patches' included, and each reconcile writes the WebApp
+    // to the Store first: one still running when the WebApp goes would put it back (under Pepr 1.1.4
+    // its store writes take seconds). So the delete waits until no reconcile has run for 2 s.
+    let counts = "";
+    let since = Date.now();
+    await t.waitFor(
+      "every reconcile finished and none started for 2 s",
+      async () => {
+        const messages = t.moduleLogRecords().map((record) => record.msg);
+        const started = messages.filter((m) => m === "WebApp reconcile started").length;
+        const finished = messages.filter((m) => m === "WebApp reconcile finished").length;
+        if (`${started}/${finished}` !== counts) {
+          counts = `${started}/${finished}`;
+          since = Date.now();
+          return undefined;
+        }
+        return started > 0 && started === finished && Date.now() - since >= 2000 ? true : undefined;
+      },
+      60_000,
+    );
     await t.kubectl("delete", "webapp", "webapp-light-en", "-n", ns);
     await t.waitFor(
       "the owned objects gone",

@@ -21,11 +21,14 @@ When(WebApp)
   .IsCreatedOrUpdated()
   .Validate(validator)
   .Reconcile(async (instance) => {
+    Log.info({ webapp: instance.metadata.name }, "WebApp reconcile started");
     try {
       await Store.setItemAndWait(instance.metadata.name, JSON.stringify(instance));
       await reconciler(instance);
     } catch (error) {
       Log.error(error, "Error reconciling instance of WebApp");
+    } finally {
+      Log.info({ webapp: instance.metadata.name }, "WebApp reconcile finished");
     }
   });
 
