@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished } from "vitest";
 import type { ApiClient } from "../../../src/k8s/api-client.ts";
 import { NotFoundError } from "../../../src/k8s/errors.ts";
 import { freePort } from "../../../src/testing/control-plane/ports.ts";
@@ -95,6 +95,10 @@ describe("capstan dev", () => {
         stdio: ["ignore", "pipe", "pipe"],
       },
     );
+    // Also when an expectation below fails first: a monitor left running outlives the test run.
+    onTestFinished(() => {
+      monitor.kill("SIGKILL");
+    });
     let monitored = "";
     monitor.stdout?.on("data", (c: Buffer) => (monitored += c.toString()));
     // The monitor follows from the end of the log as it starts: create until it shows a mutation.
