@@ -17,7 +17,8 @@ const layers = {
   schedule: ["store", "model", "k8s", "fluent", "telemetry", "time", "contract"],
   sdk: ["model", "k8s", "fluent", "informer", "telemetry", "time"],
   compat: ["model", "k8s", "fluent", "informer", "telemetry", "time"],
-  build: ["contract", "model", "admission", "store", "k8s", "fluent", "telemetry", "tls", "time"],
+  image: ["time", "telemetry", "k8s", "contract"],
+  build: ["contract", "model", "admission", "store", "k8s", "fluent", "telemetry", "tls", "time", "image"],
 };
 const belowRuntime = Object.keys(layers);
 layers.runtime = belowRuntime.filter((f) => f !== "build");
