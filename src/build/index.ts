@@ -9,5 +9,5 @@ export { deployModule, manifestFlavor } from "./deploy/deploy-module.ts";
 export { describeObject } from "./deploy/object-paths.ts";
 export { findModuleObjects, undeployModule } from "./deploy/undeploy.ts";
 export { checkImage, deploymentImages, describeImageCheck } from "./image-check.ts";
-export { defaultEntry, moduleConfigOf } from "./module-package.ts";
+export { defaultEntry, installedCapstan, moduleConfigOf } from "./module-package.ts";
 export { ADMIN_RBAC_WARNING, type RbacMode } from "./rbac.ts";
