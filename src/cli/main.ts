@@ -5,6 +5,7 @@ import { clusterCommand } from "./commands/cluster.ts";
 import { crdCommand } from "./commands/crd.ts";
 import { deployCommand } from "./commands/deploy.ts";
 import { devCommand } from "./commands/dev.ts";
+import { imageCommand } from "./commands/image.ts";
 import { initCommand } from "./commands/init.ts";
 import { monitorCommand } from "./commands/monitor.ts";
 import { storeCommand } from "./commands/store.ts";
@@ -22,6 +23,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   program.addCommand(clusterCommand());
   program.addCommand(initCommand());
   program.addCommand(buildCommand());
+  program.addCommand(imageCommand());
   program.addCommand(deployCommand());
   program.addCommand(undeployCommand());
   program.addCommand(devCommand());
