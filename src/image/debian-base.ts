@@ -88,16 +88,20 @@ function tool(command: string, args: readonly string[], cwd?: string): string {
   }
 }
 
-/** The candidate version apt would install (`apt-get update` must have run). */
-function candidateVersion(name: string): string {
+/** The candidate version and architecture apt would install (`apt-get update` must have run). */
+function candidate(name: string): { version: string; architecture: string } {
   const shown = tool("apt-cache", ["show", "--no-all-versions", name]);
   const version = /^Version: (.+)$/m.exec(shown)?.[1];
-  if (!version) throw new Error(`apt knows no package ${name}: run apt-get update (or pass --base-debs <folder>)`);
-  return version;
+  const architecture = /^Architecture: (.+)$/m.exec(shown)?.[1];
+  if (!version || !architecture) {
+    throw new Error(`apt knows no package ${name}: run apt-get update (or pass --base-debs <folder>)`);
+  }
+  return { version, architecture };
 }
 
-function debFileName(name: string, version: string): string {
-  return `${name}_${version.replace(/:/g, "%3a")}_amd64.deb`;
+/** The file name `apt-get download` writes. */
+function debFileName(name: string, version: string, architecture: string): string {
+  return `${name}_${version.replace(/:/g, "%3a")}_${architecture}.deb`;
 }
 
 function locateDebs(options: BaseOptions): string[] {
@@ -115,8 +119,8 @@ function locateDebs(options: BaseOptions): string[] {
   }
   mkdirSync(options.cacheDir, { recursive: true });
   return BASE_PACKAGES.map(({ name }) => {
-    const version = candidateVersion(name);
-    const file = join(options.cacheDir, debFileName(name, version));
+    const { version, architecture } = candidate(name);
+    const file = join(options.cacheDir, debFileName(name, version, architecture));
     if (!existsSync(file)) tool("apt-get", ["download", "-q", `${name}=${version}`], options.cacheDir);
     if (!existsSync(file)) throw new Error(`apt-get download ${name}=${version} wrote no ${file}`);
     return file;
