@@ -11,3 +11,4 @@ export { findModuleObjects, undeployModule } from "./deploy/undeploy.ts";
 export { checkImage, deploymentImages, describeImageCheck } from "./image-check.ts";
 export { defaultEntry, installedCapstan, moduleConfigOf } from "./module-package.ts";
 export { ADMIN_RBAC_WARNING, type RbacMode } from "./rbac.ts";
+export { writeZarfPackage, ZARF_MODES, type ZarfMode, zarfPackage } from "./zarf.ts";
