@@ -8,9 +8,15 @@ import {
   describeImageCheck,
   parseManifests,
   type RbacMode,
+  writeZarfPackage,
+  ZARF_MODES,
+  type ZarfMode,
 } from "../../build/index.ts";
+import { assembleModuleImage, defaultImageReference, type ImageFlags, withImageFlags } from "./image.ts";
 
-interface BuildFlags {
+interface BuildFlags extends ImageFlags {
+  buildImage?: boolean;
+  zarf?: ZarfMode;
   entryPoint?: string;
   output: string;
   rbacMode: RbacMode;
@@ -25,7 +31,7 @@ function kib(bytes: number): string {
 }
 
 export function buildCommand(): Command {
-  return new Command("build")
+  return withImageFlags(new Command("build"))
     .description("typecheck, bundle and describe the module, then write dist/: static YAML and a Helm chart")
     .option("-e, --entry-point <file>", "module entry (default: capstan.ts, else pepr.ts)")
     .option("-o, --output <dir>", "output folder", "dist")
@@ -38,9 +44,18 @@ export function buildCommand(): Command {
     .option("--anti-affinity", "require admission replicas on different nodes")
     .option("--no-typecheck", "skip the TypeScript check")
     .option("--no-image-check", "do not ask the registry whether the runtime image exists")
+    .option("--build-image", "also build the module's OCI image (capstan image build) into <output>/image")
+    .addOption(
+      new Option(
+        "--zarf <mode>",
+        "also write zarf.yaml packaging the static manifests or the Helm chart, and the image",
+      ).choices([...ZARF_MODES]),
+    )
     .action(async (flags: BuildFlags) => {
       if (flags.rbacMode === "admin") process.stderr.write(`capstan: warning: ${ADMIN_RBAC_WARNING}\n`);
       const started = Date.now();
+      if (flags.push) flags.image = flags.push;
+      if (flags.buildImage && !flags.image) flags.image = defaultImageReference(process.cwd());
       const report = await buildModule({
         moduleDir: process.cwd(),
         outDir: flags.output,
@@ -57,7 +72,31 @@ export function buildCommand(): Command {
           `capstan: wrote ${report.objects} objects to ${report.manifestFile} and the chart ${report.chartDir} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
       );
       for (const warning of report.rbacWarnings) process.stderr.write(`capstan: warning: ${warning}\n`);
-      for (const image of deploymentImages(parseManifests(readFileSync(report.manifestFile, "utf8")))) {
+      const images = deploymentImages(parseManifests(readFileSync(report.manifestFile, "utf8")));
+      if (flags.buildImage || flags.push) {
+        // The image goes to <output>/image (flags.output is the build's folder, not the image's).
+        const { output: _buildOutput, ...imageFlags } = flags;
+        await assembleModuleImage(process.cwd(), report.outDir, flags.image as string, imageFlags);
+        flags.imageCheck = flags.imageCheck && Boolean(flags.push);
+      }
+      if (flags.zarf) {
+        const file = await writeZarfPackage({
+          mode: flags.zarf,
+          uuid: report.description.config.uuid,
+          description: report.description.description,
+          version: report.description.version,
+          namespace: report.description.config.namespace as string,
+          outDir: report.outDir,
+          manifestFile: report.manifestFile,
+          chartDir: report.chartDir,
+          chartVersion: report.description.version,
+          images,
+        });
+        process.stderr.write(
+          `capstan: wrote ${file} (Zarf package, ${flags.zarf}); zarf package create pulls ${images.join(", ")}\n`,
+        );
+      }
+      for (const image of images) {
         const check = flags.imageCheck ? await checkImage(image) : undefined;
         const line = check ? describeImageCheck(image, check) : `the manifests use image ${image} (not checked)`;
         process.stderr.write(`capstan: ${line}\n`);
