@@ -1,5 +1,8 @@
-# The capstan runtime image: Node 24 and the capstan package, nothing else. Module code is not in
-# the image; it comes from the module's chunked Secrets at start-up (see docs/deploy.md).
+# The module-independent capstan runtime image: Node 24 and the capstan package, nothing else. Module
+# code is not in the image; it comes from the module's chunked Secrets at start-up (see docs/deploy.md).
+# The documented way to get an image is `capstan image build`, which needs no container engine and adds
+# the module and its includedFiles (ADR 0014); this file stays for pipelines that run `docker build`
+# and for architectures other than linux/amd64.
 #
 #   npm ci && npm run build && npm pack          # writes capstan-<version>.tgz
 #   docker build --build-arg CAPSTAN_TARBALL=capstan-<version>.tgz -t <registry>/capstan-runtime:<version> .
