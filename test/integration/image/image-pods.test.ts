@@ -26,7 +26,7 @@ import {
 // Secrets, the module emptyDir, /tmp and the service-account token mounted where a kubelet puts them.
 // Nothing of the host's Node or node_modules is used.
 
-const watchedNamespace = "hello-capstan-image";
+const watchedNamespace = "hello-capstan";
 const storeWatch = `
 import { a } from "capstan";
 import { readFileSync } from "node:fs";
@@ -125,6 +125,8 @@ describe("the module's image", () => {
     writeFileSync(capability, original.replace("remember-me", "remember-me-too"));
     const changed = imageBuild(moduleDir, join(work, "layout-3"));
     writeFileSync(capability, original);
+    // Back to the original: the same digest again (and dist/ holds the original module's manifests).
+    expect(imageBuild(moduleDir, join(work, "layout-2"))).toBe(first);
     expect(changed).not.toBe(first);
     const before = imageOf(join(work, "layout-1")).manifest.layers;
     const after = imageOf(join(work, "layout-3")).manifest.layers;
@@ -324,8 +326,10 @@ describe("the module's image", () => {
         const value = `hello-capstan/seen-${remembered}`;
         return shards.items.some((s) => s.data?.[value] === "from-the-image") ? true : undefined;
       },
-      { what: `the controller's Watch (reading its includedFile) to write the Store:\n${dump()}` },
-    );
+      { what: "the controller's Watch (reading its includedFile) to write the Store" },
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}\n${dump()}`);
+    });
     await client.request({ method: "DELETE", path: `${configMaps}/${remembered}` });
   });
 });
