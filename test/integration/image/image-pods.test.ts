@@ -1,17 +1,15 @@
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { applyAll, parseManifests } from "../../../src/build/deploy/apply.ts";
+import { parse } from "yaml";
+import { parseManifests } from "../../../src/build/deploy/apply.ts";
 import type { KubeObject } from "../../../src/build/manifest-input.ts";
 import { containerOf, literalEnv, projectedChunkFiles } from "../../../src/build/pod-spec.ts";
 import { findManifest } from "../../../src/cli/commands/deploy.ts";
 import { resourceNames } from "../../../src/contract/resource-names.ts";
 import { RuntimeEnv } from "../../../src/contract/runtime-contract.ts";
-import { ConflictError } from "../../../src/k8s/errors.ts";
-import { WebhookCertificates } from "../../../src/runtime/webhook-certificates.ts";
 import { freePort } from "../../../src/testing/control-plane/ports.ts";
-import { eventually } from "../../support/cluster.ts";
 import {
   capstanInstalled,
   editPackageJson,
@@ -19,6 +17,14 @@ import {
   type ScratchModule,
   scratchModule,
 } from "../build/module-fixture.ts";
+import {
+  expectAdmission,
+  expectControllerLeader,
+  expectWatchWritesStore,
+  installModule,
+  type Pod,
+  routeWebhooksToPod,
+} from "../runtime/deployed-pods.ts";
 
 // "Pods without a kubelet", run from the image: `capstan image build` writes an OCI layout, umoci
 // unpacks it, and each generated Deployment's container runs as the image's user in a chroot of
@@ -40,12 +46,9 @@ HelloCapstan.When(a.ConfigMap).IsCreated().InNamespace("${watchedNamespace}").Wi
   });
 `;
 
-interface Pod {
-  readonly role: string;
-  readonly name: string;
-  readonly port: number;
-  readonly process: ChildProcess;
-  output: string;
+interface ZarfYaml {
+  kind: string;
+  components: { images: string[]; manifests?: { files: string[] }[]; charts?: { localPath: string }[] }[];
 }
 
 interface OciIndex {
@@ -95,6 +98,7 @@ afterAll(async () => {
 describe("the module's image", () => {
   it("is reproducible, and a capability change changes only the module layer", { timeout: 400_000 }, async () => {
     module = await scratchModule("imgpods", {
+      buildArgs: ["--no-typecheck", "--no-image-check", "--zarf", "manifest"],
       beforeBuild: (dir) => {
         writeFileSync(join(dir, "capabilities", "remember.ts"), storeWatch);
         const entry = join(dir, "capstan.ts");
@@ -107,6 +111,13 @@ describe("the module's image", () => {
       },
     });
     const { moduleDir, work } = module;
+    // The scratch build ran with --zarf manifest: zarf.yaml names the static manifests and the image.
+    const manifestZarf = parse(readFileSync(join(moduleDir, "dist", "zarf.yaml"), "utf8")) as ZarfYaml;
+    expect(manifestZarf.kind).toBe("ZarfPackageConfig");
+    for (const file of manifestZarf.components[0]?.manifests?.[0]?.files ?? ["-"]) {
+      expect(existsSync(join(moduleDir, "dist", file)), file).toBe(true);
+    }
+    expect(manifestZarf.components[0]?.images).toHaveLength(1);
     const first = imageBuild(moduleDir, join(work, "layout-1"));
     const second = imageBuild(moduleDir, join(work, "layout-2"));
     expect(first).toMatch(/^sha256:[0-9a-f]{64}$/);
@@ -125,8 +136,23 @@ describe("the module's image", () => {
     writeFileSync(capability, original.replace("remember-me", "remember-me-too"));
     const changed = imageBuild(moduleDir, join(work, "layout-3"));
     writeFileSync(capability, original);
-    // Back to the original: the same digest again (and dist/ holds the original module's manifests).
-    expect(imageBuild(moduleDir, join(work, "layout-2"))).toBe(first);
+    // Back to the original, built by `capstan build --build-image`: the same digest again (and dist/
+    // holds the original module's manifests), with a zarf.yaml for the chart.
+    capstanInstalled(moduleDir, [
+      "build",
+      "--no-typecheck",
+      "--no-image-check",
+      "--build-image",
+      "--image",
+      TAG,
+      "--zarf",
+      "chart",
+    ]);
+    expect(imageOf(join(moduleDir, "dist", "image")).digest).toBe(first);
+    const chartZarf = parse(readFileSync(join(moduleDir, "dist", "zarf.yaml"), "utf8")) as ZarfYaml;
+    expect(chartZarf.components[0]?.images).toEqual([TAG]);
+    const chart = chartZarf.components[0]?.charts?.[0];
+    expect(existsSync(join(moduleDir, "dist", chart?.localPath ?? "-", "Chart.yaml"))).toBe(true);
     expect(changed).not.toBe(first);
     const before = imageOf(join(work, "layout-1")).manifest.layers;
     const after = imageOf(join(work, "layout-3")).manifest.layers;
@@ -195,31 +221,11 @@ describe("the module's image", () => {
 
     const objects = parseManifests(readFileSync(findManifest(join(moduleDir, "dist")), "utf8"));
     const names = resourceNames(uuid, "capstan");
-    await client
-      .request({ method: "POST", path: "/api/v1/namespaces", body: { metadata: { name: watchedNamespace } } })
-      .catch((error: unknown) => {
-        if (!(error instanceof ConflictError)) throw error;
-      });
-    await applyAll(client, objects);
-    await new WebhookCertificates({
-      client,
-      namespace,
-      secretName: names.tlsSecret,
-      dnsNames: [`${names.service("admission")}.${namespace}.svc`],
-      ipAddresses: ["127.0.0.1"],
-      validForMs: 3_600_000,
-      renewBeforeMs: 60_000,
-      propagationMs: 1_000,
-    }).ensure();
-    const token = await client.request<{ status: { token: string } }>({
-      method: "POST",
-      path: `/api/v1/namespaces/${namespace}/serviceaccounts/${names.serviceAccount}/token`,
-      body: { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { expirationSeconds: 3600 } },
-    });
+    const token = await installModule(client, namespace, names, objects, watchedNamespace);
     // The projected service-account volume, as a kubelet writes it.
     const serviceAccount = join(work, "serviceaccount");
     mkdirSync(serviceAccount);
-    writeFileSync(join(serviceAccount, "token"), token.status.token);
+    writeFileSync(join(serviceAccount, "token"), token);
     writeFileSync(join(serviceAccount, "ca.crt"), String(client.connection.tls.ca));
     writeFileSync(join(serviceAccount, "namespace"), namespace);
     const api = new URL(client.connection.server);
@@ -250,87 +256,12 @@ describe("the module's image", () => {
       }
     }
 
-    const dump = () => pods.map((p) => `--- ${p.name}\n${p.output}`).join("\n");
-    const admission = pods.find((p) => p.role === "admission") as Pod;
-    await eventually(() => fetchStatus(`https://127.0.0.1:${admission.port}/readyz`), {
-      what: "admission readiness",
-      timeoutMs: 60_000,
-    }).catch((error: Error) => {
-      throw new Error(`${error.message}\n${dump()}`);
-    });
-    for (const kind of ["mutating", "validating"]) {
-      const path = `/apis/admissionregistration.k8s.io/v1/${kind}webhookconfigurations/${names.webhookConfiguration}`;
-      const current = await eventually(
-        async () => {
-          const found = await client.request<{
-            webhooks: { clientConfig: { service?: { path?: string }; url?: string; caBundle?: string } }[];
-          }>({ path });
-          return found.webhooks.every((webhook) => webhook.clientConfig.caBundle) ? found : undefined;
-        },
-        { what: `the ${kind} caBundle`, timeoutMs: 30_000 },
-      );
-      for (const webhook of current.webhooks) {
-        webhook.clientConfig.url = `https://127.0.0.1:${admission.port}${webhook.clientConfig.service?.path ?? ""}`;
-        delete webhook.clientConfig.service;
-      }
-      await client.request({ method: "PUT", path, body: current });
-    }
-
-    const configMaps = `/api/v1/namespaces/${watchedNamespace}/configmaps`;
+    await routeWebhooksToPod(client, names, pods);
     const suffix = namespace.slice(-8);
-    const created = await eventually(
-      async () => {
-        const cm = await client.request<{ metadata: { labels?: Record<string, string> } }>({
-          method: "POST",
-          path: configMaps,
-          query: { dryRun: "All" },
-          body: { metadata: { name: `probe-${suffix}` } },
-        });
-        return cm.metadata.labels?.["hello.capstan.dev/seen"] ? cm : undefined;
-      },
-      { what: "the admission process in the image to mutate" },
-    );
-    expect(created.metadata.labels?.["hello.capstan.dev/seen"]).toBe("true");
-    await expect(
-      client.request({
-        method: "POST",
-        path: configMaps,
-        query: { dryRun: "All" },
-        body: { metadata: { name: `pw-${suffix}` }, data: { db_password: "x" } },
-      }),
-    ).rejects.toThrow(/db_password/);
-
-    const lease = await eventually(
-      async () => {
-        const l = await client.request<{ spec: { holderIdentity?: string } }>({
-          path: `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/${names.lease}`,
-        });
-        return l.spec.holderIdentity ? l : undefined;
-      },
-      { what: "a controller in the image to take the Lease" },
-    );
-    const controllers = pods.filter((p) => p.role === "controller").map((p) => p.name);
-    expect(controllers.some((name) => lease.spec.holderIdentity?.startsWith(name))).toBe(true);
-
-    const remembered = `remember-${suffix}`;
-    await client.request({
-      method: "POST",
-      path: configMaps,
-      body: { metadata: { name: remembered, labels: { "remember-me": "yes" } } },
-    });
-    await eventually(
-      async () => {
-        const shards = await client.request<{ items: { data?: Record<string, string> }[] }>({
-          path: `/apis/capstan.dev/v1/namespaces/${namespace}/capstanstores`,
-        });
-        const value = `hello-capstan/seen-${remembered}`;
-        return shards.items.some((s) => s.data?.[value] === "from-the-image") ? true : undefined;
-      },
-      { what: "the controller's Watch (reading its includedFile) to write the Store" },
-    ).catch((error: Error) => {
-      throw new Error(`${error.message}\n${dump()}`);
-    });
-    await client.request({ method: "DELETE", path: `${configMaps}/${remembered}` });
+    await expectAdmission(client, watchedNamespace, suffix);
+    await expectControllerLeader(client, namespace, names, pods);
+    // The Watch reads its includedFile from the image.
+    await expectWatchWritesStore(client, namespace, watchedNamespace, suffix, "from-the-image", pods);
   });
 });
 
@@ -419,16 +350,4 @@ async function startPod(
   child.stdout?.on("data", (c: Buffer) => (pod.output += c.toString()));
   child.stderr?.on("data", (c: Buffer) => (pod.output += c.toString()));
   return pod;
-}
-
-async function fetchStatus(url: string): Promise<true | undefined> {
-  const { request } = await import("node:https");
-  return new Promise((resolve) => {
-    const req = request(url, { rejectUnauthorized: false }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200 ? true : undefined);
-    });
-    req.once("error", () => resolve(undefined));
-    req.end();
-  });
 }
