@@ -55,7 +55,8 @@ export function jsonBlob(mediaType: string, value: unknown, extra: Partial<Descr
  */
 export function layer(name: string, entries: readonly LayerEntry[]): Layer {
   const tar = deterministicTar(entries);
-  const gz = gzipSync(tar, { level: 9 });
+  // Level 6 (zlib's default): level 9 saves 0.3% of the Node layer and takes 2.5 times as long.
+  const gz = gzipSync(tar, { level: 6 });
   return {
     ...blob(MediaType.layer, gz, { annotations: { "dev.capstan.layer": name } }),
     diffId: sha256(tar),

@@ -96,7 +96,7 @@ afterAll(async () => {
 });
 
 describe("the module's image", () => {
-  it("is reproducible, and a capability change changes only the module layer", { timeout: 400_000 }, async () => {
+  it("is reproducible, and a capability change changes only the module layer", { timeout: 600_000 }, async () => {
     module = await scratchModule("imgpods", {
       buildArgs: ["--no-typecheck", "--no-image-check", "--zarf", "manifest"],
       beforeBuild: (dir) => {
@@ -119,9 +119,7 @@ describe("the module's image", () => {
     }
     expect(manifestZarf.components[0]?.images).toHaveLength(1);
     const first = imageBuild(moduleDir, join(work, "layout-1"));
-    const second = imageBuild(moduleDir, join(work, "layout-2"));
     expect(first).toMatch(/^sha256:[0-9a-f]{64}$/);
-    expect(second, "two builds of the same inputs give the same digest").toBe(first);
     expect(imageOf(join(work, "layout-1")).digest).toBe(first);
 
     // The Deployments of the build that wrote the image use it.
@@ -148,7 +146,7 @@ describe("the module's image", () => {
       "--zarf",
       "chart",
     ]);
-    expect(imageOf(join(moduleDir, "dist", "image")).digest).toBe(first);
+    expect(imageOf(join(moduleDir, "dist", "image")).digest, "the same inputs give the same digest").toBe(first);
     const chartZarf = parse(readFileSync(join(moduleDir, "dist", "zarf.yaml"), "utf8")) as ZarfYaml;
     expect(chartZarf.components[0]?.images).toEqual([TAG]);
     const chart = chartZarf.components[0]?.charts?.[0];
