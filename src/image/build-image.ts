@@ -31,6 +31,8 @@ export interface ImageBuildResult {
   /** Sum of the compressed layers and the config: what a registry stores and a node pulls. */
   readonly compressedBytes: number;
   readonly sbomDigest: string;
+  /** The SBOM artifact's name in the layout and in a registry: `sha256-<image digest hex>.sbom`. */
+  readonly sbomTag: string;
   readonly debianPackages: readonly DebianPackage[];
 }
 
@@ -109,8 +111,17 @@ export function buildImage(options: ImageBuildOptions): ImageBuildResult {
     ),
   );
   const sbomArtifact = referrer(image.manifest.descriptor, MediaType.spdx, sbom);
+  // A tag derived from the image digest, so registries without the referrers API (and skopeo, which
+  // copies by name) carry the SBOM too; registries with it index the artifact by its `subject`.
+  const sbomTag = `${image.manifest.descriptor.digest.replace(":", "-")}.sbom`;
   writeLayout(options.output, {
-    manifests: [imageDescriptor, sbomArtifact.manifest.descriptor],
+    manifests: [
+      imageDescriptor,
+      {
+        ...sbomArtifact.manifest.descriptor,
+        annotations: { "org.opencontainers.image.ref.name": sbomTag },
+      },
+    ],
     blobs: [image.config, image.manifest, ...layers, sbomArtifact.manifest, ...sbomArtifact.blobs],
   });
   return {
@@ -125,6 +136,7 @@ export function buildImage(options: ImageBuildOptions): ImageBuildResult {
     })),
     compressedBytes: layers.reduce((sum, l) => sum + l.descriptor.size, image.config.descriptor.size),
     sbomDigest: sbomArtifact.manifest.descriptor.digest,
+    sbomTag,
     debianPackages: base.packages,
   };
 }

@@ -78,6 +78,7 @@ export async function assembleModuleImage(
     const pushed = await pushImage({
       layout: output,
       tag: result.tag,
+      sbomTag: result.sbomTag,
       destination: flags.push,
       ...(flags.insecureRegistry ? { insecureLoopback: true } : {}),
       ...(flags.destCertDir ? { certDir: flags.destCertDir } : {}),

@@ -68,7 +68,7 @@ function blob<T>(layout: string, digest: string): T {
 
 function imageOf(layout: string): { digest: string; manifest: OciManifest; index: OciIndex } {
   const index = JSON.parse(readFileSync(join(layout, "index.json"), "utf8")) as OciIndex;
-  const image = index.manifests.find((m) => m.annotations?.["org.opencontainers.image.ref.name"]);
+  const image = index.manifests.find((m) => m.annotations?.["org.opencontainers.image.ref.name"] === TAG.split(":")[1]);
   if (!image) throw new Error(`${layout}/index.json names no image`);
   return { digest: image.digest, manifest: blob<OciManifest>(layout, image.digest), index };
 }
@@ -168,7 +168,7 @@ describe("the module's image", () => {
     const sbomEntry = imageOf(join(work, "layout-1")).index.manifests.find(
       (m) => m.artifactType === "application/spdx+json",
     );
-    expect(sbomEntry).toBeDefined();
+    expect(sbomEntry?.annotations?.["org.opencontainers.image.ref.name"]).toBe(`${first.replace(":", "-")}.sbom`);
     const sbomManifest = blob<{ subject: { digest: string }; layers: { digest: string }[] }>(
       join(work, "layout-1"),
       sbomEntry?.digest as string,

@@ -69,9 +69,18 @@ describe("pushing the image", () => {
     const host = await startRegistry();
     const destination = `${host}/capstan/push-test:0.0.1`;
 
-    const pushed = await pushImage({ layout, tag: built.tag, destination, insecureLoopback: true });
+    const pushed = await pushImage({
+      layout,
+      tag: built.tag,
+      sbomTag: built.sbomTag,
+      destination,
+      insecureLoopback: true,
+    });
     expect(pushed).toBe(built.digest);
     expect(await remoteDigest(destination, true)).toBe(built.digest);
+    // The SBOM artifact went along, under the tag derived from the image digest.
+    expect(built.sbomTag).toBe(`${built.digest.replace(":", "-")}.sbom`);
+    expect(await remoteDigest(`${host}/capstan/push-test:${built.sbomTag}`, true)).toBe(built.sbomDigest);
     expect(await checkImage(destination)).toEqual({ state: "exists" });
     expect(await checkImage(`${host}/capstan/push-test:0.0.2`)).toEqual({ state: "missing" });
 
