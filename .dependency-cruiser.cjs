@@ -15,6 +15,7 @@ const layers = {
   controller: ["model", "k8s", "informer", "fluent", "telemetry", "time", "contract"],
   store: ["model", "k8s", "informer", "fluent", "telemetry", "time", "contract"],
   schedule: ["store", "model", "k8s", "fluent", "telemetry", "time", "contract"],
+  audit: ["model", "contract", "k8s", "informer", "fluent", "admission", "controller", "telemetry", "time"],
   sdk: ["model", "k8s", "fluent", "informer", "telemetry", "time"],
   compat: ["model", "k8s", "fluent", "informer", "telemetry", "time"],
   image: ["time", "telemetry", "k8s", "contract"],
