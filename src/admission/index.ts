@@ -6,6 +6,7 @@ export {
   celPolicyName,
 } from "./cel-policies.ts";
 export { applyCelPolicies, deleteCelPolicies } from "./cel-registration.ts";
+export { errorMessage, type Outcome, runWithDeadline } from "./deadline.ts";
 export type { AdmissionModule } from "./engine.ts";
 export { AdmissionEngine } from "./engine.ts";
 export { applyPatch, diffJson, type PatchOperation } from "./json-patch.ts";
@@ -19,6 +20,7 @@ export {
   recordingRequested,
 } from "./recording.ts";
 export { applyWebhookConfigurations, deleteWebhookConfigurations } from "./registration.ts";
+export { decodeSecretData, encodeSecretData, isSecretKind, undecodableKeys } from "./secret-data.ts";
 export { type AdmissionServer, startAdmissionServer } from "./server.ts";
 export type { WebhookEndpoint } from "./webhook-config.ts";
 export { type LabelSelector, type WebhookConfigurations, webhookConfigurations } from "./webhook-config.ts";
