@@ -1,5 +1,6 @@
 export { resourcePath } from "../k8s/index.ts";
 export { defaultClient, setDefaultClient } from "./default-client.ts";
+export { currentDryRunScope, type DryRunScope, type DryRunWrite, dryRunAware, withDryRun } from "./dry-run.ts";
 export { type FetchResponse, fetch } from "./fetch.ts";
 export { type FetchStatus, fetchStatus } from "./fetch-status.ts";
 export { fieldManager, K8s, type K8sFiltered, type K8sInit, type K8sOptions, setFieldManager } from "./k8s.ts";

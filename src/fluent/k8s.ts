@@ -9,6 +9,7 @@ import {
   resourcePath,
 } from "../k8s/index.ts";
 import { defaultClient } from "./default-client.ts";
+import { dryRunAware } from "./dry-run.ts";
 import { readLogs } from "./logs.ts";
 import type { Filters, KubernetesListObject, Operation, PartialDeep, Paths, WatchAction, WatchCfg } from "./types.ts";
 import { Watcher } from "./watcher.ts";
@@ -63,7 +64,8 @@ export function K8s<T extends KindClass, K extends KubernetesObject = InstanceTy
   options: K8sOptions = {},
 ): K8sInit<K> {
   const kind = kindOf(model, filters.kindOverride);
-  const client = () => (options.client ? Promise.resolve(options.client) : defaultClient());
+  // Inside `withDryRun` (audit, preview) every write is a server-side dry run; see dry-run.ts.
+  const client = async () => dryRunAware(options.client ?? (await defaultClient()));
   return fluent<K>(kind, filters, client);
 }
 

@@ -1,0 +1,6 @@
+export {
+  type BindingEvaluation,
+  type EvaluationResult,
+  type EvaluatorOptions,
+  ModuleEvaluator,
+} from "./evaluate.ts";
