@@ -80,7 +80,13 @@ function imageBuild(moduleDir: string, layout: string): string {
 const TAG = "capstan-image-pods:0.0.1";
 
 afterAll(async () => {
-  for (const pod of pods) pod.process.kill("SIGKILL");
+  // The whole process group: the container's process changes its uid, which clears the parent-death
+  // signal unshare --kill-child relies on, so killing unshare alone would leave it running.
+  for (const pod of pods) {
+    try {
+      if (pod.process.pid) process.kill(-pod.process.pid, "SIGKILL");
+    } catch {}
+  }
   if (module) {
     const name = resourceNames(module.uuid, "capstan").webhookConfiguration;
     for (const kind of ["mutating", "validating"]) {
@@ -327,6 +333,7 @@ async function startPod(
     ],
     {
       stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
       env: {
         // The host tools (unshare, mount, chroot) need a PATH; inside the chroot it finds /usr/local/bin/node.
         ...imageEnv,
