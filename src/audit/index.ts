@@ -4,3 +4,13 @@ export {
   type EvaluatorOptions,
   ModuleEvaluator,
 } from "./evaluate.ts";
+export {
+  type PreviewFinding,
+  type PreviewOptions,
+  type PreviewOutcome,
+  type PreviewProgress,
+  type PreviewReport,
+  type PreviewRow,
+  runPreview,
+} from "./preview.ts";
+export { formatPreview, type PreviewFormat, previewFormats } from "./preview-format.ts";
