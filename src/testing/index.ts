@@ -67,6 +67,12 @@ export { MemoryCluster } from "./memory-cluster.ts";
 export { attachMemoryStore } from "./memory-store.ts";
 export { type ModuleUnderTest, moduleUnderTest, type TestTarget } from "./module-under-test.ts";
 export { type ObjectInput, objectsFromYaml } from "./objects.ts";
+export {
+  PREVIEW_DENIED_EXIT,
+  type PreviewCommandOptions,
+  previewExitCode,
+  runPreviewCommand,
+} from "./preview-command.ts";
 export { admissionRequest, DEFAULT_USER, type RequestInput } from "./requests.ts";
 export { runScenarioFiles, type ScenarioCommandOptions } from "./scenario-command.ts";
 export {
