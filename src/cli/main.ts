@@ -8,6 +8,7 @@ import { devCommand } from "./commands/dev.ts";
 import { imageCommand } from "./commands/image.ts";
 import { initCommand } from "./commands/init.ts";
 import { monitorCommand } from "./commands/monitor.ts";
+import { previewCommand } from "./commands/preview.ts";
 import { storeCommand } from "./commands/store.ts";
 import { testCommand } from "./commands/test.ts";
 import { undeployCommand } from "./commands/undeploy.ts";
@@ -28,6 +29,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   program.addCommand(undeployCommand());
   program.addCommand(devCommand());
   program.addCommand(monitorCommand());
+  program.addCommand(previewCommand());
   program.addCommand(testCommand());
   program.addCommand(uuidCommand());
   program.addCommand(crdCommand());
