@@ -8,6 +8,7 @@ export {
   type PreviewFinding,
   type PreviewOptions,
   type PreviewOutcome,
+  type PreviewPlace,
   type PreviewProgress,
   type PreviewReport,
   type PreviewRow,

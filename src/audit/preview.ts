@@ -7,8 +7,8 @@ import { type BindingEvaluation, ModuleEvaluator } from "./evaluate.ts";
 /** What a binding would do to one existing object, when it would do anything. */
 export type PreviewOutcome = "deny" | "warn" | "mutate" | "error";
 
-/** One object a binding would deny, warn about, mutate or fail on. */
-export interface PreviewFinding {
+/** Which binding, and where: what a finding and a row share. */
+export interface PreviewPlace {
   readonly rule: string;
   readonly capability: string;
   readonly binding: string;
@@ -16,6 +16,10 @@ export interface PreviewFinding {
   readonly kind: string;
   /** "" for cluster-scoped objects. */
   readonly namespace: string;
+}
+
+/** One object a binding would deny, warn about, mutate or fail on. */
+export interface PreviewFinding extends PreviewPlace {
   readonly name: string;
   readonly outcome: PreviewOutcome;
   readonly message?: string;
@@ -26,13 +30,7 @@ export interface PreviewFinding {
 }
 
 /** The counts of one binding in one namespace. */
-export interface PreviewRow {
-  readonly rule: string;
-  readonly capability: string;
-  readonly binding: string;
-  readonly action: "validate" | "mutate";
-  readonly kind: string;
-  readonly namespace: string;
+export interface PreviewRow extends PreviewPlace {
   /** Objects the binding's filters select (evaluated). */
   evaluated: number;
   pass: number;
@@ -111,15 +109,18 @@ export async function runPreview(module: AdmissionModule, options: PreviewOption
     const namespace = object.metadata?.namespace ?? "";
     const action = binding.action === "mutate" ? "mutate" : "validate";
     const key = `${binding.capability}\u0000${binding.name}\u0000${namespace}`;
+    const place: PreviewPlace = {
+      rule: evaluation.rule,
+      capability: binding.capability,
+      binding: binding.name,
+      action,
+      kind: kind.kind,
+      namespace,
+    };
     let row = rows.get(key);
     if (!row) {
       row = {
-        rule: evaluation.rule,
-        capability: binding.capability,
-        binding: binding.name,
-        action,
-        kind: kind.kind,
-        namespace,
+        ...place,
         evaluated: 0,
         pass: 0,
         deny: 0,
@@ -139,12 +140,7 @@ export async function runPreview(module: AdmissionModule, options: PreviewOption
     }
     row[outcome]++;
     findings.push({
-      rule: evaluation.rule,
-      capability: binding.capability,
-      binding: binding.name,
-      action,
-      kind: kind.kind,
-      namespace,
+      ...place,
       name: object.metadata?.name ?? "",
       outcome,
       ...(evaluation.message ? { message: evaluation.message } : {}),
