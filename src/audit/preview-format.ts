@@ -70,7 +70,10 @@ function groups(
 
 function summary(report: PreviewReport): string {
   const { totals } = report;
+  const unserved =
+    report.unserved.length > 0 ? `not served by the cluster (no objects): ${report.unserved.join(", ")}\n` : "";
   return (
+    unserved +
     `${report.objects} objects, ${totals.evaluated} binding evaluations: ${totals.deny} would deny, ` +
     `${totals.warn} would warn, ${totals.mutate} would mutate, ${totals.error} errors ` +
     `(${(report.ms / 1000).toFixed(1)} s; nothing was written)`

@@ -1,6 +1,13 @@
 import type { AdmissionModule, PatchOperation } from "../admission/index.ts";
 import type { DryRunWrite } from "../fluent/index.ts";
-import { type ApiClient, type KubernetesObject, type ResolvedKind, resourcePath } from "../k8s/index.ts";
+import {
+  type ApiClient,
+  ApiError,
+  type KubernetesObject,
+  NotFoundError,
+  type ResolvedKind,
+  resourcePath,
+} from "../k8s/index.ts";
 import type { Logger } from "../telemetry/index.ts";
 import { type BindingEvaluation, ModuleEvaluator } from "./evaluate.ts";
 
@@ -49,6 +56,8 @@ export interface PreviewReport {
   readonly rows: readonly PreviewRow[];
   /** Every deny, warn, mutate and error, in row order. */
   readonly findings: readonly PreviewFinding[];
+  /** Kinds bindings select that the cluster does not serve (no CRD yet): `<Kind> (<apiVersion>)`; none of their objects exist. */
+  readonly unserved: readonly string[];
   readonly totals: {
     readonly evaluated: number;
     readonly pass: number;
@@ -99,6 +108,7 @@ export async function runPreview(module: AdmissionModule, options: PreviewOption
   });
   const rows = new Map<string, PreviewRow>();
   const findings: PreviewFinding[] = [];
+  const unserved: string[] = [];
   const pageSize = options.pageSize ?? 500;
   const concurrency = Math.max(1, options.concurrency ?? 32);
   let done = 0;
@@ -156,7 +166,12 @@ export async function runPreview(module: AdmissionModule, options: PreviewOption
       const path = resourcePath(kind, { namespace });
       let token: string | undefined;
       do {
-        const page = await options.client.request<ListPage>({ path, query: { limit: pageSize, continue: token } });
+        const page = await listPage(options.client, kind, path, pageSize, token);
+        if (!page) {
+          const name = `${kind.kind} (${kind.apiVersion})`;
+          if (!unserved.includes(name)) unserved.push(name);
+          break;
+        }
         const items = page.items ?? [];
         listed += items.length;
         const total = listed + (page.metadata?.remainingItemCount ?? 0);
@@ -186,6 +201,7 @@ export async function runPreview(module: AdmissionModule, options: PreviewOption
     objects: done,
     rows: sorted,
     findings,
+    unserved,
     totals: {
       evaluated: sum("evaluated"),
       pass: sum("pass"),
@@ -196,6 +212,31 @@ export async function runPreview(module: AdmissionModule, options: PreviewOption
     },
     ms: performance.now() - started,
   };
+}
+
+/**
+ * One LIST page; undefined when the cluster does not serve the kind (404 on the collection). A refusal
+ * names the kind and the permission the preview needs.
+ */
+async function listPage(
+  client: ApiClient,
+  kind: ResolvedKind,
+  path: string,
+  limit: number,
+  token: string | undefined,
+): Promise<ListPage | undefined> {
+  try {
+    return await client.request<ListPage>({ path, query: { limit, continue: token } });
+  } catch (error) {
+    if (error instanceof NotFoundError && !token) return undefined;
+    if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
+      const group = kind.group || "core";
+      throw new Error(
+        `cannot list ${kind.plural} (${kind.kind}, group ${group}) at ${path}: ${error.reason}. The preview needs "list" on the kinds the module's bindings select; use a kubeconfig or context with that right, or --namespace for namespaces it may list`,
+      );
+    }
+    throw error;
+  }
 }
 
 /** What an evaluation would do, in preview's terms; undefined = nothing (allowed, unchanged). */

@@ -5,8 +5,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type PreviewReport, runPreview } from "../../../src/audit/index.ts";
 import { K8s, setDefaultClient } from "../../../src/fluent/index.ts";
-import type { ApiClient } from "../../../src/k8s/api-client.ts";
+import { ApiClient } from "../../../src/k8s/api-client.ts";
 import { NotFoundError } from "../../../src/k8s/errors.ts";
+import { GenericKind, RegisterKind } from "../../../src/k8s/index.ts";
 import * as a from "../../../src/k8s/models.ts";
 import { Capability } from "../../../src/model/capability.ts";
 import { PeprModule } from "../../../src/model/module.ts";
@@ -214,6 +215,35 @@ describe("capstan preview", () => {
     expect(before.wrote).toBe(false);
     expect(after).toEqual(before);
     expect(after.labels?.changed).toBeUndefined();
+  });
+
+  it("names a kind the cluster does not serve instead of failing, and a refused LIST names the right it needs", async () => {
+    class Gadget extends GenericKind {}
+    RegisterKind(Gadget, { group: "preview.example.dev", version: "v1", kind: "Gadget", plural: "gadgets" });
+    const policy = new Capability({ name: "gadgets", description: "preview test" });
+    policy
+      .When(Gadget)
+      .IsCreatedOrUpdated()
+      .Validate((req) => req.Deny("no gadgets"));
+    const module = new PeprModule({ capstan: { uuid: "preview-gadgets", onError: "reject" } }, [policy], {
+      deferStart: true,
+    });
+    const report = await runPreview(module, { client });
+    expect(report.unserved).toEqual(["Gadget (preview.example.dev/v1)"]);
+    expect(report.totals.evaluated).toBe(0);
+
+    // A user who may not list ConfigMaps cluster-wide.
+    const nobody = await ApiClient.fromKubeconfig({
+      kubeconfig: inject("kubeconfig"),
+      impersonate: { user: "preview-nobody" },
+    });
+    try {
+      await expect(runPreview(inProcessModule(), { client: nobody })).rejects.toThrow(
+        /cannot list configmaps \(ConfigMap, group core\) at \/api\/v1\/configmaps: Forbidden\. The preview needs "list"/,
+      );
+    } finally {
+      await nobody.close();
+    }
   });
 
   it("from the CLI: JSON counts equal the independent ones in under 60 s, exit status 3, markdown and bad flags", async () => {

@@ -54,6 +54,7 @@ const report: PreviewReport = {
       dryRunWrites: [{ method: "PATCH", path: "/api/v1/namespaces/a/configmaps/b" }],
     },
   ],
+  unserved: [],
   totals: { evaluated: 15, pass: 2, deny: 12, warn: 0, mutate: 1, error: 0 },
   ms: 1234,
 };
@@ -74,6 +75,11 @@ describe("formatPreview", () => {
     expect(text.trimEnd().split("\n").at(-1)).toBe(
       "14 objects, 15 binding evaluations: 12 would deny, 0 would warn, 1 would mutate, 0 errors (1.2 s; nothing was written)",
     );
+  });
+
+  it("names the kinds the cluster does not serve", () => {
+    const text = formatPreview({ ...report, unserved: ["Widget (example.com/v1)"] }, "table");
+    expect(text).toContain("\nnot served by the cluster (no objects): Widget (example.com/v1)\n14 objects");
   });
 
   it("markdown escapes pipes and right-aligns counts; json lists everything", () => {
