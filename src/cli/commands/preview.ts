@@ -36,19 +36,22 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-/** A one-line bar on stderr, redrawn in place. */
-function progressBar(): { update(progress: PreviewProgress): void; clear(): void } {
+/** A one-line bar, redrawn in place (on stderr), once there are PROGRESS_FROM objects or more. */
+export function progressBar(write: (text: string) => void = (text) => void process.stderr.write(text)): {
+  update(progress: PreviewProgress): void;
+  clear(): void;
+} {
   let drawn = false;
   return {
     update({ done, total }) {
       if (total < PROGRESS_FROM) return;
       const width = 30;
       const filled = Math.round((done / total) * width);
-      process.stderr.write(`\rpreview [${"#".repeat(filled)}${".".repeat(width - filled)}] ${done}/${total} objects`);
+      write(`\rpreview [${"#".repeat(filled)}${".".repeat(width - filled)}] ${done}/${total} objects`);
       drawn = true;
     },
     clear() {
-      if (drawn) process.stderr.write("\r\u001b[2K");
+      if (drawn) write("\r\u001b[2K");
     },
   };
 }
