@@ -3,6 +3,7 @@ import type { DryRunWrite } from "../fluent/index.ts";
 import {
   type ApiClient,
   ApiError,
+  GoneError,
   type KubernetesObject,
   NotFoundError,
   type ResolvedKind,
@@ -229,6 +230,11 @@ async function listPage(
     return await client.request<ListPage>({ path, query: { limit, continue: token } });
   } catch (error) {
     if (error instanceof NotFoundError && !token) return undefined;
+    if (error instanceof GoneError && token) {
+      throw new Error(
+        `the paged LIST of ${path} expired while the preview ran (the API server keeps a continue token for about 5 minutes): run it again, with a larger --page-size or --namespace to finish sooner`,
+      );
+    }
     if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
       const group = kind.group || "core";
       throw new Error(
