@@ -2,17 +2,11 @@
 // module and the preview share one instance (one kinds registry, one K8s() dry-run scope).
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
+import { runChild, sendToParent } from "./child-main.ts";
 import type { PreviewCommandOptions } from "./preview-command.ts";
 
 interface Kit {
   runPreviewCommand(options: PreviewCommandOptions): Promise<number>;
-}
-
-function send(message: unknown): Promise<void> {
-  return new Promise((resolve) => {
-    if (!process.send) throw new Error("preview-child must be started with an IPC channel");
-    process.send(message, () => resolve());
-  });
 }
 
 /** argv: bundle, then the options as JSON. The report goes to the parent over IPC, apart from the module's own logs. */
@@ -34,18 +28,8 @@ async function main([bundle, json]: string[]): Promise<number> {
       process.send?.({ progress });
     },
   });
-  await send({ report: report.join("") });
+  await sendToParent("preview-child", { report: report.join("") });
   return code;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-    process.disconnect?.();
-  },
-  (error: unknown) => {
-    process.stderr.write(`capstan preview: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 2;
-    process.disconnect?.();
-  },
-);
+runChild("capstan preview", main);

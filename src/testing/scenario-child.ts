@@ -2,6 +2,7 @@
 // module and the kit share one instance (one kinds registry, one loaded-module list).
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
+import { runChild, sendToParent } from "./child-main.ts";
 import type { ScenarioCommandOptions } from "./scenario-command.ts";
 
 interface Kit {
@@ -15,21 +16,8 @@ async function main([bundle, ...files]: string[]): Promise<number> {
   const kit = (await import(pathToFileURL(kitEntry).href)) as Kit;
   const report: string[] = [];
   const code = await kit.runScenarioFiles({ bundle, files, write: (text) => report.push(text) });
-  await new Promise<void>((resolve) => {
-    if (!process.send) throw new Error("scenario-child must be started with an IPC channel");
-    process.send({ report: report.join("") }, () => resolve());
-  });
+  await sendToParent("scenario-child", { report: report.join("") });
   return code;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-    process.disconnect?.();
-  },
-  (error: unknown) => {
-    process.stderr.write(`capstan test: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 2;
-    process.disconnect?.();
-  },
-);
+runChild("capstan test", main);
