@@ -19,7 +19,8 @@ const layers = {
   sdk: ["model", "k8s", "fluent", "informer", "telemetry", "time"],
   compat: ["model", "k8s", "fluent", "informer", "telemetry", "time"],
   image: ["time", "telemetry", "k8s", "contract"],
-  build: ["contract", "model", "admission", "store", "k8s", "fluent", "telemetry", "tls", "time", "image"],
+  shard: ["model", "contract", "k8s", "informer", "fluent", "controller", "telemetry", "time"],
+  build: ["contract", "model", "admission", "store", "k8s", "fluent", "telemetry", "tls", "time", "image", "shard"],
 };
 const belowRuntime = Object.keys(layers);
 layers.runtime = belowRuntime.filter((f) => f !== "build");

@@ -1,0 +1,1 @@
+export { DEFAULT_VNODES, HashRing, type HashRingOptions, murmur3Utf16 } from "./ring.ts";
