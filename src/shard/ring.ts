@@ -67,10 +67,10 @@ export class HashRing {
     let hi = n;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (points[mid] < h) lo = mid + 1;
+      if ((points[mid] ?? 0) < h) lo = mid + 1;
       else hi = mid;
     }
-    return this.#sorted[this.#owners[lo === n ? 0 : lo]];
+    return this.#sorted[this.#owners[lo === n ? 0 : lo] ?? 0];
   }
 
   #rebuild(): void {
@@ -79,24 +79,23 @@ export class HashRing {
     const total = sorted.length * vnodes;
     const hashes = new Uint32Array(total);
     const shardOf = new Uint32Array(total);
-    for (let s = 0; s < sorted.length; s++) {
-      const name = sorted[s];
+    sorted.forEach((name, s) => {
       for (let v = 0; v < vnodes; v++) {
         hashes[s * vnodes + v] = murmur3Utf16(name, v + 1);
         shardOf[s * vnodes + v] = s;
       }
-    }
+    });
     // Ties (two shards on one point) go to the shard with the smaller name: the order stays a pure
     // function of the member set.
     const order = new Uint32Array(total);
     for (let i = 0; i < total; i++) order[i] = i;
-    order.sort((a, b) => hashes[a] - hashes[b] || shardOf[a] - shardOf[b]);
+    order.sort((a, b) => (hashes[a] ?? 0) - (hashes[b] ?? 0) || (shardOf[a] ?? 0) - (shardOf[b] ?? 0));
     const points = new Uint32Array(total);
     const owners = new Uint32Array(total);
-    for (let i = 0; i < total; i++) {
-      points[i] = hashes[order[i]];
-      owners[i] = shardOf[order[i]];
-    }
+    order.forEach((from, i) => {
+      points[i] = hashes[from] ?? 0;
+      owners[i] = shardOf[from] ?? 0;
+    });
     this.#sorted = Object.freeze(sorted);
     this.#points = points;
     this.#owners = owners;
