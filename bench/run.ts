@@ -2,7 +2,7 @@
 // (each engine in turn, repeated), and writes bench/RESULTS.md, bench/results.json and
 // bench/latency.svg (`node bench/render.ts` renders the last two again from results.json). Not
 // part of `npm test`.
-//   node bench/run.ts [--runs 5] [--scenarios webhook-alone,through-api-server,watch,store,startup,stall]
+//   node bench/run.ts [--runs 5] [--scenarios webhook-alone,through-api-server,watch,store,startup,stall,shard]
 //                     [--engines capstan,pepr] [--kubeconfig PATH (use a running cluster)] [--out bench]
 import { readdirSync } from "node:fs";
 import os from "node:os";
@@ -17,6 +17,7 @@ import { peprEngine } from "./engines/pepr/engine.ts";
 import type { BenchContext } from "./harness/context.ts";
 import { writeOutputs } from "./harness/output.ts";
 import type { ScenarioResult } from "./harness/results.ts";
+import { shard } from "./scenarios/shard.ts";
 import { stall } from "./scenarios/stall.ts";
 import { startup } from "./scenarios/startup.ts";
 import { store } from "./scenarios/store.ts";
@@ -24,13 +25,14 @@ import { throughApiServer } from "./scenarios/through-api-server.ts";
 import { watch } from "./scenarios/watch.ts";
 import { webhookAlone } from "./scenarios/webhook-alone.ts";
 
-const scenarios: Record<string, (context: BenchContext) => Promise<ScenarioResult>> = {
+const scenarios: Record<string, (context: BenchContext) => Promise<ScenarioResult | ScenarioResult[]>> = {
   "webhook-alone": webhookAlone,
   "through-api-server": throughApiServer,
   store,
   startup,
   watch,
   stall,
+  shard,
 };
 const engines: Record<string, Engine> = { capstan: capstanEngine, pepr: peprEngine };
 
@@ -62,7 +64,7 @@ try {
   const context: BenchContext = { kubeconfig, client, engines: chosenEngines, runs, log };
   for (const [name, run] of chosen) {
     log(`scenario ${name}`);
-    results.push(await run(context));
+    results.push(...[await run(context)].flat());
   }
   // Run in an order that keeps cluster-wide watchers from caching the watch scenario's 10,000 objects; reported by number.
   results.sort((a, b) => a.title.localeCompare(b.title));
