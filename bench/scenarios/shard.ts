@@ -7,19 +7,21 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { DEFAULT_HANDOVER_TIMINGS, HashRing } from "../../src/shard/index.ts";
 import { type BenchEvent, EngineProcess, now } from "../engines/engine-process.ts";
 import { benchPaths } from "../engines/paths.ts";
 import { sleep } from "../engines/running-engine.ts";
 import { type BenchContext, dropNamespace, freshNamespace, pin } from "../harness/context.ts";
-import { configMapRequests, createAll } from "../harness/load.ts";
+import { configMapRequests, createAll, type TimedCreate } from "../harness/load.ts";
 import { SampleTable, type ScenarioResult } from "../harness/results.ts";
-import { ringSimulation } from "../shard/simulate.ts";
+import { FULL_SIZE, ringSimulation } from "../shard/simulate.ts";
 
 const OBJECTS = 6_000;
 const WORK_MS = 1;
 /** Every replica runs on this CPU (the second core; the control plane is not pinned). */
 const CPU = "1";
 const SETTLE_MS = 2_000;
+const IDLE_SETTLE_MS = 3_000;
 const REPLICA = fileURLToPath(new URL("../shard/replica.ts", import.meta.url));
 
 export async function shard(context: BenchContext): Promise<ScenarioResult[]> {
@@ -27,18 +29,25 @@ export async function shard(context: BenchContext): Promise<ScenarioResult[]> {
   const table = new SampleTable();
   try {
     context.log(`shard: creating ${OBJECTS} ConfigMaps in ${namespace}`);
-    const created = await createAll(context.client, configMapRequests(namespace, "obj", OBJECTS), 20);
+    const created = await createAll<{ metadata: { name: string; uid: string } }>(
+      context.client,
+      configMapRequests(namespace, "obj", OBJECTS),
+      20,
+    );
     const first = Math.min(...created.map((c) => c.sentAt));
     const last = Math.max(...created.map((c) => c.doneAt));
     const writesPerSecond = OBJECTS / ((last - first) / 1000);
     context.log(`shard: ${writesPerSecond.toFixed(0)} creates/s at 20 in flight`);
+    const patchesPerSecond = await labelForRings(context, namespace, created);
+    context.log(`shard: ${patchesPerSecond.toFixed(0)} label patches/s at 20 in flight`);
     for (let round = 1; round <= context.runs; round++) {
-      for (const replicas of replicaCounts()) {
-        const run = await reconcileAll(context, namespace, replicas);
+      const idle = await idleReplica(context, namespace);
+      for (const replicas of REPLICA_COUNTS) {
+        const run = await reconcileAll(context, namespace, replicas, idle);
         table.add(target(replicas), run);
         context.log(
           `shard round ${round}, ${replicas} replica(s): ${run.rate.toFixed(0)} reconciles/s, ` +
-            `RSS ${run.rssMax.toFixed(0)} MiB max per replica`,
+            `RSS ${run.rssMax.toFixed(0)} MiB, heap ${run.heapMax.toFixed(1)} MiB max per replica`,
         );
       }
     }
@@ -46,18 +55,29 @@ export async function shard(context: BenchContext): Promise<ScenarioResult[]> {
       id: "shard",
       title: "7. Sharded controller",
       method:
-        `${OBJECTS.toLocaleString("en")} ConfigMaps (4 keys each) exist; 1, 2 or 3 controller replicas start as host ` +
-        `processes (bench/shard/replica.ts), all pinned to CPU ${CPU} (taskset) so every row has one core, and ` +
-        `reconcile every object once, the callback spending ${WORK_MS} ms of CPU. Time from spawning the replicas to ` +
-        "the last object's reconcile; reconciles/s between the first and the last reconcile; CPU time of all replicas " +
-        `per 1,000 objects; resident memory per replica ${SETTLE_MS / 1000} s after the last reconcile (largest and ` +
-        "mean); the largest replica's share of the objects; objects reconciled by more than one replica.",
+        `${OBJECTS.toLocaleString("en")} ConfigMaps (4 keys each) exist, each labelled up front with its shard for 2 and ` +
+        "for 3 replicas by the ring over the replicas' names, keyed by the object's uid (what the assigner writes). " +
+        "1, 2 or 3 controller replicas start as host processes (bench/shard/replica.ts), all pinned to " +
+        `CPU ${CPU} (taskset) so every row has the same one core; a sharded replica's Reconcile binding selects its ` +
+        "shard's label, so its informer lists, watches and caches only its share. Each object is reconciled once, the " +
+        `callback spending ${WORK_MS} ms of CPU. Time from spawning the replicas to the last object's reconcile; ` +
+        "reconciles/s between the first and the last reconcile; CPU time of all replicas per 1,000 objects; resident " +
+        `memory per replica ${SETTLE_MS / 1000} s after the last reconcile (largest and mean), and the largest less ` +
+        "the RSS of an idle replica (the same process with a binding that selects no object, " +
+        `${IDLE_SETTLE_MS / 1000} s after it started: its cache is empty); the same for the used heap after a full ` +
+        "garbage collection (the cache's size without the collector's timing); the largest replica's " +
+        "share of the objects; objects reconciled by more than one replica. Membership (shard Leases) and the drain " +
+        "handover are not part of this measurement: the assignment is fixed for the run.",
       metrics: [
         { key: "seconds", label: "all reconciled", unit: "s", better: "lower", digits: 1 },
         { key: "rate", label: "reconciles/s", unit: "", better: "higher" },
         { key: "cpuPer1000", label: "CPU per 1,000 objects", unit: "ms", better: "lower" },
         { key: "rssMax", label: "RSS largest replica", unit: "MiB", better: "lower" },
         { key: "rssMean", label: "RSS mean replica", unit: "MiB", better: "lower" },
+        { key: "heapMax", label: "heap after GC, largest", unit: "MiB", better: "lower", digits: 1 },
+        { key: "heapAbove", label: "heap above idle", unit: "MiB", better: "lower", digits: 1 },
+        { key: "idle", label: "RSS idle", unit: "MiB", better: "lower" },
+        { key: "above", label: "largest above idle", unit: "MiB", better: "lower" },
         { key: "share", label: "largest share", unit: "%", better: "lower", digits: 1 },
         { key: "twice", label: "reconciled twice", unit: "", better: "lower" },
       ],
@@ -68,21 +88,58 @@ export async function shard(context: BenchContext): Promise<ScenarioResult[]> {
           `${writesPerSecond.toFixed(0)}/s with 20 requests in flight on this machine.`,
       ],
     };
-    return [result, ringSimulation(undefined, context.log)];
+    return [result, ringSimulation(FULL_SIZE, context.log, { ...DEFAULT_HANDOVER_TIMINGS, patchesPerSecond })];
   } finally {
     await dropNamespace(context.client, namespace);
   }
 }
 
-function replicaCounts(): number[] {
-  return [1];
-}
+const REPLICA_COUNTS = [1, 2, 3];
+/** The label that assigns an object to one of `replicas` shards (one label per replica count, set up front). */
+const shardLabel = (replicas: number) => `bench.capstan.dev/shard-of-${replicas}`;
+const shardName = (index: number) => `replica-${index}`;
 
 function target(replicas: number): string {
   return replicas === 1 ? "capstan, 1 replica" : `capstan, ${replicas} replicas, sharded`;
 }
 
+/**
+ * Labels every object with its shard for each sharded replica count, as the assigner would: the ring
+ * over `replica-0…replica-(n−1)`, keyed by the object's uid. Returns the label patches per second.
+ */
+async function labelForRings(
+  context: BenchContext,
+  namespace: string,
+  created: readonly TimedCreate<{ metadata: { name: string; uid: string } }>[],
+): Promise<number> {
+  const rings = REPLICA_COUNTS.filter((n) => n > 1).map((n) => {
+    const ring = new HashRing();
+    for (let i = 0; i < n; i++) ring.add(shardName(i));
+    return { label: shardLabel(n), ring };
+  });
+  let next = 0;
+  const startedAt = now();
+  const worker = async () => {
+    while (next < created.length) {
+      const { metadata } = (created[next++] as (typeof created)[number]).created;
+      const labels = Object.fromEntries(rings.map(({ label, ring }) => [label, ring.owner(metadata.uid) ?? ""]));
+      await context.client.request({
+        method: "PATCH",
+        path: `/api/v1/namespaces/${namespace}/configmaps/${metadata.name}`,
+        contentType: "application/merge-patch+json",
+        body: { metadata: { labels } },
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: 20 }, worker));
+  return created.length / ((now() - startedAt) / 1000);
+}
+
 interface ReplicaRun extends Record<string, number> {
+  readonly heapMax: number;
+  readonly heapAbove: number;
+  readonly idle: number;
+  readonly above: number;
   readonly seconds: number;
   readonly rate: number;
   readonly cpuPer1000: number;
@@ -92,28 +149,70 @@ interface ReplicaRun extends Record<string, number> {
   readonly twice: number;
 }
 
-async function reconcileAll(context: BenchContext, namespace: string, replicas: number): Promise<ReplicaRun> {
+function spawnReplica(
+  context: BenchContext,
+  namespace: string,
+  index: number,
+  selection: { readonly label: string; readonly shard: string } | undefined,
+): EngineProcess {
   const logs = join(benchPaths.work, "shard");
   mkdirSync(logs, { recursive: true });
+  const child = new EngineProcess({
+    label: `shard replica ${index}`,
+    command: process.execPath,
+    args: ["--expose-gc", REPLICA],
+    env: {
+      ...process.env,
+      KUBECONFIG: context.kubeconfig,
+      BENCH_NAMESPACE: namespace,
+      BENCH_WORK_MS: String(WORK_MS),
+      ...(selection ? { BENCH_SHARD_LABEL: selection.label, BENCH_SHARD: selection.shard } : {}),
+    },
+    logFile: join(logs, `replica-${index}.log`),
+  });
+  pin(child.pid, CPU);
+  return child;
+}
+
+/** Used heap (MiB) after a full collection, as the replica reports it on SIGUSR2. */
+async function heapAfterGc(child: EngineProcess): Promise<number> {
+  process.kill(child.pid, "SIGUSR2");
+  return Number((await child.waitFor("heap", undefined, 30_000)).name) / 2 ** 20;
+}
+
+interface Footprint {
+  readonly rss: number;
+  readonly heap: number;
+}
+
+/** Memory (MiB) of a replica whose binding selects no object: the floor under every cache. */
+async function idleReplica(context: BenchContext, namespace: string): Promise<Footprint> {
+  const child = spawnReplica(context, namespace, 0, { label: shardLabel(3), shard: "none" });
+  try {
+    await child.waitFor("started");
+    await sleep(IDLE_SETTLE_MS);
+    return { rss: child.usage().rssBytes / 2 ** 20, heap: await heapAfterGc(child) };
+  } finally {
+    await child.stop();
+  }
+}
+
+async function reconcileAll(
+  context: BenchContext,
+  namespace: string,
+  replicas: number,
+  idle: Footprint,
+): Promise<ReplicaRun> {
   const startedAt = now();
-  const processes = Array.from(
-    { length: replicas },
-    (_, i) =>
-      new EngineProcess({
-        label: `shard replica ${i}`,
-        command: process.execPath,
-        args: [REPLICA],
-        env: {
-          ...process.env,
-          KUBECONFIG: context.kubeconfig,
-          BENCH_NAMESPACE: namespace,
-          BENCH_WORK_MS: String(WORK_MS),
-        },
-        logFile: join(logs, `replica-${i}.log`),
-      }),
+  const processes = Array.from({ length: replicas }, (_, i) =>
+    spawnReplica(
+      context,
+      namespace,
+      i,
+      replicas > 1 ? { label: shardLabel(replicas), shard: shardName(i) } : undefined,
+    ),
   );
   try {
-    for (const child of processes) pin(child.pid, CPU);
     const owner = new Map<string, number>();
     let twice = 0;
     let firstAt = Number.POSITIVE_INFINITY;
@@ -144,7 +243,12 @@ async function reconcileAll(context: BenchContext, namespace: string, replicas: 
     await sleep(SETTLE_MS);
     const usage = processes.map((child) => child.usage());
     const rss = usage.map((u) => u.rssBytes / 2 ** 20);
+    const heaps = await Promise.all(processes.map(heapAfterGc));
     return {
+      heapMax: Math.max(...heaps),
+      heapAbove: Math.max(...heaps) - idle.heap,
+      idle: idle.rss,
+      above: Math.max(...rss) - idle.rss,
       seconds: (lastAt - startedAt) / 1000,
       rate: OBJECTS / ((lastAt - firstAt) / 1000),
       cpuPer1000: (usage.reduce((sum, u) => sum + u.cpuMs, 0) / OBJECTS) * 1000,

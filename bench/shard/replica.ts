@@ -4,6 +4,9 @@
 //   KUBECONFIG       the control plane
 //   BENCH_NAMESPACE  the namespace of the objects
 //   BENCH_WORK_MS    CPU milliseconds per reconcile (busy loop)
+// On SIGUSR2 it collects garbage and reports `heap` with the used heap in bytes as the name.
+//   BENCH_SHARD_LABEL, BENCH_SHARD  when set, the binding selects only objects with that label equal
+//                    to this replica's shard (the informer's label selector: its cache holds only them)
 import { writeSync } from "node:fs";
 import { startControllerRole } from "../../src/controller/index.ts";
 import { ApiClient, models } from "../../src/k8s/index.ts";
@@ -14,6 +17,8 @@ const kubeconfig = process.env.KUBECONFIG;
 const namespace = process.env.BENCH_NAMESPACE;
 const workMs = Number(process.env.BENCH_WORK_MS ?? "1");
 const eventsFd = Number(process.env.BENCH_EVENTS_FD ?? "1");
+const shardLabel = process.env.BENCH_SHARD_LABEL;
+const shard = process.env.BENCH_SHARD;
 if (!kubeconfig || !namespace) throw new Error("bench/shard/replica.ts needs KUBECONFIG and BENCH_NAMESPACE");
 
 function report(event: string, name: string): void {
@@ -28,15 +33,11 @@ function spin(ms: number): number {
 }
 
 const capability = new Capability({ name: "shard-bench", description: "", namespaces: [namespace] });
-capability
-  .When(models.ConfigMap)
-  .IsCreatedOrUpdated()
-  .InNamespace(namespace)
-  .WithLabel("app", "bench")
-  .Reconcile((object) => {
-    spin(workMs);
-    report("reconciled", object.metadata?.name ?? "");
-  });
+const objects = capability.When(models.ConfigMap).IsCreatedOrUpdated().InNamespace(namespace).WithLabel("app", "bench");
+(shardLabel && shard ? objects.WithLabel(shardLabel, shard) : objects).Reconcile((object) => {
+  spin(workMs);
+  report("reconciled", object.metadata?.name ?? "");
+});
 
 const client = await ApiClient.fromKubeconfig({ kubeconfig });
 const role = await startControllerRole(client, {
@@ -45,6 +46,11 @@ const role = await startControllerRole(client, {
   logger: Log.child({}, { level: "warn" }),
 });
 report("started", String(process.pid));
+// The harness asks for the heap after a full collection (run with --expose-gc): the cache's real size.
+process.on("SIGUSR2", () => {
+  globalThis.gc?.();
+  report("heap", String(process.memoryUsage().heapUsed));
+});
 process.once("SIGTERM", () => {
   void role.shutdown().then(() => process.exit(0));
 });

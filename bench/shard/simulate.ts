@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import {
   DEFAULT_HANDOVER_TIMINGS,
   DEFAULT_VNODES,
+  type HandoverTimings,
   type MembershipChangeKind,
   type SimulationReport,
   simulateRing,
@@ -25,8 +26,9 @@ const VNODE_CHOICES = [32, 64, 128, 256, 512];
 export function ringSimulation(
   size: SimulationSize = FULL_SIZE,
   log: (line: string) => void = () => {},
+  timings: HandoverTimings = DEFAULT_HANDOVER_TIMINGS,
 ): ScenarioResult {
-  const main = simulateRing({ ...size, vnodes: DEFAULT_VNODES });
+  const main = simulateRing({ ...size, vnodes: DEFAULT_VNODES, timings });
   log(`shard simulation: ${describe(main)}`);
   const table = new SampleTable();
   const kinds: readonly MembershipChangeKind[] = ["join", "leave", "crash"];
@@ -49,7 +51,8 @@ export function ringSimulation(
   for (const report of balance) {
     table.add(`start, vnodes ${report.vnodes}`, { imbalance: report.initialImbalance });
   }
-  const t = DEFAULT_HANDOVER_TIMINGS;
+  const t = timings;
+  const measuredQ = t.patchesPerSecond !== DEFAULT_HANDOVER_TIMINGS.patchesPerSecond;
   return {
     id: "shard-simulation",
     title: `8. Ring simulation: ${size.shards} shards × ${size.objects.toLocaleString("en")} objects`,
@@ -60,7 +63,8 @@ export function ringSimulation(
       "that over the ideal 1/n, moves neither to the joiner nor from the leaver (stray, must be 0), busiest shard over the " +
       "mean afterwards, and the handover time model (docs/scaling.md) for the first and last moved object with " +
       `L = ${t.leaseDurationMs / 1000} s, R = ${t.renewPeriodMs / 1000} s, A = ${t.assignerPeriodMs / 1000} s, ` +
-      `W = ${t.watchDelayMs} ms, T = ${t.reconcileMs} ms, Q = ${t.patchesPerSecond} patches/s. ` +
+      `W = ${t.watchDelayMs} ms, T = ${t.reconcileMs} ms, Q = ${t.patchesPerSecond.toFixed(0)} patches/s` +
+      `${measuredQ ? " (measured: scenario 7's label patches at 20 in flight)" : ""}. ` +
       "Each cell is the median over that kind's changes with min–max. The `start` rows: imbalance of the first ring per " +
       "virtual-node count.",
     metrics: [
