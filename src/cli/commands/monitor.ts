@@ -8,6 +8,7 @@ import { devLogFile } from "../../runtime/dev-session.ts";
 import { checkReachable, connectWithFlags, type KubeconfigFlags, withKubeconfigFlags } from "../kubeconfig-flags.ts";
 import { formatMonitorLine } from "../monitor/format.ts";
 import { recordingOffHint, ScenarioRecorder } from "../monitor/record.ts";
+import { followRingOfModule } from "../monitor/ring-source.ts";
 import { followFile, followPods } from "../monitor/sources.ts";
 import { deployedModules } from "./uuid.ts";
 
@@ -15,6 +16,8 @@ interface MonitorOptions extends KubeconfigFlags {
   namespace?: string;
   dev?: boolean;
   record?: string;
+  ring?: boolean;
+  metricsUrl?: string[];
 }
 
 /** The module config in ./package.json: required without a uuid argument, else only its flavor and namespace are read. */
@@ -54,6 +57,14 @@ export function monitorCommand(): Command {
     )
     .option("--dev", "follow the `capstan dev` session running in this folder instead of deployed pods")
     .option(
+      "--ring",
+      "show the shard ring of a sharded controller instead of the log: members, objects per shard, moves",
+    )
+    .option(
+      "--metrics-url <url...>",
+      "with --ring: read these /metrics URLs (controller replicas run as host processes) instead of the Pods'",
+    )
+    .option(
       "--record <file>",
       "write the admission requests and decisions seen as a *.scenarios.yaml that `capstan test` replays (needs a module that logs them: `capstan dev --record`, or CAPSTAN_RECORD_ADMISSION=true in its env)",
     );
@@ -75,6 +86,21 @@ export function monitorCommand(): Command {
         hintedRecording = true;
       }
     };
+    if (opts.ring) {
+      const local = localConfig(uuid === undefined);
+      const module = uuid ?? (local?.uuid as string);
+      const namespace =
+        opts.namespace ?? (local ? moduleNamespace(local) : namesOf({ flavor: "capstan" }).defaultNamespace);
+      const client = await connectWithFlags(opts);
+      try {
+        await checkReachable(client);
+        say(`showing the shard ring of ${module} in ${namespace}; Ctrl-C stops`);
+        await followRingOfModule(client, { module, namespace, metricsUrls: opts.metricsUrl }, say, abort.signal);
+      } finally {
+        await client.close();
+      }
+      return;
+    }
     if (opts.dev) {
       const file = devLogFile(process.cwd());
       if (existsSync(file)) say(`following the capstan dev session's log ${file}; Ctrl-C stops`);
