@@ -4,7 +4,9 @@
  * depth, moves), through the API server's Pod proxy or, for replicas run as host processes, from
  * URLs given on the command line.
  */
+import { Labels, METRICS_PATH, SERVE_PORT } from "../../contract/index.ts";
 import type { ApiClient } from "../../k8s/index.ts";
+import { namesOf } from "../../model/index.ts";
 import {
   mergeShardSamples,
   parseShardMetrics,
@@ -150,4 +152,36 @@ export async function followRing(
       );
     });
   }
+}
+
+/** The shard Lease and object labels of a sharded module (docs/scaling.md). */
+export const ShardLabels = {
+  /** On each shard Lease: the module's object prefix (`capstan-<uuid>`). */
+  lease: "capstan.dev/shard-lease",
+  /** On each shard Lease, and on every object assigned to a shard: the shard's name. */
+  shard: "capstan.dev/shard",
+} as const;
+
+/** `capstan monitor --ring`: the ring of a deployed module (or of host-process replicas), until stopped. */
+export function followRingOfModule(
+  client: ApiClient,
+  target: { readonly module: string; readonly namespace: string; readonly metricsUrls?: readonly string[] | undefined },
+  say: (line: string) => void,
+  signal: AbortSignal,
+): Promise<void> {
+  const names = namesOf({ flavor: "capstan" });
+  return followRing(
+    client,
+    {
+      namespace: target.namespace,
+      leaseSelector: `${ShardLabels.lease}=${names.objectPrefix(target.module)}`,
+      shardLabel: ShardLabels.shard,
+      podSelector: `${names.uuidLabel}=${target.module},${Labels.component}=controller`,
+      metricsPort: SERVE_PORT,
+      metricsPath: METRICS_PATH,
+      ...(target.metricsUrls?.length ? { metricsUrls: target.metricsUrls } : {}),
+    },
+    { write: (text) => process.stdout.write(text), redraw: process.stdout.isTTY === true, say },
+    signal,
+  );
 }

@@ -1,9 +1,11 @@
+import { spawn } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { followRing, type RingSourceOptions, readRing } from "../../../src/cli/monitor/ring-source.ts";
 import type { ApiClient } from "../../../src/k8s/api-client.ts";
-import { adminClient, freshNamespace } from "../../support/cluster.ts";
+import { adminClient, eventually, freshNamespace } from "../../support/cluster.ts";
 
 // The ring view against the real API server: shard Leases as the replicas write them, and replicas'
 // /metrics served by host processes (a local server here; Pods are not run by the test control plane).
@@ -29,7 +31,7 @@ async function lease(name: string, shard: string, renewedSecondsAgo: number): Pr
     method: "POST",
     path: `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases`,
     body: {
-      metadata: { name, labels: { "capstan.dev/shard-lease": "ringtest", "capstan.dev/shard": shard } },
+      metadata: { name, labels: { "capstan.dev/shard-lease": "capstan-ringtest", "capstan.dev/shard": shard } },
       spec: { holderIdentity: `${shard}-pod`, leaseDurationSeconds: 15, renewTime },
     },
   });
@@ -65,7 +67,7 @@ afterAll(async () => {
 
 const options = (extra: Partial<RingSourceOptions>): RingSourceOptions => ({
   namespace: ns,
-  leaseSelector: "capstan.dev/shard-lease=ringtest",
+  leaseSelector: "capstan.dev/shard-lease=capstan-ringtest",
   shardLabel: "capstan.dev/shard",
   podSelector: "capstan.dev/uuid=ringtest,app.kubernetes.io/component=controller",
   metricsPort: 3000,
@@ -136,5 +138,42 @@ describe("capstan monitor --ring on the real API server", () => {
     );
     expect(said).toHaveLength(1);
     expect(said[0]).toMatch(/^reading the ring in no-such-namespace-ring failed: .*400.*; retrying$/);
+  });
+
+  it("capstan monitor --ring draws the ring of module ringtest from host-process replicas' metrics until Ctrl-C", async () => {
+    const proc = spawn(
+      process.execPath,
+      [
+        resolve("bin/capstan.js"),
+        "monitor",
+        "ringtest",
+        "--ring",
+        "-n",
+        ns,
+        "--kubeconfig",
+        inject("kubeconfig"),
+        "--metrics-url",
+        `${base}/a`,
+        `${base}/b`,
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let output = "";
+    proc.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    proc.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((done) => proc.once("exit", (code) => done(code)));
+    try {
+      await eventually(() => (/^replica-c +expired/m.test(output) ? true : undefined), {
+        timeoutMs: 30_000,
+        intervalMs: 100,
+        what: `the ring table, got:\n${output}`,
+      });
+    } finally {
+      proc.kill("SIGINT");
+    }
+    expect(await exited).toBe(0);
+    expect(output).toContain(`capstan monitor: showing the shard ring of ringtest in ${ns}; Ctrl-C stops`);
+    expect(output).toMatch(/^ring: 2 live shards \(1 not live\)/m);
+    expect(output).toMatch(/^replica-b +renewed \d+ s ago +1,000 /m);
   });
 });
