@@ -62,10 +62,9 @@ export async function shard(context: BenchContext): Promise<ScenarioResult[]> {
         "shard's label, so its informer lists, watches and caches only its share. Each object is reconciled once, the " +
         `callback spending ${WORK_MS} ms of CPU. Time from spawning the replicas to the last object's reconcile; ` +
         "reconciles/s between the first and the last reconcile; CPU time of all replicas per 1,000 objects; resident " +
-        `memory per replica ${SETTLE_MS / 1000} s after the last reconcile (largest and mean), and the largest less ` +
-        "the RSS of an idle replica (the same process with a binding that selects no object, " +
-        `${IDLE_SETTLE_MS / 1000} s after it started: its cache is empty); the same for the used heap after a full ` +
-        "garbage collection (the cache's size without the collector's timing); the largest replica's " +
+        `memory of the largest replica ${SETTLE_MS / 1000} s after the last reconcile; its used heap after a full ` +
+        "garbage collection (the cache's size without the collector's timing), also less that of an idle replica (the " +
+        `same process with a binding that selects no object, ${IDLE_SETTLE_MS / 1000} s after it started); the largest replica's ` +
         "share of the objects; objects reconciled by more than one replica. Membership (shard Leases) and the drain " +
         "handover are not part of this measurement: the assignment is fixed for the run.",
       metrics: [
@@ -73,11 +72,8 @@ export async function shard(context: BenchContext): Promise<ScenarioResult[]> {
         { key: "rate", label: "reconciles/s", unit: "", better: "higher" },
         { key: "cpuPer1000", label: "CPU per 1,000 objects", unit: "ms", better: "lower" },
         { key: "rssMax", label: "RSS largest replica", unit: "MiB", better: "lower" },
-        { key: "rssMean", label: "RSS mean replica", unit: "MiB", better: "lower" },
         { key: "heapMax", label: "heap after GC, largest", unit: "MiB", better: "lower", digits: 1 },
         { key: "heapAbove", label: "heap above idle", unit: "MiB", better: "lower", digits: 1 },
-        { key: "idle", label: "RSS idle", unit: "MiB", better: "lower" },
-        { key: "above", label: "largest above idle", unit: "MiB", better: "lower" },
         { key: "share", label: "largest share", unit: "%", better: "lower", digits: 1 },
         { key: "twice", label: "reconciled twice", unit: "", better: "lower" },
       ],
@@ -138,13 +134,10 @@ async function labelForRings(
 interface ReplicaRun extends Record<string, number> {
   readonly heapMax: number;
   readonly heapAbove: number;
-  readonly idle: number;
-  readonly above: number;
   readonly seconds: number;
   readonly rate: number;
   readonly cpuPer1000: number;
   readonly rssMax: number;
-  readonly rssMean: number;
   readonly share: number;
   readonly twice: number;
 }
@@ -180,18 +173,13 @@ async function heapAfterGc(child: EngineProcess): Promise<number> {
   return Number((await child.waitFor("heap", undefined, 30_000)).name) / 2 ** 20;
 }
 
-interface Footprint {
-  readonly rss: number;
-  readonly heap: number;
-}
-
-/** Memory (MiB) of a replica whose binding selects no object: the floor under every cache. */
-async function idleReplica(context: BenchContext, namespace: string): Promise<Footprint> {
+/** Used heap (MiB) after GC of a replica whose binding selects no object: the floor under every cache. */
+async function idleReplica(context: BenchContext, namespace: string): Promise<number> {
   const child = spawnReplica(context, namespace, 0, { label: shardLabel(3), shard: "none" });
   try {
     await child.waitFor("started");
     await sleep(IDLE_SETTLE_MS);
-    return { rss: child.usage().rssBytes / 2 ** 20, heap: await heapAfterGc(child) };
+    return await heapAfterGc(child);
   } finally {
     await child.stop();
   }
@@ -201,7 +189,7 @@ async function reconcileAll(
   context: BenchContext,
   namespace: string,
   replicas: number,
-  idle: Footprint,
+  idleHeap: number,
 ): Promise<ReplicaRun> {
   const startedAt = now();
   const processes = Array.from({ length: replicas }, (_, i) =>
@@ -246,14 +234,11 @@ async function reconcileAll(
     const heaps = await Promise.all(processes.map(heapAfterGc));
     return {
       heapMax: Math.max(...heaps),
-      heapAbove: Math.max(...heaps) - idle.heap,
-      idle: idle.rss,
-      above: Math.max(...rss) - idle.rss,
+      heapAbove: Math.max(...heaps) - idleHeap,
       seconds: (lastAt - startedAt) / 1000,
       rate: OBJECTS / ((lastAt - firstAt) / 1000),
       cpuPer1000: (usage.reduce((sum, u) => sum + u.cpuMs, 0) / OBJECTS) * 1000,
       rssMax: Math.max(...rss),
-      rssMean: rss.reduce((sum, r) => sum + r, 0) / rss.length,
       share: (Math.max(...counts) / OBJECTS) * 100,
       twice,
     };
