@@ -88,6 +88,11 @@ export function monitorCommand(): Command {
     };
     if (opts.ring) {
       const local = localConfig(uuid === undefined);
+      if (local?.flavor === "pepr") {
+        throw new Error(
+          "--ring: this module runs in Pepr compatibility mode (a `pepr` block in package.json), whose controller is not sharded; sharding is the capstan setting controller.shards (docs/scaling.md)",
+        );
+      }
       const module = uuid ?? (local?.uuid as string);
       const namespace =
         opts.namespace ?? (local ? moduleNamespace(local) : namesOf({ flavor: "capstan" }).defaultNamespace);
