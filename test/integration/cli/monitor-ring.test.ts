@@ -1,7 +1,9 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { resolve } from "node:path";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { followRing, type RingSourceOptions, readRing } from "../../../src/cli/monitor/ring-source.ts";
 import type { ApiClient } from "../../../src/k8s/api-client.ts";
@@ -175,5 +177,17 @@ describe("capstan monitor --ring on the real API server", () => {
     expect(output).toContain(`capstan monitor: showing the shard ring of ringtest in ${ns}; Ctrl-C stops`);
     expect(output).toMatch(/^ring: 2 live shards \(1 not live\)/m);
     expect(output).toMatch(/^replica-b +renewed \d+ s ago +1,000 /m);
+  });
+
+  it("capstan monitor --ring refuses a module in Pepr compatibility mode, saying why", () => {
+    const dir = mkdtempSync(join(tmpdir(), "capstan-ring-pepr-"));
+    writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "p", pepr: { uuid: "abc", onError: "ignore" } }));
+    const result = spawnSync(process.execPath, [resolve("bin/capstan.js"), "monitor", "--ring"], {
+      cwd: dir,
+      encoding: "utf8",
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("--ring: this module runs in Pepr compatibility mode");
+    expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 });
