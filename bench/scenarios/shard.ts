@@ -14,6 +14,7 @@ import { sleep } from "../engines/running-engine.ts";
 import { type BenchContext, dropNamespace, freshNamespace, pin } from "../harness/context.ts";
 import { configMapRequests, createAll, type TimedCreate } from "../harness/load.ts";
 import { SampleTable, type ScenarioResult } from "../harness/results.ts";
+import { median, percentile } from "../harness/stats.ts";
 import { FULL_SIZE, ringSimulation } from "../shard/simulate.ts";
 
 const OBJECTS = 6_000;
@@ -22,6 +23,8 @@ const WORK_MS = 1;
 const CPU = "1";
 const SETTLE_MS = 2_000;
 const IDLE_SETTLE_MS = 3_000;
+/** Objects changed one at a time after the run, for the change → reconcile latency. */
+const CHANGES = 100;
 const REPLICA = fileURLToPath(new URL("../shard/replica.ts", import.meta.url));
 
 export async function shard(context: BenchContext): Promise<ScenarioResult[]> {
@@ -40,10 +43,12 @@ export async function shard(context: BenchContext): Promise<ScenarioResult[]> {
     context.log(`shard: ${writesPerSecond.toFixed(0)} creates/s at 20 in flight`);
     const patchesPerSecond = await labelForRings(context, namespace, created);
     context.log(`shard: ${patchesPerSecond.toFixed(0)} label patches/s at 20 in flight`);
+    const changeLatencies: number[] = [];
     for (let round = 1; round <= context.runs; round++) {
       const idle = await idleReplica(context, namespace);
       for (const replicas of REPLICA_COUNTS) {
         const run = await reconcileAll(context, namespace, replicas, idle);
+        changeLatencies.push(run.changeP50);
         table.add(target(replicas), run);
         context.log(
           `shard round ${round}, ${replicas} replica(s): ${run.rate.toFixed(0)} reconciles/s, ` +
@@ -64,7 +69,8 @@ export async function shard(context: BenchContext): Promise<ScenarioResult[]> {
         "reconciles/s between the first and the last reconcile; CPU time of all replicas per 1,000 objects; resident " +
         `memory of the largest replica ${SETTLE_MS / 1000} s after the last reconcile; its used heap after a full ` +
         "garbage collection (the cache's size without the collector's timing), also less that of an idle replica (the " +
-        `same process with a binding that selects no object, ${IDLE_SETTLE_MS / 1000} s after it started); the largest replica's ` +
+        `same process with a binding that selects no object, ${IDLE_SETTLE_MS / 1000} s after it started); then ${CHANGES} objects changed one at a time: ` +
+        "ms from sending the patch to the reconcile on the replica that owns it (p50, p99); the largest replica's " +
         "share of the objects; objects reconciled by more than one replica. Membership (shard Leases) and the drain " +
         "handover are not part of this measurement: the assignment is fixed for the run.",
       metrics: [
@@ -74,6 +80,8 @@ export async function shard(context: BenchContext): Promise<ScenarioResult[]> {
         { key: "rssMax", label: "RSS largest replica", unit: "MiB", better: "lower" },
         { key: "heapMax", label: "heap after GC, largest", unit: "MiB", better: "lower", digits: 1 },
         { key: "heapAbove", label: "heap above idle", unit: "MiB", better: "lower", digits: 1 },
+        { key: "changeP50", label: "change → reconcile p50", unit: "ms", better: "lower", digits: 1 },
+        { key: "changeP99", label: "change → reconcile p99", unit: "ms", better: "lower", digits: 1 },
         { key: "share", label: "largest share", unit: "%", better: "lower", digits: 1 },
         { key: "twice", label: "reconciled twice", unit: "", better: "lower" },
       ],
@@ -84,7 +92,14 @@ export async function shard(context: BenchContext): Promise<ScenarioResult[]> {
           `${writesPerSecond.toFixed(0)}/s with 20 requests in flight on this machine.`,
       ],
     };
-    return [result, ringSimulation(FULL_SIZE, context.log, { ...DEFAULT_HANDOVER_TIMINGS, patchesPerSecond })];
+    return [
+      result,
+      ringSimulation(FULL_SIZE, context.log, {
+        ...DEFAULT_HANDOVER_TIMINGS,
+        patchesPerSecond,
+        watchDelayMs: Math.max(0, median(changeLatencies) - WORK_MS),
+      }),
+    ];
   } finally {
     await dropNamespace(context.client, namespace);
   }
@@ -132,6 +147,8 @@ async function labelForRings(
 }
 
 interface ReplicaRun extends Record<string, number> {
+  readonly changeP50: number;
+  readonly changeP99: number;
   readonly heapMax: number;
   readonly heapAbove: number;
   readonly seconds: number;
@@ -165,6 +182,44 @@ function spawnReplica(
   });
   pin(child.pid, CPU);
   return child;
+}
+
+/**
+ * One object changed at a time (CHANGES of them): ms from sending the patch to its reconcile on
+ * whichever replica owns it. The W + T of the handover model, as this machine gives them.
+ */
+async function changeToReconcile(
+  context: BenchContext,
+  namespace: string,
+  processes: readonly EngineProcess[],
+): Promise<number[]> {
+  const latencies: number[] = [];
+  for (let i = 0; i < CHANGES; i++) {
+    const name = `obj-${i}`;
+    const sentAt = now();
+    const reconciled = (processes[0] as EngineProcess).until<number>(
+      (resolve) => {
+        const stops = processes.map((child) =>
+          child.onEvent((event) => {
+            if (event.event === "reconciled" && event.name === name && event.at > sentAt) resolve(event.at);
+          }),
+        );
+        return () => {
+          for (const stop of stops) stop();
+        };
+      },
+      `the reconcile of changed ${name}`,
+      30_000,
+    );
+    await context.client.request({
+      method: "PATCH",
+      path: `/api/v1/namespaces/${namespace}/configmaps/${name}`,
+      contentType: "application/merge-patch+json",
+      body: { data: { "key-0": `changed-${sentAt}` } },
+    });
+    latencies.push((await reconciled) - sentAt);
+  }
+  return latencies;
 }
 
 /** Used heap (MiB) after a full collection, as the replica reports it on SIGUSR2. */
@@ -232,7 +287,10 @@ async function reconcileAll(
     const usage = processes.map((child) => child.usage());
     const rss = usage.map((u) => u.rssBytes / 2 ** 20);
     const heaps = await Promise.all(processes.map(heapAfterGc));
+    const latencies = await changeToReconcile(context, namespace, processes);
     return {
+      changeP50: percentile(latencies, 50),
+      changeP99: percentile(latencies, 99),
       heapMax: Math.max(...heaps),
       heapAbove: Math.max(...heaps) - idleHeap,
       seconds: (lastAt - startedAt) / 1000,

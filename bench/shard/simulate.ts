@@ -53,6 +53,7 @@ export function ringSimulation(
   }
   const t = timings;
   const measuredQ = t.patchesPerSecond !== DEFAULT_HANDOVER_TIMINGS.patchesPerSecond;
+  const measuredW = t.watchDelayMs !== DEFAULT_HANDOVER_TIMINGS.watchDelayMs;
   return {
     id: "shard-simulation",
     title: `8. Ring simulation: ${size.shards} shards × ${size.objects.toLocaleString("en")} objects`,
@@ -63,7 +64,8 @@ export function ringSimulation(
       "that over the ideal 1/n, moves neither to the joiner nor from the leaver (stray, must be 0), busiest shard over the " +
       "mean afterwards, and the handover time model (docs/scaling.md) for the first and last moved object with " +
       `L = ${t.leaseDurationMs / 1000} s, R = ${t.renewPeriodMs / 1000} s, A = ${t.assignerPeriodMs / 1000} s, ` +
-      `W = ${t.watchDelayMs} ms, T = ${t.reconcileMs} ms, Q = ${t.patchesPerSecond.toFixed(0)} patches/s` +
+      `W = ${t.watchDelayMs.toFixed(1)} ms${measuredW ? " (measured: scenario 7's change → reconcile p50 less the callback's work)" : ""}, ` +
+      `T = ${t.reconcileMs} ms, Q = ${t.patchesPerSecond.toFixed(0)} patches/s` +
       `${measuredQ ? " (measured: scenario 7's label patches at 20 in flight)" : ""}. ` +
       "Each cell is the median over that kind's changes with min–max. The `start` rows: imbalance of the first ring per " +
       "virtual-node count.",
