@@ -22,6 +22,7 @@ export interface SimulationSize {
 
 export const FULL_SIZE: SimulationSize = { shards: 100, objects: 1_000_000, changes: 30 };
 const VNODE_CHOICES = [32, 64, 128, 256, 512];
+const GROUP_SIZES = [10, 100];
 
 export function ringSimulation(
   size: SimulationSize = FULL_SIZE,
@@ -51,6 +52,11 @@ export function ringSimulation(
   for (const report of balance) {
     table.add(`start, vnodes ${report.vnodes}`, { imbalance: report.initialImbalance });
   }
+  // Keyed by owner root, a group of g objects is one key: the objects balance as N/g keys do.
+  for (const group of GROUP_SIZES) {
+    const grouped = simulateRing({ ...size, objects: Math.round(size.objects / group), changes: 0 });
+    table.add(`start, ${group} objects an owner`, { imbalance: grouped.initialImbalance });
+  }
   const t = timings;
   const measuredQ = t.patchesPerSecond !== DEFAULT_HANDOVER_TIMINGS.patchesPerSecond;
   const measuredW = t.watchDelayMs !== DEFAULT_HANDOVER_TIMINGS.watchDelayMs;
@@ -68,7 +74,7 @@ export function ringSimulation(
       `T = ${t.reconcileMs} ms, Q = ${t.patchesPerSecond.toFixed(0)} patches/s` +
       `${measuredQ ? " (measured: scenario 7's label patches at 20 in flight)" : ""}. ` +
       "Each cell is the median over that kind's changes with min–max. The `start` rows: imbalance of the first ring per " +
-      "virtual-node count.",
+      "virtual-node count, and with objects keyed by an owner that has 10 or 100 of them (one key a group).",
     metrics: [
       { key: "moved", label: "objects moved", unit: "", better: "lower" },
       { key: "ratio", label: "moved / ideal 1/n", unit: "", better: "lower", digits: 2 },
