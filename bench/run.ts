@@ -53,7 +53,8 @@ const startedAt = new Date();
 const loadBefore = os.loadavg();
 
 const stateDir = join(benchPaths.work, "control-plane");
-const kubeconfig = values.kubeconfig ?? (await startControlPlane({ stateDir, onProgress: log })).kubeconfig;
+const started = values.kubeconfig ? undefined : await startControlPlane({ stateDir, onProgress: log });
+const kubeconfig = values.kubeconfig ?? (started?.kubeconfig as string);
 const client = await ApiClient.fromKubeconfig({ kubeconfig });
 const results: ScenarioResult[] = [];
 try {
@@ -61,7 +62,14 @@ try {
     log(`preparing ${engine.name} ${engine.version}`);
     await engine.prepare();
   }
-  const context: BenchContext = { kubeconfig, client, engines: chosenEngines, runs, log };
+  const context: BenchContext = {
+    kubeconfig,
+    client,
+    engines: chosenEngines,
+    runs,
+    log,
+    ...(started ? { controlPlanePids: Object.values(started.pids) } : {}),
+  };
   for (const [name, run] of chosen) {
     log(`scenario ${name}`);
     results.push(...[await run(context)].flat());

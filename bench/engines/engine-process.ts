@@ -154,7 +154,7 @@ export function processUsage(root: number): ProcessUsage {
   return { rssBytes, peakRssBytes, cpuMs };
 }
 
-function processTree(root: number): number[] {
+export function processTree(root: number): number[] {
   const pids = [root];
   for (let index = 0; index < pids.length; index++) {
     const pid = pids[index] as number;

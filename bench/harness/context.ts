@@ -6,6 +6,7 @@ import type { ApiClient } from "../../src/k8s/api-client.ts";
 import { ApiError, NotFoundError } from "../../src/k8s/errors.ts";
 import { freePort } from "../../src/testing/control-plane/ports.ts";
 import type { Engine, EngineStartOptions, RunningEngine } from "../engines/engine.ts";
+import { processTree } from "../engines/engine-process.ts";
 import { sleep } from "../engines/running-engine.ts";
 
 export interface BenchContext {
@@ -15,6 +16,8 @@ export interface BenchContext {
   /** Counted runs per scenario and target (each table reports their median and min–max). */
   readonly runs: number;
   readonly log: (line: string) => void;
+  /** The API server's and etcd's pids when the harness started them (not with --kubeconfig). */
+  readonly controlPlanePids?: readonly number[];
 }
 
 export { freePort };
@@ -51,6 +54,11 @@ export async function dropNamespace(client: ApiClient, name: string): Promise<vo
 /** Pins a process and all its threads (and threads it starts later) to the given CPUs. */
 export function pin(pid: number, cpus: string): void {
   execFileSync("taskset", ["-a", "-p", "-c", cpus, String(pid)], { stdio: "ignore" });
+}
+
+/** Pins a process, its threads and every descendant it has now (later ones inherit the pinning). */
+export function pinTree(pid: number, cpus: string): void {
+  for (const member of processTree(pid)) pin(member, cpus);
 }
 
 /** Starts the bench module under `engine` on a free port and waits until it serves. */

@@ -3,10 +3,19 @@
 // with 1 and with 5 Watch bindings on the kind, against the same engine watching an empty namespace.
 
 import { NotFoundError } from "../../src/k8s/errors.ts";
+import { BARE_WATCH, bareWatchEngine } from "../engines/bare-watch.ts";
 import type { Engine, RunningEngine } from "../engines/engine.ts";
 import type { BenchEvent } from "../engines/engine-process.ts";
 import { sleep } from "../engines/running-engine.ts";
-import { type BenchContext, dropNamespace, ensureNamespace, freshNamespace, startReady } from "../harness/context.ts";
+import {
+  type BenchContext,
+  dropNamespace,
+  ensureNamespace,
+  freshNamespace,
+  pin,
+  pinTree,
+  startReady,
+} from "../harness/context.ts";
 import { configMapRequests, createAll } from "../harness/load.ts";
 import { DistributionSet, SampleTable, type ScenarioResult } from "../harness/results.ts";
 import { median, percentile } from "../harness/stats.ts";
@@ -25,17 +34,20 @@ export async function watch(context: BenchContext): Promise<ScenarioResult> {
   await deleteNamespaceAndWait(context, CACHE_NAMESPACE);
   const baselines = new Map<string, number[]>();
   for (let round = 1; round <= context.runs; round++) {
-    for (const engine of context.engines) {
+    for (const engine of [...context.engines, bareWatchEngine]) {
       const burst = await watchBurst(context, engine);
       distributions.add(engine.name, burst.latencies);
-      const empty = await cachedMemory(context, engine, await freshNamespace(context.client, "bench-empty"), 1, 0);
-      baselines.set(engine.name, [...(baselines.get(engine.name) ?? []), empty.rssBytes]);
       table.add(engine.name, {
         p50: percentile(burst.latencies, 50),
         p99: percentile(burst.latencies, 99),
         rate: burst.eventsPerSecond,
+        rtt50: percentile(burst.roundTrips, 50),
+        rtt99: percentile(burst.roundTrips, 99),
       });
-      context.log(`watch round ${round} ${engine.name}: burst p99 ${percentile(burst.latencies, 99).toFixed(1)} ms`);
+      context.log(`watch round ${round} ${engine.name}: burst p50 ${percentile(burst.latencies, 50).toFixed(1)} ms`);
+      if (engine === bareWatchEngine) continue;
+      const empty = await cachedMemory(context, engine, await freshNamespace(context.client, "bench-empty"), 1, 0);
+      baselines.set(engine.name, [...(baselines.get(engine.name) ?? []), empty.rssBytes]);
     }
   }
   await fillCacheNamespace(context);
@@ -64,7 +76,14 @@ export async function watch(context: BenchContext): Promise<ScenarioResult> {
     title: "3. Watch",
     method:
       `(a) ${BURST} ConfigMaps created ${CONCURRENCY} at a time in a namespace the engine watches (one Watch binding): ` +
-      "latency from sending each create to its Watch callback, and events/s from the first create to the last callback. " +
+      "latency from sending each create to its Watch callback, and events/s from the first create to the last callback; " +
+      `"${BARE_WATCH}" is the floor (a LIST, then one raw watch stream split into lines and parsed, no cache or queue), ` +
+      "and create RTT is each create's own round trip during that target's burst. " +
+      (context.controlPlanePids
+        ? "During a burst the watcher (its whole process tree) has CPU 1 to itself and the API server, etcd, the " +
+          "controller manager and the load generator share CPU 0, so every watcher gets the same CPU and the same " +
+          "API server. "
+        : "Not pinned: the control plane was given with --kubeconfig, so its processes are unknown. ") +
       `(b) Resident memory ${SETTLE_MS / 1000} s after the Watch callback has seen all ${CACHE_OBJECTS.toLocaleString("en")} ` +
       "existing ConfigMaps (4 keys each), with 1 and with 5 Watch bindings on ConfigMaps; per object = (that RSS − median " +
       "RSS of the same engine watching an empty namespace while the 10,000 did not exist) / objects.",
@@ -72,6 +91,8 @@ export async function watch(context: BenchContext): Promise<ScenarioResult> {
       { key: "p50", label: "burst p50", unit: "ms", better: "lower", digits: 1 },
       { key: "p99", label: "burst p99", unit: "ms", better: "lower", digits: 1 },
       { key: "rate", label: "events/s", unit: "", better: "higher" },
+      { key: "rtt50", label: "create RTT p50", unit: "ms", better: "lower", digits: 1 },
+      { key: "rtt99", label: "create RTT p99", unit: "ms", better: "lower", digits: 1 },
       { key: "rss1", label: "RSS 10k, 1 binding", unit: "MiB", better: "lower" },
       { key: "rss5", label: "RSS 10k, 5 bindings", unit: "MiB", better: "lower" },
       { key: "perObject1", label: "per object, 1 binding", unit: "KiB", better: "lower", digits: 2 },
@@ -150,10 +171,16 @@ export function seenAll(
 async function watchBurst(
   context: BenchContext,
   engine: Engine,
-): Promise<{ latencies: number[]; eventsPerSecond: number }> {
+): Promise<{ latencies: number[]; eventsPerSecond: number; roundTrips: number[] }> {
   const namespace = await freshNamespace(context.client, "bench-watch");
   const running = await startWatching(context, engine, namespace, 1);
+  const pinned = context.controlPlanePids;
   try {
+    if (pinned) {
+      pinTree(running.pid, "1");
+      for (const pid of pinned) pin(pid, "0");
+      pin(process.pid, "0");
+    }
     // The watch is established once an object created now reaches the callback.
     const sentinel = running.waitFor("watch", "sentinel-0", 60_000);
     await createAll(context.client, configMapRequests(namespace, "sentinel", 1), 1);
@@ -164,8 +191,16 @@ async function watchBurst(
     const latencies = created.map((c) => (seen.get(c.name) as BenchEvent).at - c.sentAt);
     const first = Math.min(...created.map((c) => c.sentAt));
     const last = Math.max(...created.map((c) => (seen.get(c.name) as BenchEvent).at));
-    return { latencies, eventsPerSecond: BURST / ((last - first) / 1000) };
+    return {
+      latencies,
+      eventsPerSecond: BURST / ((last - first) / 1000),
+      roundTrips: created.map((c) => c.doneAt - c.sentAt),
+    };
   } finally {
+    if (pinned) {
+      for (const pid of pinned) pin(pid, "0,1");
+      pin(process.pid, "0,1");
+    }
     await running.stop();
     // Waited for: deleting the burst's 301 ConfigMaps otherwise loads the API server and etcd during the next target's burst.
     await deleteNamespaceAndWait(context, namespace);
