@@ -2,7 +2,7 @@
 // (each engine in turn, repeated), and writes bench/RESULTS.md, bench/results.json and
 // bench/latency.svg (`node bench/render.ts` renders the last two again from results.json). Not
 // part of `npm test`.
-//   node bench/run.ts [--runs 5] [--scenarios webhook-alone,through-api-server,watch,store,startup,stall,shard]
+//   node bench/run.ts [--runs 5] [--scenarios webhook-alone,through-api-server,watch,store,startup,stall,shard,cel]
 //                     [--engines capstan,pepr] [--kubeconfig PATH (use a running cluster)] [--out bench]
 import { readdirSync } from "node:fs";
 import os from "node:os";
@@ -17,6 +17,7 @@ import { peprEngine } from "./engines/pepr/engine.ts";
 import type { BenchContext } from "./harness/context.ts";
 import { writeOutputs } from "./harness/output.ts";
 import type { ScenarioResult } from "./harness/results.ts";
+import { cel } from "./scenarios/cel.ts";
 import { shard } from "./scenarios/shard.ts";
 import { stall } from "./scenarios/stall.ts";
 import { startup } from "./scenarios/startup.ts";
@@ -33,6 +34,7 @@ const scenarios: Record<string, (context: BenchContext) => Promise<ScenarioResul
   watch,
   stall,
   shard,
+  cel,
 };
 const engines: Record<string, Engine> = { capstan: capstanEngine, pepr: peprEngine };
 

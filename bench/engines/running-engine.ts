@@ -12,7 +12,7 @@ export interface RunningEngineOptions extends EngineProcessOptions {
   readonly healthUrl: string;
   readonly caCert: string;
   readonly client: ApiClient;
-  /** MutatingWebhookConfiguration names that must exist before the engine counts as ready. */
+  /** Webhook configuration names (mutating, else validating) that must exist before the engine counts as ready. */
   readonly webhookConfigurations: readonly string[];
   readonly cleanup: () => Promise<void>;
   /** The port the server really listens on, when it picks its own: the URLs' port is replaced by it. */
@@ -103,15 +103,15 @@ async function answers(url: string, ca: string): Promise<boolean> {
   return ((await httpsStatus(url, ca, "GET")) ?? 500) < 300;
 }
 
+/** Whether the mutating or (for a module with no Mutate binding) the validating configuration exists. */
 async function exists(client: ApiClient, name: string): Promise<boolean> {
-  try {
-    await client.request({
-      method: "GET",
-      path: `/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/${name}`,
-    });
-    return true;
-  } catch (error) {
-    if (error instanceof NotFoundError) return false;
-    throw error;
+  for (const kind of ["mutatingwebhookconfigurations", "validatingwebhookconfigurations"]) {
+    try {
+      await client.request({ method: "GET", path: `/apis/admissionregistration.k8s.io/v1/${kind}/${name}` });
+      return true;
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
+    }
   }
+  return false;
 }

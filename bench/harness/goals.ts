@@ -1,6 +1,7 @@
-// The goals of issues #8 and #15, checked against what this run measured (never edited by hand).
+// The goals of issues #8, #15 and #17, checked against what this run measured (never edited by hand).
 import { bareNames } from "../engines/bare.ts";
 import { BARE_WATCH } from "../engines/bare-watch.ts";
+import { CEL_TARGETS } from "../scenarios/cel.ts";
 import type { GoalCheck } from "./report.ts";
 import type { ScenarioResult } from "./results.ts";
 import { median } from "./stats.ts";
@@ -57,6 +58,7 @@ export function checkGoals(results: readonly ScenarioResult[]): GoalCheck[] {
   const storeBurstP99 = get("store", "capstan", "burstP99");
   const lost = get("store", "capstan", "lost");
   const perObject = ratio(get("watch", "capstan", "perObject5"), get("watch", "pepr", "perObject5"));
+  const celRatio = ratio(get("cel", CEL_TARGETS.cel, "rate"), get("cel", CEL_TARGETS.none, "rate"));
   const rss = ratio(get("webhook-alone", "capstan /mutate", "rss"), get("webhook-alone", "pepr /mutate", "rss"));
   return [
     check("mutate req/s ≥ 5× Pepr's", mutateRps, `${fixed(mutateRps)}×`, (v) => v >= 5),
@@ -89,6 +91,7 @@ export function checkGoals(results: readonly ScenarioResult[]): GoalCheck[] {
       `${fixed(watchRate)}× Pepr's${floor("rate")}`,
       (v) => v >= 1.5,
     ),
+    check("CEL policy ≥ 0.9× no policy (creates/s, 4 in flight)", celRatio, `${fixed(celRatio)}×`, (v) => v >= 0.9),
     check("store visibility p99 < 500 ms (paced writes)", storeP99, `${fixed(storeP99, 0)} ms`, (v) => v < 500),
     check(
       "store visibility p99 < 500 ms (1,000 keys at once)",

@@ -1,7 +1,7 @@
 // The capability `npm run bench` runs under every engine. It imports Pepr's API, so the same source
 // runs on Pepr and on capstan. Environment variables pick what a run exercises:
 //   BENCH_NAMESPACE       the namespace every binding watches (and the capability's only namespace)
-//   BENCH_SCENARIO        admission | watch | store: which bindings exist
+//   BENCH_SCENARIO        admission | watch | store | cel: which bindings exist
 //   BENCH_WATCH_BINDINGS  watch: how many Watch bindings on ConfigMaps (only the first reports)
 //   BENCH_STALL_MS        watch: on SIGUSR2, block the event loop this long, then report `stall-end`
 //   BENCH_STORE_ROLE      store: writer | reader
@@ -49,6 +49,14 @@ if (scenario === "admission") {
       req.SetAnnotation("bench/seen", "yes");
     })
     .Validate((req) => (req.Raw.data?.forbidden ? req.Deny("forbidden key") : req.Approve()));
+}
+
+if (scenario === "cel") {
+  // The rule bench/scenarios/cel.ts also runs as a ValidatingAdmissionPolicy.
+  When(a.ConfigMap)
+    .IsCreated()
+    .InNamespace(namespace)
+    .Validate((req) => (req.Raw.metadata?.labels?.app ? req.Approve() : req.Deny("a ConfigMap needs an app label")));
 }
 
 if (scenario === "watch") {
