@@ -19,8 +19,10 @@ import { FULL_SIZE, ringSimulation } from "../shard/simulate.ts";
 
 const OBJECTS = 6_000;
 const WORK_MS = 1;
-/** Every replica runs on this CPU (the second core; the control plane is not pinned). */
+/** Every replica runs on this CPU; the control plane and the harness on the other (when the harness started them). */
 const CPU = "1";
+const OTHER_CPU = "0";
+const ALL_CPUS = "0,1";
 const SETTLE_MS = 2_000;
 const IDLE_SETTLE_MS = 3_000;
 /** Objects changed one at a time after the run, for the change → reconcile latency. */
@@ -44,16 +46,29 @@ export async function shard(context: BenchContext): Promise<ScenarioResult[]> {
     const patchesPerSecond = await labelForRings(context, namespace, created);
     context.log(`shard: ${patchesPerSecond.toFixed(0)} label patches/s at 20 in flight`);
     const changeLatencies: number[] = [];
-    for (let round = 1; round <= context.runs; round++) {
-      const idle = await idleReplica(context, namespace);
-      for (const replicas of REPLICA_COUNTS) {
-        const run = await reconcileAll(context, namespace, replicas, idle);
-        changeLatencies.push(run.changeP50);
-        table.add(target(replicas), run);
-        context.log(
-          `shard round ${round}, ${replicas} replica(s): ${run.rate.toFixed(0)} reconciles/s, ` +
-            `RSS ${run.rssMax.toFixed(0)} MiB, heap ${run.heapMax.toFixed(1)} MiB max per replica`,
-        );
+    // The replicas have CPU 1 to themselves; the control plane and this harness share CPU 0.
+    const pinned = context.controlPlanePids;
+    if (pinned) {
+      for (const pid of pinned) pin(pid, OTHER_CPU);
+      pin(process.pid, OTHER_CPU);
+    }
+    try {
+      for (let round = 1; round <= context.runs; round++) {
+        const idle = await idleReplica(context, namespace);
+        for (const replicas of REPLICA_COUNTS) {
+          const run = await reconcileAll(context, namespace, replicas, idle);
+          changeLatencies.push(run.changeP50);
+          table.add(target(replicas), run);
+          context.log(
+            `shard round ${round}, ${replicas} replica(s): ${run.rate.toFixed(0)} reconciles/s, ` +
+              `RSS ${run.rssMax.toFixed(0)} MiB, heap ${run.heapMax.toFixed(1)} MiB max per replica`,
+          );
+        }
+      }
+    } finally {
+      if (pinned) {
+        for (const pid of pinned) pin(pid, ALL_CPUS);
+        pin(process.pid, ALL_CPUS);
       }
     }
     const result: ScenarioResult = {
@@ -88,8 +103,8 @@ export async function shard(context: BenchContext): Promise<ScenarioResult[]> {
       rows: table.rows(),
       distributions: [],
       notes: [
-        `The control plane (kube-apiserver, etcd) is not pinned; it creates the ${OBJECTS.toLocaleString("en")} objects at ` +
-          `${writesPerSecond.toFixed(0)}/s with 20 requests in flight on this machine.`,
+        `${context.controlPlanePids ? `The control plane (kube-apiserver, etcd) and the harness were pinned to CPU ${OTHER_CPU} while the replicas ran` : "The control plane was not started by the harness (--kubeconfig) and not pinned"}; ` +
+          `it created the ${OBJECTS.toLocaleString("en")} objects at ${writesPerSecond.toFixed(0)}/s with 20 requests in flight.`,
       ],
     };
     return [
