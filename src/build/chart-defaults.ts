@@ -161,6 +161,24 @@ export function declareValues(input: ManifestInput): ValueCatalog {
     default: {},
     description: "Annotations on the module's Namespace",
   });
+  catalog.declare({
+    path: "dashboard.enabled",
+    type: "boolean",
+    default: false,
+    description: "A ConfigMap holding the module's Grafana dashboard (docs/observability.md)",
+  });
+  catalog.declare({
+    path: "dashboard.labels",
+    type: "object",
+    default: { grafana_dashboard: "1" },
+    description: "The dashboard ConfigMap's labels (the Grafana sidecar's default label selects it)",
+  });
+  catalog.declare({
+    path: "dashboard.annotations",
+    type: "object",
+    default: {},
+    description: "The dashboard ConfigMap's annotations (e.g. the sidecar's target folder)",
+  });
   if (pepr) {
     catalog.declare({
       path: "image.pullPolicy",

@@ -2,6 +2,7 @@ import { stringify } from "yaml";
 import { type DeployedRole, deployedRoles, Labels, SERVE_PORT, servingScheme } from "../contract/index.ts";
 import { chartHelpers } from "./chart-defaults.ts";
 import { type ChartExpression, Marker, markerReader, type ValueReader } from "./chart-values.ts";
+import { grafanaDashboard } from "./dashboard.ts";
 import type { KubeObject } from "./manifest-input.ts";
 import type { ModuleManifests } from "./manifests.ts";
 
@@ -127,6 +128,23 @@ function serviceMonitor(service: KubeObject, role: DeployedRole, values: ValueRe
   } as KubeObject;
 }
 
+/** The Grafana dashboard as a ConfigMap a Grafana sidecar picks up by label; Helm only. */
+function dashboardConfigMap(meta: ChartMeta, namespace: string, values: ValueReader): KubeObject {
+  const name = `${meta.name}-dashboard`;
+  const dashboard = grafanaDashboard(`capstan module ${meta.name}`, name.slice(0, 40));
+  return {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: {
+      name,
+      namespace,
+      labels: values.value("dashboard.labels") as Record<string, string>,
+      annotations: values.value("dashboard.annotations") as Record<string, string>,
+    },
+    data: { [`${name}.json`]: `${JSON.stringify(dashboard, null, 2)}\n` },
+  } as KubeObject;
+}
+
 /** Wraps a role's templates in `if <role>.enabled` (and more conditions). */
 function gated(text: string, conditions: readonly string[]): string {
   if (conditions.length === 0) return text;
@@ -172,6 +190,11 @@ export function helmChart(manifests: ModuleManifests, meta: ChartMeta): ChartFil
     const monitorEnabled = `.Values.${catalog.get(`${role}.serviceMonitor.enabled`).path}`;
     templates.push({ object, conditions: [enabled(role), monitorEnabled] });
   }
+  const namespace = (objects.find((object) => object.kind === "Deployment")?.metadata.namespace ?? "") as string;
+  templates.push({
+    object: dashboardConfigMap(meta, namespace, reader),
+    conditions: [`.Values.${catalog.get("dashboard.enabled").path}`],
+  });
   templates.forEach(({ object, conditions }, index) => {
     const text = templatize(toYaml(object), reader.expressions);
     const guard = index === 0 ? uuidGuard(String(catalog.get("uuid").default)) : "";

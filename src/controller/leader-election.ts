@@ -4,6 +4,7 @@ import type { ApiClient } from "../k8s/index.ts";
 import { ConflictError, NotFoundError } from "../k8s/index.ts";
 import { Log, type Logger } from "../telemetry/index.ts";
 import { type Clock, systemClock, type TimerHandle } from "../time/index.ts";
+import { leaderMetrics } from "./leader-metrics.ts";
 import { claim, heldByOtherUntil, type Lease, type ObservedLease, observe, released } from "./lease-record.ts";
 
 export interface LeaderElectionOptions {
@@ -71,6 +72,8 @@ export class LeaderElector {
   #running = false;
   #tick: Promise<void> = Promise.resolve();
   #leader = "";
+  /** `<namespace>/<name>`, for logs and metrics. */
+  readonly #lease: string;
 
   constructor(options: LeaderElectionOptions) {
     this.#options = options;
@@ -82,7 +85,9 @@ export class LeaderElector {
     this.#renewDeadlineMs = options.renewDeadlineMs ?? 10_000;
     this.#retryPeriodMs = options.retryPeriodMs ?? 2_000;
     this.#clock = options.clock ?? systemClock;
-    this.#log = (options.logger ?? Log).child({ lease: `${this.#namespace}/${this.#name}`, identity: this.identity });
+    this.#lease = `${this.#namespace}/${this.#name}`;
+    this.#log = (options.logger ?? Log).child({ lease: this.#lease, identity: this.identity });
+    leaderMetrics.isLeader.set({ lease: this.#lease }, 0);
     if (this.#leaseDurationMs % 1000 !== 0 || this.#leaseDurationMs < 1000) {
       throw new RangeError(
         `leaseDurationMs must be a whole number of seconds (the Lease stores seconds), got ${this.#leaseDurationMs}`,
@@ -224,6 +229,7 @@ export class LeaderElector {
     }, this.#renewDeadlineMs);
     if (this.#leading) return;
     this.#leading = true;
+    leaderMetrics.isLeader.set({ lease: this.#lease }, 1);
     this.#leadership = new AbortController();
     this.#log.info("became leader");
     void this.#callback("onStartedLeading", () =>
@@ -236,6 +242,7 @@ export class LeaderElector {
     this.#deadline = undefined;
     if (!this.#leading) return;
     this.#leading = false;
+    leaderMetrics.isLeader.set({ lease: this.#lease }, 0);
     this.#leadership?.abort(new Error(`leadership lost: ${reason}`));
     this.#log.warn({ reason }, "stopped leading");
     await this.#callback("onStoppedLeading", () => this.#options.onStoppedLeading?.());
@@ -244,6 +251,7 @@ export class LeaderElector {
   #noteLeader(identity: string): void {
     if (identity === this.#leader) return;
     this.#leader = identity;
+    if (identity) leaderMetrics.changes.inc({ lease: this.#lease });
     this.#options.onNewLeader?.(identity);
   }
 

@@ -15,8 +15,8 @@ describe("Helm chart", () => {
   it("has one template per object, plus Chart.yaml, values.yaml and values.schema.json", () => {
     const objects = manifests.objects(defaultsReader(manifests.catalog));
     const services = objects.filter((object) => object.kind === "Service").length;
-    // Plus a ServiceMonitor per role (Helm only, off by default) and the helpers.
-    expect(templates).toHaveLength(objects.length + services + 1);
+    // Plus a ServiceMonitor per role and the dashboard ConfigMap (Helm only, off by default) and the helpers.
+    expect(templates).toHaveLength(objects.length + services + 2);
     expect(files.map((file) => file.path).slice(0, 4)).toEqual([
       "Chart.yaml",
       "values.yaml",
