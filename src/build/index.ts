@@ -4,6 +4,8 @@ export { generateCrds } from "./crd/generate.ts";
 export { DEFAULT_DOMAIN } from "./crd/read-api.ts";
 export { scaffoldKind } from "./crd/scaffold.ts";
 export type { CrdScope } from "./crd/shapes.ts";
+export { type CrdDocument, type GeneratedTypes, typesFromCrd } from "./crd/types-from-crd.ts";
+export { type CrdFetcher, readCrdSources, writeCrdTypes } from "./crd/types-sources.ts";
 export { parseManifests } from "./deploy/apply.ts";
 export { deployModule, manifestFlavor } from "./deploy/deploy-module.ts";
 export { describeObject } from "./deploy/object-paths.ts";

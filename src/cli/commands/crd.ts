@@ -1,7 +1,9 @@
 import path from "node:path";
 import { Command, Option } from "commander";
 import type { CrdScope } from "../../build/index.ts";
-import { DEFAULT_DOMAIN, generateCrds, scaffoldKind } from "../../build/index.ts";
+import { type CrdDocument, DEFAULT_DOMAIN, generateCrds, scaffoldKind, writeCrdTypes } from "../../build/index.ts";
+import { NotFoundError } from "../../k8s/index.ts";
+import { connectWithFlags, type KubeconfigFlags, withKubeconfigFlags } from "../kubeconfig-flags.ts";
 
 interface CreateFlags {
   group: string;
@@ -52,9 +54,46 @@ function generateCommand(): Command {
     });
 }
 
+function typesCommand(): Command {
+  return withKubeconfigFlags(
+    new Command("types")
+      .description(
+        "TypeScript types (a GenericKind class with RegisterKind per served version) from CRD files, folders, or a cluster's CRD by name",
+      )
+      .argument(
+        "<source...>",
+        "a CRD file (YAML or JSON, several documents allowed), a folder of them, or <plural>.<group>",
+      )
+      .option("-o, --output <dir>", "output folder", "./api/types")
+      .option(
+        "--import-from <module>",
+        'where GenericKind and RegisterKind come from (e.g. "kubernetes-fluent-client")',
+        "capstan",
+      ),
+  ).action(async (sources: string[], flags: KubeconfigFlags & { output: string; importFrom: string }) => {
+    const fetchCrd = async (name: string): Promise<CrdDocument | undefined> => {
+      const client = await connectWithFlags(flags);
+      try {
+        return await client.request<CrdDocument>({
+          path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`,
+        });
+      } catch (error) {
+        if (error instanceof NotFoundError) return undefined;
+        throw error;
+      } finally {
+        await client.close();
+      }
+    };
+    const written = await writeCrdTypes(sources, flags.output, { importFrom: flags.importFrom, fetchCrd });
+    for (const { file, className, origin } of written)
+      process.stderr.write(`capstan: wrote ${path.relative(process.cwd(), file)} (${className}, from ${origin})\n`);
+  });
+}
+
 export function crdCommand(): Command {
   return new Command("crd")
-    .description("(alpha) scaffold custom resource types and generate their CRDs")
+    .description("(alpha) scaffold custom resource types and generate their CRDs; types from existing CRDs")
     .addCommand(createCommand())
-    .addCommand(generateCommand());
+    .addCommand(generateCommand())
+    .addCommand(typesCommand());
 }
