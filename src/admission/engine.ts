@@ -8,7 +8,7 @@ import {
   type ModuleConfig,
   shouldSkipAdmission,
 } from "../model/index.ts";
-import { jsonString, Log, type Logger } from "../telemetry/index.ts";
+import { currentSpan, inSpan, jsonString, Log, type Logger, SpanKind, tracingEnabled } from "../telemetry/index.ts";
 import { bindingLogger, type Decision, type PipelineAction, type PipelineContext } from "./context.ts";
 import { peprMutate, peprValidate, requestDecisions, requestDuration, type WebhookKind } from "./metrics.ts";
 import { mutateRequest } from "./mutate.ts";
@@ -145,6 +145,31 @@ export class AdmissionEngine {
 
   /** Decides one request; `receivedAt` (performance.now()) starts the time budget. */
   async review(webhook: WebhookKind, request: AdmissionRequest, receivedAt: number): Promise<AdmissionResponse> {
+    if (!tracingEnabled()) return this.#review(webhook, request, receivedAt);
+    const attributes = {
+      "capstan.webhook": webhook,
+      "capstan.admission.uid": request.uid,
+      "capstan.admission.operation": request.operation,
+      "capstan.admission.kind": request.kind.kind,
+      ...(request.namespace ? { "capstan.admission.namespace": request.namespace } : {}),
+    };
+    const name = `admission ${webhook} ${request.operation} ${request.kind.kind}`;
+    return inSpan(
+      name,
+      attributes,
+      async (span) => {
+        const response = await this.#review(webhook, request, receivedAt);
+        span?.setAttributes({
+          "capstan.admission.allowed": response.allowed,
+          "capstan.admission.patch_bytes": response.patch ? Math.floor((response.patch.length * 3) / 4) : 0,
+        });
+        return response;
+      },
+      SpanKind.SERVER,
+    );
+  }
+
+  async #review(webhook: WebhookKind, request: AdmissionRequest, receivedAt: number): Promise<AdmissionResponse> {
     const { context } = this;
     const { beforeHook, afterHook } = context;
     const pepr = context.flavor === "pepr";
@@ -153,6 +178,10 @@ export class AdmissionEngine {
     const index = webhook === "mutate" ? this.#mutate : this.#validate;
     const matched = (index.get(kindKey(request.kind.group, request.kind.kind)) ?? []).filter(
       (action) => !shouldSkipAdmission(action.binding, request, action.capabilityNamespaces, context.ignoredNamespaces),
+    );
+    currentSpan()?.setAttribute(
+      "capstan.bindings",
+      matched.map((action) => `${action.binding.capability}/${action.binding.name}`),
     );
     const pipeline = webhook === "mutate" ? mutateRequest : validateRequest;
     const decision: Decision =

@@ -1,5 +1,6 @@
 import type { Readable } from "node:stream";
 import { Agent, type Dispatcher } from "undici";
+import { clientSpan, endClientSpan } from "../telemetry/index.ts";
 import { type Connection, type ConnectionOptions, loadConnection } from "./connection.ts";
 import { type ApiError, type ApiStatus, apiErrorFor, ConnectionError } from "./errors.ts";
 
@@ -75,11 +76,22 @@ export class ApiClient {
 
   /** Sends a request and parses the JSON answer; throws `ApiError` for non-2xx and `ConnectionError` when unreachable. */
   async request<T>(request: ApiRequest): Promise<T> {
-    const response = await this.#send(request, this.#bodyTimeoutMs);
-    const text = await response.body.text();
-    if (response.statusCode >= 300) throw this.#error(request, response.statusCode, text, response.headers);
-    if (text === "") return undefined as T;
-    return ((request.accept ?? "application/json").includes("json") ? JSON.parse(text) : text) as T;
+    const method = request.method ?? "GET";
+    // A span only inside a traced callback; the path carries no query (label selectors, tokens).
+    const span = clientSpan(`k8s ${method}`, { "http.request.method": method, "url.path": request.path });
+    let status: number | undefined;
+    try {
+      const response = await this.#send(request, this.#bodyTimeoutMs);
+      status = response.statusCode;
+      const text = await response.body.text();
+      if (response.statusCode >= 300) throw this.#error(request, response.statusCode, text, response.headers);
+      if (span) endClientSpan(span, status);
+      if (text === "") return undefined as T;
+      return ((request.accept ?? "application/json").includes("json") ? JSON.parse(text) : text) as T;
+    } catch (error) {
+      if (span) endClientSpan(span, status, error);
+      throw error;
+    }
   }
 
   /** Opens a streaming request (watch, logs). The body has no idle timeout: the caller owns liveness. */

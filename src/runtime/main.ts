@@ -16,6 +16,7 @@ import { DevEnv } from "./dev-contract.ts";
 import { startDevRole } from "./dev-role.ts";
 import { type ModuleRuntime, type RuntimeRole, startModuleRuntime } from "./module-runtime.ts";
 import { type PeprEnvOptions, peprEnv } from "./pepr-env.ts";
+import { startTracing, tracingSettingsFromEnv } from "./tracing-setup.ts";
 import { secretCredentials, type WebhookCredentials } from "./webhook-credentials.ts";
 
 /**
@@ -44,12 +45,15 @@ export async function runtimeMain(argv: readonly string[]): Promise<void> {
     ),
   ]);
   applyPeprEnv(pepr, module);
+  const tracingSettings = tracingSettingsFromEnv(process.env, `${runtimeFlavor(module)}-${module.config.uuid}`);
+  const tracing = tracingSettings ? await startTracing(tracingSettings) : undefined;
   const runtime = await startRole(role, module, client, pepr);
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.once(signal, () => {
       Log.info({ signal }, "shutting down");
       runtime
         .close()
+        .then(() => tracing?.shutdown())
         .then(() => client.close())
         .finally(() => process.exit(0));
     });

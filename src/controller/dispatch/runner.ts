@@ -1,7 +1,7 @@
 import type { InformerEvent } from "../../informer/index.ts";
 import type { KubernetesObject } from "../../k8s/index.ts";
 import { type Binding, describeBinding, type WatchPhase, watchPhasesOf, watchSkipReason } from "../../model/index.ts";
-import { bindingLogFields, type Logger } from "../../telemetry/index.ts";
+import { bindingLogFields, inSpan, type Logger, tracingEnabled } from "../../telemetry/index.ts";
 import { laneOf, type OrderingStrategy, type ReconcileDelivery } from "../ordering.ts";
 import { callbackMetrics } from "./callback-metrics.ts";
 import type { ObjectSource } from "./object-source.ts";
@@ -91,7 +91,20 @@ export abstract class BindingRunner {
     const stop = callbackMetrics.seconds.startTimer(labels);
     let result: Outcome = "error";
     try {
-      const value = await callback();
+      const value = tracingEnabled()
+        ? await inSpan(
+            `controller ${action} ${this.binding.kind.kind}`,
+            {
+              "capstan.capability": this.binding.capability,
+              "capstan.binding": this.binding.name,
+              "capstan.action": action,
+              ...(phase ? { "capstan.event": phase } : {}),
+              ...(object.metadata?.namespace ? { "capstan.object.namespace": object.metadata.namespace } : {}),
+              "capstan.object.name": object.metadata?.name ?? "",
+            },
+            async () => await callback(),
+          )
+        : await callback();
       result = outcome(value);
       return value;
     } finally {
