@@ -1,7 +1,6 @@
 // The chart's Grafana dashboard (issue 19): every metric its queries read is served by a running
 // module, and the chart renders the ConfigMap only when asked, with the sidecar's label.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,6 +14,7 @@ import { Capability } from "../../../src/model/capability.ts";
 import { PeprModule } from "../../../src/model/module.ts";
 import { type ModuleRuntime, startModuleRuntime } from "../../../src/runtime/module-runtime.ts";
 import { installStoreCrd } from "../../../src/store/install.ts";
+import { freePort } from "../../../src/testing/control-plane/ports.ts";
 import { adminClient, eventually, freshNamespace } from "../../support/cluster.ts";
 import { fullModule, input } from "../../unit/build/fixtures.ts";
 import { helmBinary, run } from "../build/module-fixture.ts";
@@ -22,17 +22,6 @@ import { helmBinary, run } from "../build/module-fixture.ts";
 let client: ApiClient;
 let namespace: string;
 let runtime: ModuleRuntime | undefined;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
 
 /** Metric names with a `# TYPE` line, and those with at least one sample, in a Prometheus scrape. */
 function scraped(text: string): { typed: Set<string>; sampled: Set<string> } {
