@@ -3,14 +3,14 @@
 // bench/latency.svg (`node bench/render.ts` renders the last two again from results.json). Not
 // part of `npm test`.
 //   node bench/run.ts [--runs 5] [--scenarios webhook-alone,through-api-server,watch,store,startup,stall,shard,cel]
-//                     [--engines capstan,pepr] [--kubeconfig PATH (use a running cluster)] [--out bench]
+//                     [--engines capstan,pepr,capstan@<another checkout>] [--kubeconfig PATH (use a running cluster)] [--out bench]
 import { readdirSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ApiClient } from "../src/k8s/api-client.ts";
 import { startControlPlane, stopControlPlane } from "../src/testing/control-plane/control-plane.ts";
-import { capstanEngine } from "./engines/capstan.ts";
+import { baselineEngine, capstanEngine } from "./engines/capstan.ts";
 import type { Engine } from "./engines/engine.ts";
 import { benchPaths } from "./engines/paths.ts";
 import { peprEngine } from "./engines/pepr/engine.ts";
@@ -49,7 +49,13 @@ const { values } = parseArgs({
 });
 const runs = Number(values.runs);
 const chosen = pick(values.scenarios, scenarios, "scenario");
-const chosenEngines = pick(values.engines, engines, "engine").map(([, engine]) => engine);
+const chosenEngines = values.engines
+  .split(",")
+  .flatMap((name) =>
+    name.startsWith("capstan@")
+      ? [baselineEngine(name.slice("capstan@".length))]
+      : pick(name, engines, "engine").map(([, engine]) => engine),
+  );
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 const startedAt = new Date();
 const loadBefore = os.loadavg();

@@ -1,4 +1,4 @@
-// The goals of issues #8, #15 and #17, checked against what this run measured (never edited by hand).
+// The goals of issues #8, #15, #17 and #19, checked against what this run measured (never edited by hand).
 import { bareNames } from "../engines/bare.ts";
 import { BARE_WATCH } from "../engines/bare-watch.ts";
 import { CEL_TARGETS } from "../scenarios/cel.ts";
@@ -61,6 +61,7 @@ export function checkGoals(results: readonly ScenarioResult[]): GoalCheck[] {
   const celRatio = ratio(get("cel", CEL_TARGETS.cel, "rate"), get("cel", CEL_TARGETS.none, "rate"));
   const rss = ratio(get("webhook-alone", "capstan /mutate", "rss"), get("webhook-alone", "pepr /mutate", "rss"));
   return [
+    ...baselineGoals(results, get, check, fixed),
     check("mutate req/s ≥ 5× Pepr's", mutateRps, `${fixed(mutateRps)}×`, (v) => v >= 5),
     check("mutate p99 ≤ 1/4 of Pepr's", mutateP99, `${fixed(mutateP99)}× Pepr's`, (v) => v <= 0.25),
     check("mutate req/s ≥ the bare clone + label + diff server", barePatch, `${fixed(barePatch)}×`, (v) => v >= 1),
@@ -113,4 +114,36 @@ export function checkGoals(results: readonly ScenarioResult[]): GoalCheck[] {
       (v) => v <= 0.6,
     ),
   ];
+}
+
+const BASELINE_PREFIX = "capstan@";
+
+/**
+ * When a run includes another checkout (`--engines capstan,capstan@<dir>`, e.g. the commit before a
+ * change): this build's webhook req/s against it. Within noise = this build's median is at least the
+ * lowest run of the baseline (issue #19: tracing, off, costs nothing measurable).
+ */
+function baselineGoals(
+  results: readonly ScenarioResult[],
+  get: Lookup,
+  check: (goal: string, value: number | undefined, measured: string, pass: (v: number) => boolean) => GoalCheck,
+  fixed: (value: number | undefined, digits?: number) => string,
+): GoalCheck[] {
+  const rows = results.find((r) => r.id === "webhook-alone")?.rows ?? [];
+  return rows
+    .filter((row) => row.target.startsWith(BASELINE_PREFIX))
+    .map((row) => {
+      const route = row.target.slice(row.target.indexOf(" "));
+      const baseline = row.target.slice(0, row.target.indexOf(" "));
+      const lowest = Math.min(...(row.samples.rps ?? []));
+      const mine = get("webhook-alone", `capstan${route}`, "rps");
+      const theirs = get("webhook-alone", row.target, "rps");
+      const value = mine !== undefined && theirs !== undefined ? mine / theirs : undefined;
+      return check(
+        `${route.trim()} req/s within noise of ${baseline} (≥ its slowest run)`,
+        value,
+        `${fixed(value)}× its median (${fixed(mine, 0)} vs ${fixed(theirs, 0)}; its slowest ${fixed(lowest, 0)})`,
+        () => mine !== undefined && mine >= lowest,
+      );
+    });
 }
