@@ -1,5 +1,5 @@
 import type { Binding, CelPolicy } from "../model/index.ts";
-import { describeBinding, flavorNames, flavorOf, operationsOf } from "../model/index.ts";
+import { celActionsOf, describeBinding, flavorNames, flavorOf, operationsOf } from "../model/index.ts";
 import { bindingNamespaces, celString, isPortableRegex } from "./cel.ts";
 import type { AdmissionModule } from "./engine.ts";
 import {
@@ -176,7 +176,7 @@ export function celPolicies(module: AdmissionModule, options: CelPolicyOptions =
       apiVersion: API_VERSION,
       kind: "ValidatingAdmissionPolicyBinding",
       metadata: { name, labels },
-      spec: { policyName: name, validationActions: [...cel.actions] },
+      spec: { policyName: name, validationActions: celActionsOf(module.config, binding, cel.actions) },
     };
     return { policy, binding: policyBinding };
   });

@@ -1,5 +1,5 @@
 import type { KubernetesObject } from "../k8s/index.ts";
-import type { Binding, Flavor, OnError } from "../model/index.ts";
+import type { Binding, Enforcement, Flavor, OnError } from "../model/index.ts";
 import { type AdmissionRequest, type AdmissionResponse, describeBinding, subjectOf } from "../model/index.ts";
 import { bindingLogFields, LogField, type Logger } from "../telemetry/index.ts";
 import type { PatchOperation } from "./json-patch.ts";
@@ -14,6 +14,8 @@ export interface BoundAction {
 /** A bound action as the pipelines run it, with its binding's logger (made once, see `bindingLogger`). */
 export interface PipelineAction extends BoundAction {
   readonly logger: Logger;
+  /** A Validate binding's mode (resolved once from the module config); absent = enforce. */
+  readonly enforcement?: Enforcement;
 }
 
 /** What both pipelines need from the module and the server. */

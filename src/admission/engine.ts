@@ -1,6 +1,7 @@
 import type { AdmissionRequest, AdmissionResponse, Binding, Capability, PeprModuleOptions } from "../model/index.ts";
 import {
   admissionIgnoredNamespaces,
+  enforcementOf,
   type Flavor,
   finalizerAdder,
   flavorNames,
@@ -86,10 +87,12 @@ export class AdmissionEngine {
         if (!index) continue;
         const key = kindKey(binding.kind.group, binding.kind.kind);
         const list = index.get(key) ?? [];
+        const enforcement = binding.isValidate ? enforcementOf(module.config, binding) : "enforce";
         list.push({
           binding,
           capabilityNamespaces: capability.namespaces,
           logger: bindingLogger(this.context.logger, binding),
+          ...(enforcement === "enforce" ? {} : { enforcement }),
         });
         index.set(key, list);
       }

@@ -14,6 +14,14 @@ export const bindingDecisions = new Counter({
   registers: [registry],
 });
 
+/** Denials a Validate binding in `warn` or `audit` mode turned into admissions (module config `enforcement`). */
+export const unenforcedDenials = new Counter({
+  name: "capstan_admission_unenforced_denials_total",
+  help: "Requests a Validate binding would deny but admitted because its enforcement mode is warn or audit",
+  labelNames: ["capability", "binding", "mode"] as const,
+  registers: [registry],
+});
+
 /** Per-request outcome: allowed, denied, or skipped (no binding matched). */
 export const requestDecisions = new Counter({
   name: "capstan_admission_requests_total",

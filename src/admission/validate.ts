@@ -1,6 +1,6 @@
 import type { KubernetesObject } from "../k8s/index.ts";
 import type { AdmissionRequest, AdmissionResponse, ValidateActionResponse } from "../model/index.ts";
-import { cloneJson, describeBinding, PeprValidateRequest } from "../model/index.ts";
+import { cloneJson, describeBinding, PeprValidateRequest, ruleOf } from "../model/index.ts";
 import {
   callbackLogger,
   countBinding,
@@ -11,6 +11,7 @@ import {
   reviewedObject,
 } from "./context.ts";
 import { errorMessage, runWithDeadline } from "./deadline.ts";
+import { unenforcedDenials } from "./metrics.ts";
 import { logActionLine, logRequestLine } from "./pepr-lines.ts";
 import { decodeSecretData, isSecretKind } from "./secret-data.ts";
 
@@ -100,12 +101,17 @@ export async function validateRequest(
           );
         }
         countBinding(binding, operation, verdict.allowed ? "allowed" : "denied");
-        return verdict;
+        return action.enforcement ? notEnforced(action, verdict, request) : verdict;
       }
       if (outcome.kind === "failed") {
         countBinding(binding, operation, "error");
         logger.error(`validate ${describeBinding(binding)}: Action failed: ${errorMessage(outcome.error)}`);
-        return { allowed: false, code: 500, message: `Action failed with error: ${errorMessage(outcome.error)}` };
+        const failed = {
+          allowed: false,
+          code: 500,
+          message: `Action failed with error: ${errorMessage(outcome.error)}`,
+        };
+        return action.enforcement ? notEnforced(action, failed, request) : failed;
       }
       countBinding(binding, operation, "timeout");
       const problem = overranMessage(binding, outcome.afterMs, context.timeoutSeconds);
@@ -126,6 +132,31 @@ export async function validateRequest(
     );
   }
   return { response, actionResponses };
+}
+
+/**
+ * A binding in `warn` or `audit` mode admits what it would deny: `warn` hands the denial back as a
+ * warning (`<rule>: <message>`); `audit` keeps it from the client and records it (an audit
+ * annotation, an info line without the object, a metric). Timeouts stay with `onError`.
+ */
+function notEnforced(action: PipelineAction, verdict: Verdict, request: AdmissionRequest): Verdict {
+  if (verdict.allowed || !action.enforcement) return verdict;
+  const { binding, enforcement } = action;
+  const rule = ruleOf(binding);
+  const denial = `${rule}: ${verdict.message ?? "denied"}`;
+  unenforcedDenials.inc({ capability: binding.capability, binding: binding.name, mode: enforcement });
+  if (enforcement === "warn") return { allowed: true, warnings: [...(verdict.warnings ?? []), denial] };
+  action.logger.info(
+    {
+      rule,
+      kind: request.kind.kind,
+      namespace: request.namespace,
+      name: request.name,
+      operation: request.operation,
+    },
+    "audit mode: admitted a request this rule denies",
+  );
+  return { allowed: true, ...(verdict.warnings ? { warnings: verdict.warnings } : {}), audit: denial };
 }
 
 /** One binding's answer on its own, shaped as Pepr's `ValidateResponse`. */

@@ -23,6 +23,7 @@ import {
   operationsOf,
   PeprMutateRequest,
   PeprValidateRequest,
+  ruleOf,
   type ValidateActionResponse,
   WorkingObject,
 } from "../model/index.ts";
@@ -71,10 +72,6 @@ interface Entry {
 }
 
 const REDACTED_VALUE = "<redacted>";
-
-function ruleOf(binding: Binding): string {
-  return binding.alias || `${binding.capability}/${binding.name}`;
-}
 
 function kindKey(group: string, kind: string): string {
   return `${group}/${kind}`;

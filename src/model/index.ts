@@ -22,6 +22,16 @@ export {
   celReasons,
   type ValidateCelOptions,
 } from "./cel-policy.ts";
+export {
+  celActionsOf,
+  type Enforcement,
+  type EnforcementConfig,
+  enforcementConfigError,
+  enforcementNamesError,
+  enforcementOf,
+  enforcementValues,
+  ruleOf,
+} from "./enforcement.ts";
 export { Event, Operation, operationsOf, WatchPhase, watchPhasesOf } from "./events.ts";
 export {
   admissionSkipReason,

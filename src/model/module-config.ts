@@ -1,3 +1,4 @@
+import { type EnforcementConfig, enforcementConfigError } from "./enforcement.ts";
 import { type Flavor, flavorOfPackage, namesOf } from "./flavor.ts";
 
 export type OnError = "audit" | "ignore" | "reject";
@@ -27,6 +28,8 @@ export interface ModuleConfig {
   appVersion?: string;
   includedFiles?: string[];
   additionalWebhooks?: { failurePolicy: "Fail" | "Ignore"; namespace: string }[];
+  /** capstan: what Validate bindings' denials do (enforce, warn, audit), per module and per rule. Default: enforce. */
+  enforcement?: EnforcementConfig;
   /** The namespace the module runs in (always ignored by its webhooks). Default per flavor: "pepr-system" or "capstan-system". */
   namespace?: string;
   /**
@@ -82,6 +85,8 @@ export function parseModuleConfig(pkg: PackageJSON): ModuleConfig {
       `Invalid webhookTimeout ${String(config.webhookTimeout)}: use a whole number of seconds from 1 to 30`,
     );
   }
+  const enforcement = enforcementConfigError(config.enforcement);
+  if (enforcement) throw new Error(enforcement);
   return { ...config, webhookTimeout: timeout };
 }
 

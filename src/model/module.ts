@@ -1,7 +1,12 @@
 import type { AdmissionRequest, AdmissionResponse } from "./admission-request.ts";
 import type { Capability } from "./capability.ts";
+import { enforcementNamesError } from "./enforcement.ts";
 import { admissionIgnoredNamespaces, type ModuleConfig, type PackageJSON, parseModuleConfig } from "./module-config.ts";
 import { ignoredNamespaceError } from "./validation.ts";
+
+function* bindingsOf(capabilities: readonly Capability[]) {
+  for (const capability of capabilities) yield* capability.bindings;
+}
 
 export interface PeprModuleOptions {
   /** Do not start serving from the constructor; call `start()` later. */
@@ -52,6 +57,8 @@ export class PeprModule {
         if (problem) throw new Error(problem);
       }
     }
+    const unknownRule = enforcementNamesError(this.config, bindingsOf(capabilities));
+    if (unknownRule) throw new Error(unknownRule);
     loaded.push(this);
     if (!options.deferStart) starter?.(this, 3000);
   }

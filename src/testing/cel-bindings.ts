@@ -2,7 +2,7 @@
 // build compiles for each (src/admission/cel-policies.ts names it) judged by evaluateCelPolicy.
 import { celPolicyName } from "../admission/index.ts";
 import type { AdmissionRequest } from "../model/index.ts";
-import { admissionSkipReason, describeBinding } from "../model/index.ts";
+import { admissionSkipReason, celActionsOf, describeBinding } from "../model/index.ts";
 import { type CelVerdict, evaluateCelPolicy } from "./cel-evaluate.ts";
 import type { ModuleUnderTest } from "./module-under-test.ts";
 
@@ -55,7 +55,12 @@ export function reviewCelBindings(
       matched.push(describeBinding(binding));
       const name = celPolicyName(module, binding);
       const verdict = evaluateCelPolicy(
-        { policyName: name, bindingName: name, validations: binding.cel.validations, actions: binding.cel.actions },
+        {
+          policyName: name,
+          bindingName: name,
+          validations: binding.cel.validations,
+          actions: celActionsOf(module.config, binding, binding.cel.actions),
+        },
         request,
         { namespaceObject },
       );

@@ -1,5 +1,5 @@
 import type { Capability, PeprModuleOptions } from "../model/index.ts";
-import { flavorOf, type ModuleConfig, parseModuleConfig } from "../model/index.ts";
+import { enforcementNamesError, flavorOf, type ModuleConfig, parseModuleConfig } from "../model/index.ts";
 
 /** What the kit tests: a `PeprModule`, or anything shaped like one. */
 export interface ModuleUnderTest {
@@ -24,10 +24,20 @@ export function moduleUnderTest(target: TestTarget, config: Partial<ModuleConfig
     const key = config.flavor ?? flavorOf(target.config);
     return Object.keys(config).length === 0
       ? target
-      : { ...target, config: parseModuleConfig({ [key]: { ...target.config, ...config } }) };
+      : checked({ ...target, config: parseModuleConfig({ [key]: { ...target.config, ...config } }) });
   }
   const capabilities = Array.isArray(target) ? [...(target as readonly Capability[])] : [target as Capability];
   // A bare capability runs under capstan's names unless the test asks for `flavor: "pepr"`.
   const key = config.flavor ?? "capstan";
-  return { config: parseModuleConfig({ [key]: { ...TEST_MODULE_CONFIG, ...config } }), capabilities };
+  return checked({ config: parseModuleConfig({ [key]: { ...TEST_MODULE_CONFIG, ...config } }), capabilities });
+}
+
+/** What `PeprModule` checks across config and bindings: `enforcement` names only existing Validate rules. */
+function checked(module: ModuleUnderTest): ModuleUnderTest {
+  const problem = enforcementNamesError(
+    module.config,
+    module.capabilities.flatMap((capability) => capability.bindings),
+  );
+  if (problem) throw new Error(problem);
+  return module;
 }
