@@ -160,6 +160,9 @@ describe("the module's image", () => {
     expect(changed).not.toBe(first);
     const before = imageOf(join(work, "layout-1")).manifest.layers;
     const after = imageOf(join(work, "layout-3")).manifest.layers;
+    const compressed = before.reduce((sum, layer) => sum + layer.size, 0);
+    console.info(`image layers: ${(compressed / 2 ** 20).toFixed(1)} MiB compressed`);
+    expect(compressed, "issue 19: under 60 MB compressed (Pepr's controller image: ~150 MB)").toBeLessThan(60_000_000);
     expect(after.map((l) => l.annotations?.["dev.capstan.layer"])).toEqual([
       "debian-base",
       "node",
