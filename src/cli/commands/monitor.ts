@@ -7,6 +7,7 @@ import { type FlavorNames, type ModuleConfig, moduleNamespace, namesOf } from ".
 import { devLogFile } from "../../runtime/dev-session.ts";
 import { checkReachable, connectWithFlags, type KubeconfigFlags, withKubeconfigFlags } from "../kubeconfig-flags.ts";
 import { formatMonitorLine } from "../monitor/format.ts";
+import { followPolicyDecisions, modulePolicyCount } from "../monitor/policies.ts";
 import { recordingOffHint, ScenarioRecorder } from "../monitor/record.ts";
 import { followRingOfModule } from "../monitor/ring-source.ts";
 import { followFile, followPods } from "../monitor/sources.ts";
@@ -28,6 +29,33 @@ function localConfig(required: boolean): ModuleConfig | undefined {
     if (required) throw error;
     return undefined;
   }
+}
+
+/**
+ * Beside the log: the decisions the API server makes with the module's CEL policies, when it has
+ * any there (ValidateCEL/MutateCEL), read from the API server's own counters.
+ */
+async function followPolicies(
+  client: ApiClient,
+  uuid: string,
+  names: FlavorNames,
+  say: (line: string) => void,
+  signal: AbortSignal,
+): Promise<void> {
+  let policies: number;
+  try {
+    policies = await modulePolicyCount(client, `${names.uuidLabel}=${uuid}`);
+  } catch (error) {
+    say(`CEL policy decisions not shown: listing the module's admission policies failed: ${errorText(error)}`);
+    return;
+  }
+  if (policies === 0) return;
+  const line = (text: string) => process.stdout.write(`${text}\n`);
+  await followPolicyDecisions(client, `${names.objectPrefix(uuid)}-`, { line, say }, signal);
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** What to tell the user when no Pod of the module runs where monitor looks. */
@@ -109,7 +137,16 @@ export function monitorCommand(): Command {
     if (opts.dev) {
       const file = devLogFile(process.cwd());
       if (existsSync(file)) say(`following the capstan dev session's log ${file}; Ctrl-C stops`);
-      await followFile(file, print, abort.signal);
+      const local = localConfig(false);
+      const client = local ? await connectWithFlags(opts).catch(() => undefined) : undefined;
+      try {
+        const policies =
+          client && local ? followPolicies(client, local.uuid, namesOf(local), say, abort.signal) : undefined;
+        await followFile(file, print, abort.signal);
+        await policies;
+      } finally {
+        await client?.close();
+      }
     } else {
       const local = localConfig(uuid === undefined);
       const module = uuid ?? (local?.uuid as string);
@@ -119,6 +156,7 @@ export function monitorCommand(): Command {
       try {
         await checkReachable(client);
         say(`following Pods of ${names.objectPrefix(module)} in ${namespace}; Ctrl-C stops`);
+        const policies = followPolicies(client, module, names, say, abort.signal);
         await followPods(client, print, abort.signal, {
           namespace,
           uuid: module,
@@ -126,6 +164,7 @@ export function monitorCommand(): Command {
           status: say,
           nothingRunsHint: () => nothingRunsHint(client, module, namespace, names),
         });
+        await policies;
       } finally {
         await client.close();
       }

@@ -3,6 +3,7 @@
  * (membership) and the controller replicas' /metrics (objects owned, queue depth, moves). This file
  * holds the pure parts: reading the metrics text, merging replicas' samples, drawing the table.
  */
+import { promSamples } from "./prom-text.ts";
 
 /** The shard metrics the controller replicas export (docs/scaling.md). */
 export const ShardMetric = {
@@ -25,33 +26,18 @@ const fieldOf = new Map<string, ShardField>(
   Object.entries(ShardMetric).map(([field, name]) => [name, field as ShardField]),
 );
 
-/**
- * The shard samples in a Prometheus text exposition: lines `name{…shard="x"…} value` of the
- * metrics above. Other lines, comments and unparsable values are skipped.
- */
+/** The shard samples in a Prometheus text exposition (lines of the metrics above with a `shard` label). */
 export function parseShardMetrics(text: string): ShardSample[] {
   const byShard = new Map<string, { -readonly [K in ShardField]?: number }>();
-  for (const line of text.split("\n")) {
-    if (line.startsWith("#")) continue;
-    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)\{([^}]*)\}\s+(\S+)/.exec(line);
-    if (!match) continue;
-    const field = fieldOf.get(match[1] ?? "");
-    const shard = labelValue(match[2] ?? "", "shard");
-    const value = Number(match[3]);
-    if (!field || shard === undefined || !Number.isFinite(value)) continue;
+  for (const { name, labels, value } of promSamples(text, new Set(fieldOf.keys()))) {
+    const field = fieldOf.get(name);
+    const shard = labels.shard;
+    if (!field || shard === undefined) continue;
     const sample = byShard.get(shard) ?? {};
     sample[field] = (sample[field] ?? 0) + value;
     byShard.set(shard, sample);
   }
   return [...byShard].map(([shard, fields]) => ({ shard, ...fields }));
-}
-
-function labelValue(labels: string, name: string): string | undefined {
-  const pattern = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
-  for (let match = pattern.exec(labels); match; match = pattern.exec(labels)) {
-    if (match[1] === name) return (match[2] ?? "").replace(/\\(.)/g, (_, c: string) => (c === "n" ? "\n" : c));
-  }
-  return undefined;
 }
 
 /**
