@@ -68,11 +68,13 @@ export {
 export type {
   CatchUpPolicy,
   CelAction,
+  CelMutation,
   CelPolicy,
   CelReason,
   CelValidation,
   CronSchedule,
   IntervalSchedule,
+  MutateCelSpec,
   ReconcileResult,
   ScheduleDefinition,
   ScheduleUnit,

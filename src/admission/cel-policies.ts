@@ -1,6 +1,7 @@
-import type { Binding, CelPolicy } from "../model/index.ts";
+import type { Binding, CelMutation, CelPolicy } from "../model/index.ts";
 import { celActionsOf, describeBinding, flavorNames, flavorOf, operationsOf } from "../model/index.ts";
 import { bindingNamespaces, celString, isPortableRegex } from "./cel.ts";
+import { celMutations } from "./cel-mutations.ts";
 import type { AdmissionModule } from "./engine.ts";
 import {
   type LabelSelector,
@@ -9,7 +10,8 @@ import {
   notIgnoredNamespaces,
 } from "./webhook-config.ts";
 
-// `ValidateCEL` bindings compiled to ValidatingAdmissionPolicy + ValidatingAdmissionPolicyBinding.
+// `ValidateCEL` bindings compiled to ValidatingAdmissionPolicy + ValidatingAdmissionPolicyBinding, and
+// `MutateCEL` bindings to MutatingAdmissionPolicy + MutatingAdmissionPolicyBinding.
 // Unlike a webhook's matchConditions (a superset; the in-process filter runs after), a policy's
 // match is all there is: every filter must compile to CEL or a selector that selects exactly the
 // requests the webhook path's filters (model/filters.ts) would, or the build fails naming it.
@@ -27,7 +29,11 @@ export interface CelPolicyOptions {
 export const CEL_POLICY_API_MISSING =
   "this cluster does not serve admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy (Kubernetes 1.30 or later): upgrade it, or write the rule as a Validate callback instead of ValidateCEL";
 
-/** One ValidateCEL binding's two objects. */
+/** What to say when a cluster answers 404 for the mutating policy kinds. */
+export const CEL_MUTATION_API_MISSING =
+  "this cluster does not serve admissionregistration.k8s.io/v1 MutatingAdmissionPolicy (Kubernetes 1.36 or later, or the MutatingAdmissionPolicy feature gate): upgrade it, or write the mutation as a Mutate callback instead of MutateCEL";
+
+/** One ValidateCEL (or MutateCEL) binding's two objects: the policy and its binding. */
 export interface CelPolicyObjects {
   readonly policy: Record<string, unknown>;
   readonly binding: Record<string, unknown>;
@@ -38,6 +44,18 @@ function celBindings(module: AdmissionModule) {
     capability.bindings
       .filter((binding) => binding.cel !== undefined)
       .map((binding) => ({ binding, cel: binding.cel as CelPolicy, capabilityNamespaces: capability.namespaces })),
+  );
+}
+
+function celMutationBindings(module: AdmissionModule) {
+  return module.capabilities.flatMap((capability) =>
+    capability.bindings
+      .filter((binding) => binding.celMutation !== undefined)
+      .map((binding) => ({
+        binding,
+        mutation: binding.celMutation as CelMutation,
+        capabilityNamespaces: capability.namespaces,
+      })),
   );
 }
 
@@ -150,25 +168,33 @@ export function celPolicyName(module: AdmissionModule, binding: Binding): string
   return `${flavorNames(flavorOf(module.config)).objectPrefix(module.config.uuid)}-${binding.capability}-${binding.name}`;
 }
 
-/** The module's ValidatingAdmissionPolicies and their bindings, one pair per ValidateCEL binding. */
+/**
+ * The module's admission policies and their bindings: a ValidatingAdmissionPolicy per ValidateCEL
+ * binding, then a MutatingAdmissionPolicy per MutateCEL binding (each policy before its binding).
+ */
 export function celPolicies(module: AdmissionModule, options: CelPolicyOptions = {}): CelPolicyObjects[] {
   const names = flavorNames(flavorOf(module.config));
   const labels = { [names.uuidLabel]: module.config.uuid };
-  return celBindings(module).map(({ binding, cel, capabilityNamespaces }) => {
-    const name = celPolicyName(module, binding);
+  const match = (binding: Binding, capabilityNamespaces: readonly string[]) => {
     const conditions = matchConditions(binding);
+    return {
+      matchConstraints: {
+        matchPolicy: "Equivalent",
+        namespaceSelector: namespaceSelector(module, binding, capabilityNamespaces, options),
+        resourceRules: [resourceRule(binding)],
+      },
+      ...(conditions.length > 0 ? { matchConditions: conditions } : {}),
+    };
+  };
+  const validating = celBindings(module).map(({ binding, cel, capabilityNamespaces }) => {
+    const name = celPolicyName(module, binding);
     const policy = {
       apiVersion: API_VERSION,
       kind: "ValidatingAdmissionPolicy",
       metadata: { name, labels },
       spec: {
         failurePolicy: "Fail",
-        matchConstraints: {
-          matchPolicy: "Equivalent",
-          namespaceSelector: namespaceSelector(module, binding, capabilityNamespaces, options),
-          resourceRules: [resourceRule(binding)],
-        },
-        ...(conditions.length > 0 ? { matchConditions: conditions } : {}),
+        ...match(binding, capabilityNamespaces),
         validations: cel.validations.map((validation) => ({ ...validation })),
       },
     };
@@ -180,4 +206,28 @@ export function celPolicies(module: AdmissionModule, options: CelPolicyOptions =
     };
     return { policy, binding: policyBinding };
   });
+  const mutating = celMutationBindings(module).map(({ binding, mutation, capabilityNamespaces }) => {
+    const name = celPolicyName(module, binding);
+    const policy = {
+      apiVersion: API_VERSION,
+      kind: "MutatingAdmissionPolicy",
+      metadata: { name, labels },
+      spec: {
+        // As a webhook Mutate under onError reject/ignore: a mutation that cannot apply refuses or admits unchanged.
+        failurePolicy: module.config.onError === "reject" ? "Fail" : "Ignore",
+        // Webhooks that run after it may change the object; it runs again then, so its values stand.
+        reinvocationPolicy: "IfNeeded",
+        ...match(binding, capabilityNamespaces),
+        mutations: celMutations(mutation.spec),
+      },
+    };
+    const policyBinding = {
+      apiVersion: API_VERSION,
+      kind: "MutatingAdmissionPolicyBinding",
+      metadata: { name, labels },
+      spec: { policyName: name },
+    };
+    return { policy, binding: policyBinding };
+  });
+  return [...validating, ...mutating];
 }

@@ -1,4 +1,5 @@
 export {
+  CEL_MUTATION_API_MISSING,
   CEL_POLICY_API_MISSING,
   type CelPolicyObjects,
   type CelPolicyOptions,

@@ -1,4 +1,4 @@
-import type { Action, Binding, Capability, CelPolicy, Event, ModuleConfig } from "../model/index.ts";
+import type { Action, Binding, Capability, CelMutation, CelPolicy, Event, ModuleConfig } from "../model/index.ts";
 
 /**
  * What `capstan build` learns about a module, as plain serialisable data: no classes, callbacks or
@@ -66,6 +66,8 @@ export interface BindingDescription {
   readonly alias?: string;
   /** A `ValidateCEL` binding's validations and actions. */
   readonly cel?: CelPolicy;
+  /** A `MutateCEL` binding's mutation. */
+  readonly celMutation?: CelMutation;
 }
 
 export function describeBindingData(binding: Binding): BindingDescription {
@@ -99,6 +101,7 @@ export function describeBindingData(binding: Binding): BindingDescription {
     },
     ...(binding.alias === undefined ? {} : { alias: binding.alias }),
     ...(binding.cel === undefined ? {} : { cel: structuredClone(binding.cel) }),
+    ...(binding.celMutation === undefined ? {} : { celMutation: structuredClone(binding.celMutation) }),
   };
 }
 

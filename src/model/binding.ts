@@ -1,6 +1,7 @@
 import type { KindClass, KubernetesObject, ResolvedKind } from "../k8s/index.ts";
 import type { Logger } from "../telemetry/index.ts";
 import type { ValidateActionResponse } from "./admission-request.ts";
+import type { CelMutation } from "./cel-mutation.ts";
 import type { CelPolicy } from "./cel-policy.ts";
 import type { Event, WatchPhase } from "./events.ts";
 import type { PeprMutateRequest } from "./mutate-request.ts";
@@ -23,8 +24,17 @@ export interface Filters {
   deletionTimestamp: boolean;
 }
 
+/** `mutate-cel`: a `MutateCEL` binding, which the API server runs as a MutatingAdmissionPolicy (no webhook). */
 /** `validate-cel`: a `ValidateCEL` binding, which the API server runs as a ValidatingAdmissionPolicy (no webhook). */
-export type Action = "mutate" | "validate" | "validate-cel" | "watch" | "reconcile" | "finalize-mutate" | "finalize";
+export type Action =
+  | "mutate"
+  | "mutate-cel"
+  | "validate"
+  | "validate-cel"
+  | "watch"
+  | "reconcile"
+  | "finalize-mutate"
+  | "finalize";
 
 export type MutateAction<T extends KindClass, K extends KubernetesObject = InstanceType<T>> = (
   req: PeprMutateRequest<K>,
@@ -97,6 +107,8 @@ export interface Binding {
   readonly finalizeCallback?: StoredFinalize;
   /** A `ValidateCEL` binding's validations and actions (capstan's addition). */
   readonly cel?: CelPolicy;
+  /** A `MutateCEL` binding's mutation (capstan's addition). */
+  readonly celMutation?: CelMutation;
 }
 
 export function emptyFilters(): Filters {

@@ -13,6 +13,7 @@ export type {
 } from "./binding.ts";
 export { describeBinding, emptyFilters } from "./binding.ts";
 export { Capability, type CapabilityCfg } from "./capability.ts";
+export { type CelMutation, celMutationError, type MutateCelSpec } from "./cel-mutation.ts";
 export {
   type CelAction,
   type CelPolicy,

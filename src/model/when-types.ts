@@ -1,5 +1,6 @@
 import type { KindClass } from "../k8s/index.ts";
 import type { FinalizeAction, MutateAction, ValidateAction, WatchLogAction } from "./binding.ts";
+import type { MutateCelSpec } from "./cel-mutation.ts";
 import type { CelValidation, ValidateCelOptions } from "./cel-policy.ts";
 
 // The stages of the `When` chain, as Pepr types them: what may follow what.
@@ -27,6 +28,12 @@ export interface MutateActionChain<T extends KindClass> extends ValidateActionCh
 
 export interface CommonActionChain<T extends KindClass> extends MutateActionChain<T> {
   Mutate(action: MutateAction<T>): MutateActionChain<T>;
+  /**
+   * capstan's addition: labels, annotations, defaults or a CEL patch the API server applies itself
+   * (a MutatingAdmissionPolicy built from this chain's kind, event and filters), with no webhook call;
+   * docs/cel-policies.md.
+   */
+  MutateCEL(mutation: MutateCelSpec): CommonActionChain<T>;
 }
 
 /**

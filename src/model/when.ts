@@ -13,6 +13,7 @@ import type {
   WatchLogAction,
 } from "./binding.ts";
 import { emptyFilters } from "./binding.ts";
+import { celMutationError, type MutateCelSpec } from "./cel-mutation.ts";
 import { type CelPolicy, type CelValidation, callSite, celPolicyError, type ValidateCelOptions } from "./cel-policy.ts";
 import { Event } from "./events.ts";
 import { addFinalizer } from "./finalizer.ts";
@@ -118,6 +119,17 @@ export function when<T extends KindClass>(sink: BindingSink, model: T, gvk?: Gro
     Mutate(action: MutateAction<T>) {
       register({ action: "mutate", isMutate: true, mutateCallback: action as unknown as StoredMutate });
       return mutateChain;
+    },
+    MutateCEL(spec: MutateCelSpec) {
+      const source = callSite(2);
+      const problem = celMutationError(spec);
+      if (problem) {
+        throw new Error(
+          `${source ? `${source}: ` : ""}Capability ${sink.name}, MutateCEL on ${kind.kind} (binding ${sink.bindings.length}): ${problem}`,
+        );
+      }
+      register({ action: "mutate-cel", celMutation: { spec: structuredClone(spec), ...(source ? { source } : {}) } });
+      return chain;
     },
     InNamespace(...namespaces: string[]) {
       filters.namespaces.push(...namespaces);

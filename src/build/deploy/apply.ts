@@ -1,5 +1,5 @@
 import { parseAllDocuments } from "yaml";
-import { CEL_POLICY_API_MISSING } from "../../admission/index.ts";
+import { CEL_MUTATION_API_MISSING, CEL_POLICY_API_MISSING } from "../../admission/index.ts";
 import { FIELD_MANAGER } from "../../contract/index.ts";
 import type { ApiClient } from "../../k8s/index.ts";
 import { ApiError, isRetryable } from "../../k8s/index.ts";
@@ -47,7 +47,9 @@ export async function applyObject(
           ? " (another field manager owns these fields: re-run with --force)"
           : error instanceof ApiError && error.status === 404 && object.kind.startsWith("ValidatingAdmissionPolicy")
             ? ` (${CEL_POLICY_API_MISSING})`
-            : "";
+            : error instanceof ApiError && error.status === 404 && object.kind.startsWith("MutatingAdmissionPolicy")
+              ? ` (${CEL_MUTATION_API_MISSING})`
+              : "";
       throw new Error(`Applying ${describeObject(object)} failed: ${reason}${hint}`);
     }
   }

@@ -59,6 +59,16 @@ const kinds: Readonly<Record<string, KindPath>> = {
     plural: "validatingadmissionpolicybindings",
     namespaced: false,
   },
+  "admissionregistration.k8s.io/v1/MutatingAdmissionPolicy": {
+    base: "/apis/admissionregistration.k8s.io/v1",
+    plural: "mutatingadmissionpolicies",
+    namespaced: false,
+  },
+  "admissionregistration.k8s.io/v1/MutatingAdmissionPolicyBinding": {
+    base: "/apis/admissionregistration.k8s.io/v1",
+    plural: "mutatingadmissionpolicybindings",
+    namespaced: false,
+  },
   "admissionregistration.k8s.io/v1/ValidatingWebhookConfiguration": {
     base: "/apis/admissionregistration.k8s.io/v1",
     plural: "validatingwebhookconfigurations",

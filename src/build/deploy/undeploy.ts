@@ -26,6 +26,8 @@ const labelled: readonly (readonly [string, string])[] = [
   // ValidateCEL bindings' policies: the binding first, so the policy is never left half bound.
   ["admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicyBinding"],
   ["admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicy"],
+  ["admissionregistration.k8s.io/v1", "MutatingAdmissionPolicyBinding"],
+  ["admissionregistration.k8s.io/v1", "MutatingAdmissionPolicy"],
   ["admissionregistration.k8s.io/v1", "MutatingWebhookConfiguration"],
   ["admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration"],
   ["apps/v1", "Deployment"],

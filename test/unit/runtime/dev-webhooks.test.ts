@@ -60,14 +60,16 @@ describe("dev webhooks", () => {
   it("apply ValidateCEL policies (kept while no process serves), delete the ones gone, and name them for removal", async () => {
     const { client, requests } = recordingClient();
     const pair = (name: string, expression = "true") => ({
-      policy: { metadata: { name }, spec: { validations: [{ expression }] } },
-      binding: { metadata: { name }, spec: { policyName: name } },
+      policy: { kind: "ValidatingAdmissionPolicy", metadata: { name }, spec: { validations: [{ expression }] } },
+      binding: { kind: "ValidatingAdmissionPolicyBinding", metadata: { name }, spec: { policyName: name } },
     });
     const webhooks = new DevWebhooks("capstan-x");
     webhooks.serve({}, [pair("capstan-x-c-0-validate-cel-pod"), pair("capstan-x-c-1-validate-cel-pod")]);
     await webhooks.sync(client);
     const VAP = "/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies";
     const VAPB = "/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings";
+    const MAP = "/apis/admissionregistration.k8s.io/v1/mutatingadmissionpolicies";
+    const MAPB = "/apis/admissionregistration.k8s.io/v1/mutatingadmissionpolicybindings";
     expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual([
       `PATCH ${VAP}/capstan-x-c-0-validate-cel-pod`,
       `PATCH ${VAPB}/capstan-x-c-0-validate-cel-pod`,
@@ -81,8 +83,11 @@ describe("dev webhooks", () => {
     webhooks.serve({}, [pair("capstan-x-c-0-validate-cel-pod", "false")]);
     await webhooks.sync(client);
     expect(requests.slice(4).map((r) => `${r.method} ${r.path}`)).toEqual([
+      // A name alone does not say which kind it was: both kinds' objects of that name are deleted.
       `DELETE ${VAPB}/capstan-x-c-1-validate-cel-pod`,
+      `DELETE ${MAPB}/capstan-x-c-1-validate-cel-pod`,
       `DELETE ${VAP}/capstan-x-c-1-validate-cel-pod`,
+      `DELETE ${MAP}/capstan-x-c-1-validate-cel-pod`,
       `PATCH ${VAP}/capstan-x-c-0-validate-cel-pod`,
       `PATCH ${VAPB}/capstan-x-c-0-validate-cel-pod`,
     ]);
