@@ -19,6 +19,11 @@ export interface ControllerRoleOptions extends Omit<ControllerOptions, "client">
   readonly readiness?: ReadinessOptions;
   readonly liveness?: LivenessOptions & { readonly maxCallbackSeconds?: number };
   readonly logger?: Logger;
+  /**
+   * Run callbacks on every replica, not only the leader (sharding: each replica owns its share of
+   * the objects); leader election then drives only `onLeadershipChange` (schedules, the assigner).
+   */
+  readonly everyReplicaActive?: boolean;
   /** Told when this replica starts (true) or stops (false) leading; schedules follow it. */
   readonly onLeadershipChange?: (leading: boolean) => void;
 }
@@ -46,6 +51,8 @@ export async function startControllerRole(client: ApiClient, options: Controller
   monitor.start();
   controller.start();
   let elector: LeaderElector | undefined;
+  const everyReplica = options.everyReplicaActive === true;
+  if (everyReplica) controller.activate();
   if (options.leaderElection === false) {
     controller.activate();
     options.onLeadershipChange?.(true);
@@ -61,7 +68,7 @@ export async function startControllerRole(client: ApiClient, options: Controller
       },
       onStoppedLeading: () => {
         options.onLeadershipChange?.(false);
-        return controller.deactivate();
+        return everyReplica ? Promise.resolve() : controller.deactivate();
       },
     });
     elector.start();
@@ -80,7 +87,7 @@ export async function startControllerRole(client: ApiClient, options: Controller
     async shutdown() {
       monitor.stop();
       if (elector) await elector.release();
-      else await controller.deactivate();
+      if (!elector || everyReplica) await controller.deactivate();
       await controller.stop();
     },
   };

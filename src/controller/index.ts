@@ -1,7 +1,7 @@
-export { startControllerRole } from "./controller-role.ts";
+export { type ControllerRole, type ControllerRoleOptions, startControllerRole } from "./controller-role.ts";
 export { type CapabilityBindings, Controller } from "./dispatch/controller.ts";
 export { MemorySource } from "./dispatch/memory-source.ts";
-export type { ObjectSource } from "./dispatch/object-source.ts";
+export type { ObjectSource, SourceFactory } from "./dispatch/object-source.ts";
 export { EventRecorder, type EventRecorderOptions } from "./event-recorder.ts";
 export { serveHealth } from "./health-server.ts";
 export { electionIdentity } from "./leader-election.ts";

@@ -217,6 +217,14 @@ export class WorkQueue<T> {
     return this.#entries.has(key);
   }
 
+  /** Whether a callback runs now for a key `match` accepts (appended items count by their object key). */
+  isRunning(match: (key: string) => boolean): boolean {
+    for (const entry of this.#entries.values()) {
+      if (entry.state === "running" && match(entry.appendedFor ?? entry.key)) return true;
+    }
+    return false;
+  }
+
   /** Stops starting new callbacks; running ones finish. Adds keep coalescing. */
   pause(): void {
     this.#paused = true;
