@@ -1,4 +1,24 @@
+export { Assigner, type AssignerOptions, type Assignment, assignmentOf } from "./assigner.ts";
+export {
+  ASSIGNER_CONCURRENCY,
+  ASSIGNER_PERIOD_MS,
+  DRAIN_TO_ANNOTATION,
+  SHARD_LABEL,
+  SHARD_LEASE_DURATION_MS,
+  SHARD_LEASE_LABEL,
+  SHARD_RENEW_PERIOD_MS,
+} from "./constants.ts";
+export { shardKey } from "./key.ts";
+export { checkShardId, ShardLease, type ShardLeaseOptions, ShardView } from "./membership.ts";
+export { shardMetrics } from "./metrics.ts";
 export { DEFAULT_VNODES, HashRing, type HashRingOptions, murmur3Utf16 } from "./ring.ts";
+export {
+  type ShardedControllerRole,
+  type ShardOptions,
+  shardScopes,
+  startShardedControllerRole,
+} from "./sharded-role.ts";
+export { type BusyCheck, ShardedSources, type ShardedSourcesOptions } from "./sharded-source.ts";
 export {
   type ChangeReport,
   DEFAULT_HANDOVER_TIMINGS,

@@ -5,6 +5,7 @@
  * from the leaving one, and measures the imbalance (the busiest shard over the mean). The handover
  * time of each change comes from `handoverTime` (the time model in docs/scaling.md).
  */
+import { ASSIGNER_PERIOD_MS, SHARD_LEASE_DURATION_MS, SHARD_RENEW_PERIOD_MS } from "./constants.ts";
 import { DEFAULT_VNODES, HashRing } from "./ring.ts";
 import { syntheticUids, xorshift128 } from "./synthetic-uids.ts";
 
@@ -37,9 +38,9 @@ export interface HandoverTimings {
  * docs/scaling.md says so.
  */
 export const DEFAULT_HANDOVER_TIMINGS: HandoverTimings = {
-  leaseDurationMs: 15_000,
-  renewPeriodMs: 2_000,
-  assignerPeriodMs: 1_000,
+  leaseDurationMs: SHARD_LEASE_DURATION_MS,
+  renewPeriodMs: SHARD_RENEW_PERIOD_MS,
+  assignerPeriodMs: ASSIGNER_PERIOD_MS,
   reconcileMs: 50,
   watchDelayMs: 50,
   patchesPerSecond: 500,
