@@ -223,7 +223,7 @@ function controllerManagerArgs(dir: string, kubeconfig: string): string[] {
     `--kubeconfig=${kubeconfig}`,
     "--leader-elect=false",
     "--secure-port=0",
-    "--controllers=namespace-controller,garbage-collector-controller,serviceaccount-controller,serviceaccount-token-controller,root-ca-certificate-publisher-controller,clusterrole-aggregation-controller",
+    "--controllers=namespace-controller,garbage-collector-controller,serviceaccount-controller,serviceaccount-token-controller,root-ca-certificate-publisher-controller,clusterrole-aggregation-controller,validatingadmissionpolicy-status-controller",
     `--service-account-private-key-file=${pki("sa.key")}`,
     `--root-ca-file=${pki("ca.crt")}`,
     "--use-service-account-credentials=false",

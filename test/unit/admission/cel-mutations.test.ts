@@ -62,7 +62,8 @@ describe("MutateCEL", () => {
       spec: { policyName: "capstan-u1-defaults-0-mutate-cel-pod" },
     });
     expect(
-      (pair?.policy.spec as { matchConstraints: { namespaceSelector: unknown } }).matchConstraints.namespaceSelector,
+      (pair?.policy.spec as { matchConstraints: { namespaceSelector: unknown } } | undefined)?.matchConstraints
+        .namespaceSelector,
     ).toMatchObject({
       matchExpressions: expect.arrayContaining([
         { key: "kubernetes.io/metadata.name", operator: "In", values: ["app"] },
@@ -72,7 +73,7 @@ describe("MutateCEL", () => {
 
   it("fails open under onError ignore or audit, as a Mutate callback would", () => {
     const [pair] = celPolicies(moduleWith({ labels: { team: "a" } }, "ignore"));
-    expect((pair?.policy.spec as { failurePolicy: string }).failurePolicy).toBe("Ignore");
+    expect((pair?.policy.spec as { failurePolicy: string } | undefined)?.failurePolicy).toBe("Ignore");
   });
 
   it("goes into the manifests through the module description", () => {

@@ -78,4 +78,29 @@ describe("manifests of ValidateCEL bindings", () => {
       ),
     ]);
   });
+
+  it("an expression that does not type-check against the kind fails the build with the file, binding and column", () => {
+    const cap = new Capability({ name: "rules", description: "" });
+    cap
+      .When(a.Deployment)
+      .IsCreated()
+      .ValidateCEL([
+        { expression: "object.spec.replicas <= 5" },
+        { expression: "object.spec.replicas <= '5'" },
+        { expression: "object.spec.template.spec.containers.all(c, c.imagee.startsWith('r/'))" },
+        { expression: "true", messageExpression: "'created ' + object.metadata.creationTimestamp" },
+      ]);
+    const module = description([], { capabilities: [describeCapability(cap)] });
+    expect(() => moduleManifests(input(module))).toThrow(
+      new RegExp(
+        [
+          /^test\/unit\/build\/cel-manifests\.test\.ts:\d+:\d+: Capability rules, binding 0-validate-cel-deployment, validation 1: expression does not type-check against Deployment at column 1: no such overload: int <= string in "object\.spec\.replicas <= '5'"\n/,
+          /.*validation 2: expression does not type-check against Deployment at column 47: no such field: imagee in .*\n/,
+          /.*validation 3: messageExpression does not type-check against Deployment at column 1: no such overload: string \+ google\.protobuf\.Timestamp in .*$/,
+        ]
+          .map((part) => part.source)
+          .join(""),
+      ),
+    );
+  });
 });
