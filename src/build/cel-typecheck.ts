@@ -17,7 +17,9 @@ interface SchemaTable {
 
 let table: SchemaTable | undefined;
 function schemaTable(): SchemaTable {
-  table ??= JSON.parse(readFileSync(new URL("./cel-schema/kubernetes.json", import.meta.url), "utf8")) as SchemaTable;
+  // The same file from src/build and from dist/build (the package ships src/).
+  const file = new URL("../../src/build/cel-schema/kubernetes.json", import.meta.url);
+  table ??= JSON.parse(readFileSync(file, "utf8")) as SchemaTable;
   return table;
 }
 
