@@ -164,7 +164,10 @@ describe("tracing", () => {
       .InNamespace(namespace)
       .WithName("watched")
       .Watch(async () => {
-        await client.request({ path: `/api/v1/namespaces/${namespace}/configmaps/missing` }).catch(() => undefined);
+        await K8s(ConfigMap, {}, { client })
+          .InNamespace(namespace)
+          .Get("missing")
+          .catch(() => undefined);
       });
     const module = new PeprModule({ capstan: { uuid: "tracing-watch", onError: "reject" } }, [cap], {
       deferStart: true,
