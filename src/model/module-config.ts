@@ -2,6 +2,8 @@ import { type EnforcementConfig, enforcementConfigError } from "./enforcement.ts
 import { type Flavor, flavorOfPackage, namesOf } from "./flavor.ts";
 
 export type OnError = "audit" | "ignore" | "reject";
+/** `controller.shards`: "auto" (one shard per controller replica) or the controller replica count. */
+export type ShardsSetting = "auto" | number;
 export const onErrorValues: readonly OnError[] = ["audit", "ignore", "reject"];
 
 interface IgnoreList {
@@ -30,6 +32,12 @@ export interface ModuleConfig {
   additionalWebhooks?: { failurePolicy: "Fail" | "Ignore"; namespace: string }[];
   /** capstan: what Validate bindings' denials do (enforce, warn, audit), per module and per rule. Default: enforce. */
   enforcement?: EnforcementConfig;
+  /**
+   * capstan: controller settings. `shards`: split the watched objects over the controller replicas
+   * (each replica a shard; "auto" follows the replica count, N ≥ 1 sets it). Off by default; refused
+   * in Pepr compatibility mode (a `pepr` block). See docs/scaling.md.
+   */
+  controller?: { shards?: ShardsSetting };
   /** The namespace the module runs in (always ignored by its webhooks). Default per flavor: "pepr-system" or "capstan-system". */
   namespace?: string;
   /**
@@ -85,9 +93,27 @@ export function parseModuleConfig(pkg: PackageJSON): ModuleConfig {
       `Invalid webhookTimeout ${String(config.webhookTimeout)}: use a whole number of seconds from 1 to 30`,
     );
   }
+  const shardsError = shardsConfigError(config);
+  if (shardsError) throw new Error(shardsError);
   const enforcement = enforcementConfigError(config.enforcement);
   if (enforcement) throw new Error(enforcement);
   return { ...config, webhookTimeout: timeout };
+}
+
+/** What is wrong with `controller.shards`, or "" when it is absent or valid. */
+function shardsConfigError(config: ModuleConfig): string {
+  const controller: unknown = config.controller;
+  if (controller === undefined) return "";
+  if (typeof controller !== "object" || controller === null || Array.isArray(controller)) {
+    return `Invalid controller setting ${JSON.stringify(controller)}: use an object such as { "shards": "auto" }`;
+  }
+  const shards: unknown = (controller as { shards?: unknown }).shards;
+  if (shards === undefined) return "";
+  if (config.flavor === "pepr") {
+    return 'controller.shards is not available in Pepr compatibility mode (a "pepr" block): move the module config to a "capstan" block to shard its controller, or remove controller.shards';
+  }
+  if (shards === "auto" || (typeof shards === "number" && Number.isInteger(shards) && shards >= 1)) return "";
+  return `Invalid controller.shards ${JSON.stringify(shards)}: use "auto" (one shard per controller replica) or a whole number of replicas ≥ 1`;
 }
 
 /** The namespace the module runs in: its config's, else its flavor's default. */
