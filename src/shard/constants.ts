@@ -12,4 +12,4 @@ export const SHARD_RENEW_PERIOD_MS = 2_000;
 /** How often the assigner re-reads the shard Leases and checks every object's label. */
 export const ASSIGNER_PERIOD_MS = 1_000;
 /** Label and annotation patches the assigner keeps in flight. */
-export const ASSIGNER_CONCURRENCY = 20;
+export const ASSIGNER_CONCURRENCY = 100;

@@ -1,0 +1,98 @@
+import { describe, expect, it } from "vitest";
+import type { KubernetesObject } from "../../../src/k8s/index.ts";
+import { parseModuleConfig } from "../../../src/model/index.ts";
+import {
+  assignmentOf,
+  checkShardId,
+  DRAIN_TO_ANNOTATION,
+  HashRing,
+  SHARD_LABEL,
+  shardKey,
+  shardScopes,
+} from "../../../src/shard/index.ts";
+
+const base = { uuid: "demo", onError: "reject" };
+const parse = (capstan: Record<string, unknown>) => parseModuleConfig({ capstan } as never);
+
+describe("controller.shards setting", () => {
+  it("is off by default and accepts auto or a whole number ≥ 1", () => {
+    expect(parse(base).controller).toBeUndefined();
+    expect(parse({ ...base, controller: { shards: "auto" } }).controller?.shards).toBe("auto");
+    expect(parse({ ...base, controller: { shards: 3 } }).controller?.shards).toBe(3);
+  });
+
+  it("refuses bad values with what to write instead", () => {
+    expect(() => parse({ ...base, controller: { shards: 0 } })).toThrow(/controller.shards 0: use "auto"/);
+    expect(() => parse({ ...base, controller: { shards: "many" } })).toThrow(/Invalid controller.shards "many"/);
+    expect(() => parse({ ...base, controller: { shards: 2.5 } })).toThrow(/whole number/);
+    expect(() => parse({ ...base, controller: "auto" })).toThrow(/Invalid controller setting "auto"/);
+  });
+
+  it("is refused in Pepr compatibility mode", () => {
+    expect(() => parseModuleConfig({ pepr: { ...base, controller: { shards: "auto" } } } as never)).toThrow(
+      /not available in Pepr compatibility mode/,
+    );
+  });
+});
+
+const object = (
+  uid: string,
+  labels?: Record<string, string>,
+  annotations?: Record<string, string>,
+): KubernetesObject => ({
+  metadata: { name: uid, namespace: "ns", uid, labels, annotations },
+});
+
+describe("shard assignment", () => {
+  const ring = new HashRing();
+  for (const id of ["a", "b", "c"]) ring.add(id);
+
+  it("keys an object by its controller owner's uid, else its own", () => {
+    expect(shardKey(object("u1"))).toBe("u1");
+    const child: KubernetesObject = {
+      metadata: {
+        uid: "child",
+        ownerReferences: [
+          { apiVersion: "v1", kind: "X", name: "other", uid: "not-controller" },
+          { apiVersion: "v1", kind: "X", name: "root", uid: "root-uid", controller: true },
+        ],
+      },
+    };
+    expect(shardKey(child)).toBe("root-uid");
+  });
+
+  it("labels unassigned objects and objects of dead shards directly, drains between live ones", () => {
+    const target = ring.owner("u1") ?? "";
+    const other = ["a", "b", "c"].find((id) => id !== target) ?? "";
+    expect(assignmentOf(object("u1"), ring)).toEqual({ write: "label", shard: target });
+    expect(assignmentOf(object("u1", { [SHARD_LABEL]: "dead" }), ring)).toEqual({ write: "label", shard: target });
+    expect(assignmentOf(object("u1", { [SHARD_LABEL]: other }), ring)).toEqual({ write: "drain", shard: target });
+    expect(
+      assignmentOf(object("u1", { [SHARD_LABEL]: other }, { [DRAIN_TO_ANNOTATION]: target }), ring),
+    ).toBeUndefined();
+    expect(assignmentOf(object("u1", { [SHARD_LABEL]: target }), ring)).toBeUndefined();
+    expect(assignmentOf(object("u1", { [SHARD_LABEL]: target }, { [DRAIN_TO_ANNOTATION]: other }), ring)).toEqual({
+      write: "clear-drain",
+    });
+    expect(assignmentOf(object("u1"), new HashRing())).toBeUndefined();
+  });
+
+  it("checks shard ids", () => {
+    expect(() => checkShardId("replica-0")).not.toThrow();
+    expect(() => checkShardId("Replica_0")).toThrow(/lowercase/);
+    expect(() => checkShardId("")).toThrow(/not usable/);
+  });
+
+  it("derives one assigner scope per kind and namespace, an all-namespace scope covering the others", () => {
+    const kind = { kind: "Widget", group: "x", version: "v1", plural: "widgets", namespaced: true, apiVersion: "x/v1" };
+    const binding = (action: string, namespaces: string[]) => ({ action, kind, filters: { namespaces } });
+    const scopes = shardScopes([
+      { name: "a", namespaces: [], bindings: [binding("reconcile", ["one"]), binding("mutate", [])] },
+    ] as never);
+    expect(scopes).toEqual([{ kind, namespace: "one" }]);
+    const all = shardScopes([
+      { name: "a", namespaces: [], bindings: [binding("reconcile", ["one"]), binding("watch", [])] },
+    ] as never);
+    expect(all).toEqual([{ kind }]);
+  });
+});
