@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import { resourceNames } from "../contract/index.ts";
 import { electionIdentity, serveHealth, startControllerRole } from "../controller/index.ts";
 import { setFieldManager } from "../fluent/index.ts";
@@ -6,6 +7,7 @@ import type { ApiClient } from "../k8s/index.ts";
 import type { Action, PeprModule } from "../model/index.ts";
 import { flavorNames, flavorOf, namesOf, watchIgnoredNamespaces } from "../model/index.ts";
 import { Leadership, peprScheduleConverter, Scheduler } from "../schedule/index.ts";
+import { shardIdFrom, startShardedControllerRole } from "../shard/index.ts";
 import { attachCapabilityStores, ClusterStore, peprImportStep } from "../store/index.ts";
 import { enableProcessMetrics, Log } from "../telemetry/index.ts";
 import { type AdmissionRole, type AdmissionRoleOptions, startAdmissionRole } from "./admission-role.ts";
@@ -105,7 +107,19 @@ export async function startModuleRuntime(options: ModuleRuntimeOptions): Promise
     if (role === "controller" || (role === "dev" && needsController(module))) {
       const leadership = new Leadership(false);
       const controllerOptions = options.controller ?? { leaseName: false };
-      const controller = await startControllerRole(client, {
+      const sharded = module.config.controller?.shards !== undefined;
+      const start = sharded
+        ? (c: ApiClient, o: Parameters<typeof startControllerRole>[1]) =>
+            startShardedControllerRole(c, {
+              ...o,
+              shard: {
+                id: shardIdFrom(env.podName ?? hostname()),
+                namespace: options.namespace,
+                prefix: names.objectPrefix(module.config.uuid),
+              },
+            })
+        : startControllerRole;
+      const controller = await start(client, {
         capabilities: module.capabilities,
         ignoredNamespaces: [...watchIgnoredNamespaces(module.config), ...(options.additionalIgnoredNamespaces ?? [])],
         finalizer: names.finalizer,
