@@ -9,7 +9,7 @@ export {
   SHARD_RENEW_PERIOD_MS,
 } from "./constants.ts";
 export { shardKey } from "./key.ts";
-export { checkShardId, ShardLease, type ShardLeaseOptions, ShardView } from "./membership.ts";
+export { checkShardId, ShardLease, type ShardLeaseOptions, ShardView, shardIdFrom } from "./membership.ts";
 export { shardMetrics } from "./metrics.ts";
 export { DEFAULT_VNODES, HashRing, type HashRingOptions, murmur3Utf16 } from "./ring.ts";
 export {

@@ -170,3 +170,14 @@ export class ShardView {
       .sort();
   }
 }
+
+/** A shard id from a Pod or host name: lowercase, other characters as '-', at most 63, alphanumeric ends. */
+export function shardIdFrom(name: string): string {
+  const id = name
+    .toLowerCase()
+    .replace(/[^a-z0-9.-]/g, "-")
+    .slice(0, 63)
+    .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, "");
+  checkShardId(id);
+  return id;
+}
