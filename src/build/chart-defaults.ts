@@ -241,7 +241,14 @@ export function declareValues(input: ManifestInput): ValueCatalog {
       default: true,
       description: "deploy this role (Deployment, Service, ServiceMonitor)",
     });
-    declare("replicas", { type: "integer", default: 2, minimum: 1, description: "replicas" });
+    // With controller.shards = N the controller runs N replicas, one shard each ("auto": the default 2).
+    const shards = role === "controller" ? config.controller?.shards : undefined;
+    declare("replicas", {
+      type: "integer",
+      default: typeof shards === "number" ? shards : 2,
+      minimum: 1,
+      description: shards === undefined ? "replicas" : "replicas (each controller replica is one shard)",
+    });
     declare("resources", { type: "object", default: defaultResources, description: "container resources" });
     if (role === "admission") {
       declare("antiAffinity", {

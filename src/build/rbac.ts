@@ -70,11 +70,14 @@ export function deriveRbac(
   names: ResourceNames,
   mode: RbacMode,
 ): ModuleRbac {
+  // controller.shards: each replica deletes its shard Lease when it leaves, and the assigner and the
+  // draining replicas patch the shard label onto every watched object.
+  const sharded = module.config.controller?.shards !== undefined;
   const namespaceRules: PolicyRule[] = [
     {
       apiGroups: ["coordination.k8s.io"],
       resources: ["leases"],
-      verbs: ["create", "get", "list", "watch", "update", "patch"],
+      verbs: ["create", "get", "list", "watch", "update", "patch", ...(sharded ? ["delete"] : [])],
     },
   ];
   // Every role watches the module's Store from the start, used or not (module-runtime.ts), and Pepr
@@ -111,7 +114,7 @@ export function deriveRbac(
   for (const capability of module.capabilities) {
     for (const binding of capability.bindings) {
       if (!binding.isWatch) continue;
-      const verbs = binding.isFinalize ? [...READ, "patch"] : READ;
+      const verbs = binding.isFinalize || sharded ? [...READ, "patch"] : READ;
       clusterRules.push({ apiGroups: [binding.kind.group], resources: [binding.kind.plural], verbs });
     }
   }
