@@ -20,7 +20,7 @@ const layers = {
   compat: ["model", "k8s", "fluent", "informer", "telemetry", "time"],
   image: ["time", "telemetry", "k8s", "contract"],
   shard: ["model", "contract", "k8s", "informer", "fluent", "controller", "telemetry", "time"],
-  build: ["contract", "model", "admission", "store", "k8s", "fluent", "telemetry", "tls", "time", "image", "shard"],
+  build: ["contract", "model", "admission", "audit", "store", "k8s", "fluent", "telemetry", "tls", "time", "image", "shard"],
 };
 const belowRuntime = Object.keys(layers);
 layers.runtime = belowRuntime.filter((f) => f !== "build");

@@ -1,3 +1,4 @@
+import { reportCrds } from "../audit/index.ts";
 import type { ChunkedPayload } from "../contract/index.ts";
 import {
   type DeployedRole,
@@ -8,7 +9,7 @@ import {
   resourceNames,
   SERVE_PORT,
 } from "../contract/index.ts";
-import { flavorOf, namesOf } from "../model/index.ts";
+import { auditSettings, flavorOf, namesOf } from "../model/index.ts";
 import { storeCrd } from "../store/index.ts";
 import { moduleCelPolicies } from "./cel-policies.ts";
 import { declareValues, moduleLabels, rolesOf, webhookValues } from "./chart-defaults.ts";
@@ -73,6 +74,8 @@ export function moduleManifests(input: ManifestInput): ModuleManifests {
       } as KubeObject,
     ];
     if (needs.store) result.push(structuredClone(storeCrd) as unknown as KubeObject);
+    const audit = auditSettings(module.config);
+    if (audit.enabled) result.push(...(reportCrds(audit.reportApi) as unknown as KubeObject[]));
     result.push(
       ...rbacObjects({
         names,

@@ -1,4 +1,5 @@
 import type { Action, Binding, Capability, CelMutation, CelPolicy, Event, ModuleConfig } from "../model/index.ts";
+import { auditSettings } from "../model/index.ts";
 
 /**
  * What `capstan build` learns about a module, as plain serialisable data: no classes, callbacks or
@@ -126,7 +127,7 @@ export interface ModuleNeeds {
 
 /**
  * Admission runs when any Mutate/Validate binding exists; the controller when any Watch, Reconcile,
- * Finalize or OnSchedule exists. The Store CRD ships when the Store or a schedule is used.
+ * Finalize or OnSchedule exists, or the module audits. The Store CRD ships when the Store or a schedule is used.
  */
 export function moduleNeeds(module: ModuleDescription): ModuleNeeds {
   const bindings = module.capabilities.flatMap((capability) => capability.bindings);
@@ -137,7 +138,7 @@ export function moduleNeeds(module: ModuleDescription): ModuleNeeds {
     admission: mutating || validating,
     mutating,
     validating,
-    controller: bindings.some((binding) => binding.isWatch) || hasSchedule,
+    controller: bindings.some((binding) => binding.isWatch) || hasSchedule || auditSettings(module.config).enabled,
     store: module.storeUsed || hasSchedule,
   };
 }

@@ -1,6 +1,14 @@
 // The authoring model: bindings as plain data plus callbacks, with no I/O.
 export type { AdmissionRequest, AdmissionResponse, ValidateActionResponse } from "./admission-request.ts";
 export { type GroupVersionResource, subjectField, subjectOf, type UserInfo } from "./admission-request.ts";
+export {
+  type AuditConfig,
+  type AuditSettings,
+  auditConfigError,
+  auditSettings,
+  type ReportApi,
+  reportApis,
+} from "./audit-config.ts";
 export type {
   Action,
   Binding,

@@ -1,3 +1,4 @@
+import { type AuditConfig, auditConfigError } from "./audit-config.ts";
 import { type EnforcementConfig, enforcementConfigError } from "./enforcement.ts";
 import { type Flavor, flavorOfPackage, namesOf } from "./flavor.ts";
 
@@ -32,6 +33,8 @@ export interface ModuleConfig {
   additionalWebhooks?: { failurePolicy: "Fail" | "Ignore"; namespace: string }[];
   /** capstan: what Validate bindings' denials do (enforce, warn, audit), per module and per rule. Default: enforce. */
   enforcement?: EnforcementConfig;
+  /** capstan: judge existing objects with the Validate bindings and write policy reports (docs/audit.md). Default off. */
+  audit?: boolean | AuditConfig;
   /**
    * capstan: controller settings. `shards`: split the watched objects over the controller replicas
    * (each replica a shard; "auto" follows the replica count, N ≥ 1 sets it). Off by default; refused
@@ -97,6 +100,8 @@ export function parseModuleConfig(pkg: PackageJSON): ModuleConfig {
   if (shardsError) throw new Error(shardsError);
   const enforcement = enforcementConfigError(config.enforcement);
   if (enforcement) throw new Error(enforcement);
+  const audit = auditConfigError(config.audit);
+  if (audit) throw new Error(audit);
   return { ...config, webhookTimeout: timeout };
 }
 

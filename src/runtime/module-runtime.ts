@@ -5,12 +5,13 @@ import { setFieldManager } from "../fluent/index.ts";
 import { stopInformers } from "../informer/index.ts";
 import type { ApiClient } from "../k8s/index.ts";
 import type { Action, PeprModule } from "../model/index.ts";
-import { flavorNames, flavorOf, namesOf, watchIgnoredNamespaces } from "../model/index.ts";
+import { auditSettings, flavorNames, flavorOf, namesOf, watchIgnoredNamespaces } from "../model/index.ts";
 import { Leadership, peprScheduleConverter, Scheduler } from "../schedule/index.ts";
 import { shardIdFrom, startShardedControllerRole } from "../shard/index.ts";
 import { attachCapabilityStores, ClusterStore, peprImportStep } from "../store/index.ts";
 import { enableProcessMetrics, Log } from "../telemetry/index.ts";
 import { type AdmissionRole, type AdmissionRoleOptions, startAdmissionRole } from "./admission-role.ts";
+import { auditOnLeader } from "./audit-role.ts";
 import { type EngineEnvOptions, engineEnv } from "./engine-env.ts";
 import { reconcileSettings } from "./reconcile-settings.ts";
 
@@ -45,7 +46,8 @@ export interface ModuleRuntime {
  * Whether the module has work for a controller: a Watch, Reconcile or Finalize binding, or a
  * schedule. The dev role of an admission-only module runs none (no queues, informers, monitor).
  */
-export function needsController(module: Pick<PeprModule, "capabilities">): boolean {
+export function needsController(module: Pick<PeprModule, "capabilities" | "config">): boolean {
+  if (auditSettings(module.config).enabled) return true;
   return module.capabilities.some(
     (capability) =>
       capability.schedules.length > 0 || capability.bindings.some((binding) => CONTROLLER_ACTIONS.has(binding.action)),
@@ -153,6 +155,14 @@ export async function startModuleRuntime(options: ModuleRuntimeOptions): Promise
         scheduler.start();
         closers.push(() => scheduler.stop());
       }
+      const stopAudit = auditOnLeader({
+        client,
+        module,
+        leadership,
+        logger: log,
+        ...(options.additionalIgnoredNamespaces ? { extraIgnoredNamespaces: options.additionalIgnoredNamespaces } : {}),
+      });
+      if (stopAudit) closers.push(stopAudit);
     }
     log.info("module running");
     return { admission, close };

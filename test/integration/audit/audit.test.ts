@@ -1,0 +1,258 @@
+// The background audit on the real control plane (issue 16): 2,000 existing objects of 3 kinds in
+// 20 namespaces, a module with 3 Validate bindings in audit mode; one OpenReports report per object,
+// checked against the test's own judgement of every object the API server lists.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ApiClient } from "../../../src/k8s/api-client.ts";
+import { InvalidError, NotFoundError } from "../../../src/k8s/errors.ts";
+import * as a from "../../../src/k8s/models.ts";
+import { Capability } from "../../../src/model/capability.ts";
+import { PeprModule } from "../../../src/model/module.ts";
+import { type ModuleRuntime, startModuleRuntime } from "../../../src/runtime/module-runtime.ts";
+import { installStoreCrd } from "../../../src/store/install.ts";
+import { adminClient, eventually, freshNamespace } from "../../support/cluster.ts";
+
+const NAMESPACES = 20;
+const OBJECTS = 2_000;
+const REPORTS = "/apis/openreports.io/v1alpha1";
+
+interface Item {
+  apiVersion?: string;
+  kind?: string;
+  metadata: { name: string; namespace: string; uid: string; labels?: Record<string, string> };
+}
+interface ReportResult {
+  policy: string;
+  rule: string;
+  result: string;
+  message: string;
+  properties: Record<string, string>;
+}
+interface Report {
+  metadata: { name: string; namespace: string; ownerReferences: { uid: string; kind: string }[] };
+  scope: { kind: string; name: string; namespace: string; uid: string };
+  results: ReportResult[];
+  summary: Record<string, number>;
+}
+
+let client: ApiClient;
+let runtime: ModuleRuntime | undefined;
+const namespaces: string[] = [];
+const uuid = `audit${Date.now().toString(36)}`;
+
+function rules(): Capability {
+  const cap = new Capability({ name: "hygiene", description: "rules being rolled out", namespaces });
+  cap
+    .When(a.ConfigMap)
+    .IsCreatedOrUpdated()
+    .Alias("cm-team")
+    .Validate((req) => (req.Raw.metadata?.labels?.team ? req.Approve() : req.Deny("ConfigMaps need a team label")));
+  cap
+    .When(a.Secret)
+    .IsCreatedOrUpdated()
+    .Alias("secret-owner")
+    .Validate((req) => (req.Raw.metadata?.labels?.owner ? req.Approve() : req.Deny("Secrets need an owner label")));
+  cap
+    .When(a.ServiceAccount)
+    .IsCreated()
+    .Alias("sa-name")
+    .Validate((req) =>
+      req.Raw.metadata?.name?.startsWith("bad-")
+        ? req.Deny(`bad- names are retired: ${req.Raw.metadata.name}`)
+        : req.Approve(),
+    );
+  return cap;
+}
+
+/** The test's own judgement: [rule, result, message] for an object of a kind. */
+function expected(kind: string, item: Item): [string, string, string] {
+  const labels = item.metadata.labels ?? {};
+  if (kind === "ConfigMap")
+    return labels.team ? ["cm-team", "pass", ""] : ["cm-team", "fail", "ConfigMaps need a team label"];
+  if (kind === "Secret")
+    return labels.owner ? ["secret-owner", "pass", ""] : ["secret-owner", "fail", "Secrets need an owner label"];
+  return item.metadata.name.startsWith("bad-")
+    ? ["sa-name", "fail", `bad- names are retired: ${item.metadata.name}`]
+    : ["sa-name", "pass", ""];
+}
+
+const collections = { ConfigMap: "configmaps", Secret: "secrets", ServiceAccount: "serviceaccounts" } as const;
+type KindName = keyof typeof collections;
+
+async function inParallel<T>(items: readonly T[], limit: number, run: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) await run(items[next++] as T);
+    }),
+  );
+}
+
+async function listAll(kind: KindName): Promise<Item[]> {
+  const lists = await Promise.all(
+    namespaces.map((ns) =>
+      client.request<{ items: Item[] }>({ path: `/api/v1/namespaces/${ns}/${collections[kind]}` }),
+    ),
+  );
+  return lists.flatMap((list) => list.items);
+}
+
+async function reports(): Promise<Report[]> {
+  const lists = await Promise.all(
+    namespaces.map((ns) =>
+      client.request<{ items: Report[] }>({
+        path: `${REPORTS}/namespaces/${ns}/reports`,
+        query: { labelSelector: `capstan.dev/uuid=${uuid}` },
+      }),
+    ),
+  );
+  return lists.flatMap((list) => list.items);
+}
+
+beforeAll(async () => {
+  client = await adminClient();
+  for (let i = 0; i < NAMESPACES; i++) namespaces.push(await freshNamespace(client, `audit-${i}`));
+  const creates: [KindName, string, Record<string, unknown>][] = [];
+  for (let i = 0; i < OBJECTS; i++) {
+    const ns = namespaces[i % NAMESPACES] as string;
+    const kind = (["ConfigMap", "Secret", "ServiceAccount"] as const)[i % 3] as KindName;
+    const labels: Record<string, string> = {};
+    if (kind === "ConfigMap" && i % 4 !== 0) labels.team = "a";
+    if (kind === "Secret" && i % 5 !== 0) labels.owner = "b";
+    const name = kind === "ServiceAccount" && i % 7 === 0 ? `bad-${i}` : `obj-${i}`;
+    creates.push([kind, ns, { metadata: { name, labels } }]);
+  }
+  await inParallel(creates, 16, ([kind, ns, body]) =>
+    client.request({ method: "POST", path: `/api/v1/namespaces/${ns}/${collections[kind]}`, body }),
+  );
+  await installStoreCrd(client);
+  const module = new PeprModule(
+    { capstan: { uuid, onError: "reject", enforcement: { default: "audit" }, audit: true } },
+    [rules()],
+    { deferStart: true },
+  );
+  runtime = await startModuleRuntime({ module, client, role: "controller", namespace: namespaces[0] as string });
+}, 240_000);
+
+afterAll(async () => {
+  await runtime?.close();
+  await Promise.all(
+    namespaces.map((ns) => client.request({ method: "DELETE", path: `/api/v1/namespaces/${ns}` }).catch(() => {})),
+  );
+  await client.close();
+});
+
+describe("background audit into OpenReports reports", () => {
+  it("writes one report per object with exactly the expected results and messages", { timeout: 180_000 }, async () => {
+    const objects = new Map<string, [KindName, Item]>();
+    for (const kind of Object.keys(collections) as KindName[]) {
+      for (const item of await listAll(kind)) objects.set(item.metadata.uid, [kind, item]);
+    }
+    expect(objects.size).toBeGreaterThanOrEqual(OBJECTS);
+    const all = await eventually(
+      async () => {
+        const found = await reports();
+        return found.length === objects.size ? found : undefined;
+      },
+      { timeoutMs: 120_000, what: `${objects.size} reports` },
+    );
+    const counts = { pass: 0, fail: 0 };
+    const mismatches: string[] = [];
+    for (const report of all) {
+      const entry = objects.get(report.scope.uid);
+      if (!entry) {
+        mismatches.push(`report for unknown object ${report.scope.uid}`);
+        continue;
+      }
+      const [kind, item] = entry;
+      const [rule, result, message] = expected(kind, item);
+      const got = report.results.map((r) => [r.rule, r.result, r.message]);
+      if (JSON.stringify(got) !== JSON.stringify([[rule, result, message]])) {
+        mismatches.push(`${kind} ${item.metadata.name}: ${JSON.stringify(got)}`);
+      }
+      counts[result as "pass" | "fail"]++;
+      expect(report.metadata.name).toBe(item.metadata.uid);
+      expect(report.metadata.ownerReferences).toEqual([expect.objectContaining({ uid: item.metadata.uid, kind })]);
+      expect(report.results[0]?.properties.enforcement).toBe("audit");
+      expect(report.results[0]?.policy).toBe("hygiene");
+    }
+    expect(mismatches).toEqual([]);
+    const judged = [...objects.values()].map(([kind, item]) => expected(kind, item)[1]);
+    expect(counts).toEqual({
+      pass: judged.filter((r) => r === "pass").length,
+      fail: judged.filter((r) => r === "fail").length,
+    });
+    expect(counts.fail).toBeGreaterThan(300);
+    const largest = Math.max(...all.map((report) => Buffer.byteLength(JSON.stringify(report))));
+    expect(largest).toBeLessThan(1024 * 1024);
+  });
+
+  it("a changed object's result flips in under 2 s; a deleted object's report goes", { timeout: 90_000 }, async () => {
+    const ns = namespaces[1] as string;
+    const failing = (await listAll("ConfigMap")).find(
+      (item) => item.metadata.namespace === ns && !item.metadata.labels?.team,
+    ) as Item;
+    const path = `/api/v1/namespaces/${ns}/configmaps/${failing.metadata.name}`;
+    const reportPath = `${REPORTS}/namespaces/${ns}/reports/${failing.metadata.uid}`;
+    const started = performance.now();
+    await client.request({
+      method: "PATCH",
+      path,
+      contentType: "application/merge-patch+json",
+      body: { metadata: { labels: { team: "now" } } },
+    });
+    await eventually(
+      async () =>
+        (await client.request<Report>({ path: reportPath })).results[0]?.result === "pass" ? true : undefined,
+      { timeoutMs: 10_000, intervalMs: 20, what: "the result to flip to pass" },
+    );
+    const flipMs = performance.now() - started;
+    console.info(`audit: result flipped ${Math.round(flipMs)} ms after the change`);
+    expect(flipMs).toBeLessThan(2_000);
+
+    await client.request({ method: "DELETE", path });
+    await eventually(
+      async () =>
+        client.request({ path: reportPath }).then(
+          () => undefined,
+          (error: unknown) => (error instanceof NotFoundError ? true : undefined),
+        ),
+      { timeoutMs: 60_000, what: "the deleted object's report to go" },
+    );
+  });
+
+  it("deleting a namespace removes its reports", { timeout: 120_000 }, async () => {
+    const ns = namespaces[2] as string;
+    const path = `${REPORTS}/namespaces/${ns}/reports`;
+    expect((await client.request<{ items: unknown[] }>({ path })).items.length).toBeGreaterThan(50);
+    await client.request({ method: "DELETE", path: `/api/v1/namespaces/${ns}` });
+    await eventually(
+      async () =>
+        client.request<{ items: unknown[] }>({ path }).then(
+          (list) => (list.items.length === 0 ? true : undefined),
+          () => true,
+        ),
+      { timeoutMs: 110_000, what: `the reports of namespace ${ns} to go` },
+    );
+  });
+
+  it("the reports fit the published schema: a copy is accepted by a server-side dry run, a malformed one refused", async () => {
+    const [report] = await reports();
+    if (!report) throw new Error("no report");
+    const ns = report.metadata.namespace;
+    const copy = {
+      apiVersion: "openreports.io/v1alpha1",
+      kind: "Report",
+      metadata: { name: `copy-${report.metadata.name}`, namespace: ns },
+      source: "capstan",
+      scope: report.scope,
+      results: report.results,
+      summary: report.summary,
+    };
+    const create = (body: unknown) =>
+      client.request({ method: "POST", path: `${REPORTS}/namespaces/${ns}/reports`, query: { dryRun: "All" }, body });
+    await expect(create(copy)).resolves.toMatchObject({ kind: "Report" });
+    await expect(create({ ...copy, results: [{ ...report.results[0], result: "maybe" }] })).rejects.toBeInstanceOf(
+      InvalidError,
+    );
+  });
+});
