@@ -153,6 +153,7 @@ export class AuditRunner {
         {
           rule: evaluation.rule,
           result: evaluation.result,
+          ...(evaluation.message ? { message: evaluation.message } : {}),
           kind: kind.kind,
           namespace: object.metadata?.namespace,
           name: object.metadata?.name,

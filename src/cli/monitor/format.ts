@@ -19,11 +19,14 @@ interface LogRecord {
   readonly status?: { readonly code?: number; readonly message?: string };
   readonly result?: string;
   readonly ms?: number;
+  /** An audit result's rule and message. */
+  readonly rule?: string;
+  readonly message?: string;
 }
 
 /**
  * Turns one log line into a readable monitor line: admission decisions (allowed, denied, mutated
- * with the patch) and controller actions. Other lines (and lines that are not JSON) give undefined.
+ * with the patch), controller actions and changed audit results. Other lines (and lines that are not JSON) give undefined.
  */
 export function formatMonitorLine(line: string, source = ""): string | undefined {
   let record: LogRecord;
@@ -48,6 +51,11 @@ export function formatMonitorLine(line: string, source = ""): string | undefined
     const capability = record["capstan.capability"];
     const binding = capability ? ` ${capability}/${record["capstan.binding"] ?? ""}` : "";
     return `${when} ${outcome} ${record.action ?? ""}${record.phase ? ` ${record.phase}` : ""} ${where}${binding}${took}${from}`;
+  }
+  if (record.msg === "audit result") {
+    const outcome = `AUDIT ${(record.result ?? "?").toUpperCase()}`.padEnd(10);
+    const message = record.message ? `: ${record.message}` : "";
+    return `${when} ${outcome} ${where} ${record.rule ?? ""}${message}${from}`;
   }
   return undefined;
 }

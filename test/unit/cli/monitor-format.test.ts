@@ -72,6 +72,22 @@ describe("formatMonitorLine", () => {
     ).toBe("08:30:05 ERROR   reconcile ADDED ConfigMap a/x hello/0-reconcile-configmap 3 ms");
   });
 
+  it("shows changed audit results with the rule and message", () => {
+    expect(
+      formatMonitorLine(
+        line({
+          msg: "audit result",
+          rule: "cm-team",
+          result: "fail",
+          message: "ConfigMaps need a team label",
+          kind: "ConfigMap",
+          namespace: "a",
+          name: "x",
+        }),
+      ),
+    ).toBe("08:30:05 AUDIT FAIL ConfigMap a/x cm-team: ConfigMaps need a team label");
+  });
+
   it("ignores other lines and text that is not JSON", () => {
     expect(formatMonitorLine(line({ msg: "module running" }))).toBeUndefined();
     expect(formatMonitorLine("capstan dev: module reloaded")).toBeUndefined();
