@@ -45,6 +45,7 @@ export class ShardLease {
   readonly name: string;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
+  #renewedAt = 0;
 
   constructor(client: ApiClient, options: ShardLeaseOptions) {
     checkShardId(options.id);
@@ -52,6 +53,20 @@ export class ShardLease {
     this.#options = options;
     this.name = `${options.prefix}-shard-${options.id}`;
     this.#log = (options.logger ?? Log).child({ component: "shard", shard: options.id });
+  }
+
+  /** The Lease duration in milliseconds. */
+  get durationMs(): number {
+    return this.#options.leaseDurationMs ?? SHARD_LEASE_DURATION_MS;
+  }
+
+  /**
+   * Whether this replica may still act as its shard: its last successful renew is recent enough
+   * that no observer can have seen the Lease expire (a renew deadline of 2/3 of the duration, as
+   * leader election's 10 s of 15 s).
+   */
+  holds(now = Date.now()): boolean {
+    return !this.#stopped && now - this.#renewedAt < (this.durationMs * 2) / 3;
   }
 
   /** Creates or renews the Lease once, then keeps renewing it. */
@@ -74,8 +89,13 @@ export class ShardLease {
   }
 
   async #renew(): Promise<void> {
-    const { namespace, prefix, id } = this.#options;
     const now = Date.now();
+    await this.#write(now);
+    this.#renewedAt = now;
+  }
+
+  async #write(now: number): Promise<void> {
+    const { namespace, prefix, id } = this.#options;
     const body: LeaseObject = {
       metadata: { name: this.name, namespace, labels: { [SHARD_LEASE_LABEL]: prefix, [SHARD_LABEL]: id } },
       spec: {

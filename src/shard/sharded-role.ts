@@ -12,6 +12,9 @@ import { ShardLease, ShardView } from "./membership.ts";
 import { shardMetrics } from "./metrics.ts";
 import { ShardedSources } from "./sharded-source.ts";
 
+/** How often a replica checks that it still holds its shard Lease (and updates its gauges). */
+const FENCE_CHECK_MS = 250;
+
 export interface ShardOptions {
   /** This replica's shard id (a label value); every replica of the module needs its own. */
   readonly id: string;
@@ -118,11 +121,27 @@ export async function startShardedControllerRole(
     const match = (key: string) => key.endsWith(suffix);
     return reconcileQueue.isRunning(match) || watchQueue.isRunning(match);
   });
+  // Fencing: a replica that could not renew its shard Lease in time stops starting callbacks (running
+  // ones finish) before the assigner can see the Lease expire and move its objects; it resumes once a
+  // renew succeeds again.
+  let fenced = false;
   const gauges = setInterval(() => {
+    const holds = lease.holds();
+    if (!holds && !fenced) {
+      fenced = true;
+      logger.warn("shard lease not renewed in time: callbacks paused until it is");
+      reconcileQueue.pause();
+      watchQueue.pause();
+    } else if (holds && fenced) {
+      fenced = false;
+      logger.info("shard lease renewed: callbacks resumed");
+      reconcileQueue.resume();
+      watchQueue.resume();
+    }
     const owned = role.controller.sources.reduce((sum, source) => sum + source.health().cachedObjects, 0);
     shardMetrics.objectsOwned.set({ shard: shard.id }, owned);
     shardMetrics.queueDepth.set({ shard: shard.id }, reconcileQueue.depth + watchQueue.depth);
-  }, 1_000);
+  }, FENCE_CHECK_MS);
   gauges.unref();
   return {
     ...role,

@@ -7,6 +7,7 @@ import {
   DRAIN_TO_ANNOTATION,
   HashRing,
   SHARD_LABEL,
+  ShardLease,
   shardKey,
   shardScopes,
 } from "../../../src/shard/index.ts";
@@ -94,5 +95,33 @@ describe("shard assignment", () => {
       { name: "a", namespaces: [], bindings: [binding("reconcile", ["one"]), binding("watch", [])] },
     ] as never);
     expect(all).toEqual([{ kind }]);
+  });
+});
+
+describe("shard lease fencing", () => {
+  it("holds only while the last renew is within 2/3 of the Lease duration", async () => {
+    const calls: string[] = [];
+    const client = {
+      request: async (request: { method?: string }) => {
+        calls.push(request.method ?? "GET");
+        return {};
+      },
+    };
+    const lease = new ShardLease(client as never, {
+      namespace: "ns",
+      prefix: "capstan-x",
+      id: "a",
+      leaseDurationMs: 9000,
+    });
+    expect(lease.holds()).toBe(false);
+    await lease.join();
+    const now = Date.now();
+    expect(lease.holds(now)).toBe(true);
+    expect(lease.holds(now + 5900)).toBe(true);
+    expect(lease.holds(now + 6100)).toBe(false);
+    expect(lease.name).toBe("capstan-x-shard-a");
+    await lease.leave();
+    expect(lease.holds(now)).toBe(false);
+    expect(calls).toEqual(["PATCH", "DELETE"]);
   });
 });
