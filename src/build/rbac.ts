@@ -1,5 +1,6 @@
+import { REPORT_KINDS } from "../audit/index.ts";
 import type { ResourceNames } from "../contract/index.ts";
-import type { Flavor } from "../model/index.ts";
+import { auditSettings, type Flavor, ruleOf } from "../model/index.ts";
 import { STORE_GROUP, STORE_PLURAL } from "../store/index.ts";
 import type { ModuleDescription, ModuleNeeds } from "./module-description.ts";
 
@@ -117,6 +118,24 @@ export function deriveRbac(
       const verbs = binding.isFinalize || sharded ? [...READ, "patch"] : READ;
       clusterRules.push({ apiGroups: [binding.kind.group], resources: [binding.kind.plural], verbs });
     }
+  }
+  const audit = auditSettings(module.config);
+  if (audit.enabled) {
+    // The audit lists and watches the kinds its Validate bindings judge, and writes one report per object.
+    for (const capability of module.capabilities) {
+      for (const binding of capability.bindings) {
+        if (binding.action !== "validate") continue;
+        const rule = ruleOf({ alias: binding.alias, capability: capability.name, name: binding.name });
+        if (audit.rules && !audit.rules.has(rule)) continue;
+        clusterRules.push({ apiGroups: [binding.kind.group], resources: [binding.kind.plural], verbs: READ });
+      }
+    }
+    const kinds = REPORT_KINDS[audit.reportApi];
+    clusterRules.push({
+      apiGroups: [kinds.group],
+      resources: [kinds.plural, kinds.clusterPlural],
+      verbs: ["get", "list", "create", "update", "patch", "delete"],
+    });
   }
   if (mode === "admin") {
     clusterRules.splice(0, clusterRules.length, { apiGroups: ["*"], resources: ["*"], verbs: ["*"] });

@@ -64,6 +64,41 @@ describe("least-privilege RBAC from the bindings", () => {
     ]);
   });
 
+  it("with audit on: reads the audited Validate kinds and writes the reports of the chosen API", () => {
+    const secret = { group: "", version: "v1", kind: "Secret", plural: "secrets" };
+    const bindings = [binding("validate", configMap, { alias: "cm-rule" }), binding("validate", secret)];
+    const config = { uuid: "demo", onError: "reject" as const, webhookTimeout: 10, flavor: "capstan" as const };
+    const rulesOf = (audit: unknown) =>
+      deriveRbac(
+        description(bindings, { config: { ...config, audit } as never }),
+        moduleNeeds(description(bindings)),
+        names,
+        "scoped",
+      ).clusterRules;
+    expect(rulesOf(true)).toEqual(
+      expect.arrayContaining([
+        { apiGroups: [""], resources: ["configmaps"], verbs: ["get", "list", "watch"] },
+        { apiGroups: [""], resources: ["secrets"], verbs: ["get", "list", "watch"] },
+        {
+          apiGroups: ["openreports.io"],
+          resources: ["clusterreports", "reports"],
+          verbs: ["create", "delete", "get", "list", "patch", "update"],
+        },
+      ]),
+    );
+    const only = rulesOf({ bindings: ["cm-rule"], reportApi: "wgpolicyk8s" });
+    expect(only.some((rule) => rule.resources.includes("secrets"))).toBe(false);
+    expect(only).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          apiGroups: ["wgpolicyk8s.io"],
+          resources: ["clusterpolicyreports", "policyreports"],
+        }),
+      ]),
+    );
+    expect(rulesOf(undefined).some((rule) => rule.resources.includes("configmaps"))).toBe(false);
+  });
+
   it("adds the rules the module declares, merged by group and resource", () => {
     const module = description([binding("watch", configMap)], {
       config: {
