@@ -9,6 +9,7 @@ import { Capability } from "../../../src/model/capability.ts";
 import { PeprModule } from "../../../src/model/module.ts";
 import { type ModuleRuntime, startModuleRuntime } from "../../../src/runtime/module-runtime.ts";
 import { installStoreCrd } from "../../../src/store/install.ts";
+import { registry } from "../../../src/telemetry/index.ts";
 import { adminClient, eventually, freshNamespace } from "../../support/cluster.ts";
 
 let admin: ApiClient;
@@ -111,6 +112,24 @@ describe("a module with controller.shards on", () => {
     for (const item of labels.items.filter((i) => names.includes(i.metadata.name))) {
       expect(item.metadata.labels?.["capstan.dev/shard"]).toBe(owners.get(item.metadata.name));
     }
+
+    // Per-shard metrics (what `capstan monitor --ring` reads): each replica's owned objects.
+    // (kube-root-ca.crt, which the API server puts in every namespace, is a watched ConfigMap too.)
+    const owned = (shard: string) =>
+      labels.items.filter((item) => item.metadata.labels?.["capstan.dev/shard"] === shard).length;
+    await eventually(
+      async () => {
+        const text = await registry.metrics();
+        return ["replica-a", "replica-b"].every((shard) =>
+          text.includes(`capstan_shard_objects_owned{shard="${shard}"} ${owned(shard)}`),
+        )
+          ? true
+          : undefined;
+      },
+      { what: "capstan_shard_objects_owned of both shards" },
+    );
+    expect(await registry.metrics()).toMatch(/capstan_shard_moves_total\{shard="replica-[ab]"\} \d+/);
+    expect(await registry.metrics()).toMatch(/capstan_shard_members 2/);
 
     // A real delete is not swallowed: the owner's Watch sees DELETED, once.
     await admin.request({ method: "DELETE", path: `/api/v1/namespaces/${namespace}/configmaps/cm-0` });
