@@ -17,6 +17,9 @@ export interface AssignerOptions {
   readonly logger?: Logger;
 }
 
+/** How soon after an unlabelled object appears the assigner runs a pass. */
+const KICK_DELAY_MS = 20;
+
 /** What the assigner writes for one object, or nothing. */
 export type Assignment =
   | { readonly write: "label"; readonly shard: string }
@@ -70,6 +73,12 @@ export class Assigner {
   readonly #written = new Map<string, string>();
   #timer: NodeJS.Timeout | undefined;
   #running = false;
+  /** A pass is due within KICK_DELAY_MS. */
+  #soon = false;
+  /** An unlabelled object arrived during a pass: run the next one soon. */
+  #again = false;
+  #refreshedAt = 0;
+  readonly #unsubscribe: (() => void)[] = [];
   #stopped = false;
   #ring = new HashRing();
 
@@ -88,24 +97,49 @@ export class Assigner {
   }
 
   start(): void {
-    for (const { informer } of this.#informers) informer.start();
+    for (const { informer } of this.#informers) {
+      // A new (unlabelled) object is invisible to every shard until labelled: label it now, not at the next period.
+      this.#unsubscribe.push(
+        informer.subscribe((event) => {
+          if (event.type !== "DELETED" && !event.object.metadata?.labels?.[SHARD_LABEL]) this.#kick();
+        }),
+      );
+      informer.start();
+    }
     this.#tick();
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
+    for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
     await Promise.all(this.#informers.map(({ informer }) => informer.stop()));
+  }
+
+  #kick(): void {
+    if (this.#stopped || this.#soon) return;
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    this.#soon = true;
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => this.#tick(), KICK_DELAY_MS);
   }
 
   #tick(): void {
     if (this.#stopped) return;
+    this.#soon = false;
     void this.pass()
       .catch((error: unknown) =>
         this.#log.warn({ err: error instanceof Error ? error.message : String(error) }, "assigner pass failed"),
       )
       .finally(() => {
-        if (!this.#stopped) this.#timer = setTimeout(() => this.#tick(), this.#options.periodMs ?? ASSIGNER_PERIOD_MS);
+        if (this.#stopped) return;
+        const delay = this.#again ? KICK_DELAY_MS : (this.#options.periodMs ?? ASSIGNER_PERIOD_MS);
+        this.#again = false;
+        this.#soon = delay === KICK_DELAY_MS;
+        this.#timer = setTimeout(() => this.#tick(), delay);
       });
   }
 
@@ -114,11 +148,18 @@ export class Assigner {
     if (this.#running) return 0;
     this.#running = true;
     try {
-      const live = await this.#options.view.refresh();
-      const ring = new HashRing();
-      for (const id of live) ring.add(id);
-      this.#ring = ring;
-      shardMetrics.members.set(live.length);
+      const period = this.#options.periodMs ?? ASSIGNER_PERIOD_MS;
+      const now = Date.now();
+      // Membership is re-read once a period; passes kicked by new objects in between reuse the ring.
+      if (now - this.#refreshedAt >= period * 0.9 || this.#ring.size === 0) {
+        const live = await this.#options.view.refresh(now);
+        this.#refreshedAt = now;
+        const ring = new HashRing();
+        for (const id of live) ring.add(id);
+        this.#ring = ring;
+        shardMetrics.members.set(live.length);
+      }
+      const ring = this.#ring;
       if (ring.size === 0) return 0;
       const work: (() => Promise<void>)[] = [];
       for (const { informer, scope } of this.#informers) {

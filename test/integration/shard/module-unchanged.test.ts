@@ -85,6 +85,10 @@ describe("a module with controller.shards on", () => {
     const first = await replica("replica-a");
     await replica("replica-b");
 
+    // Membership settled (objects created while a replica joins would be moved to it once, arriving there as ADDED).
+    await eventually(async () => ((await registry.metrics()).includes("capstan_shard_members 2") ? true : undefined), {
+      what: "the assigner seeing both shards",
+    });
     const names = Array.from({ length: 30 }, (_, i) => `cm-${i}`);
     for (const name of names) {
       await admin.request({
