@@ -18,7 +18,7 @@ export {
   shardScopes,
   startShardedControllerRole,
 } from "./sharded-role.ts";
-export { type BusyCheck, ShardedSources, type ShardedSourcesOptions } from "./sharded-source.ts";
+export { type BusyCheck, deletedEventKind, ShardedSources, type ShardedSourcesOptions } from "./sharded-source.ts";
 export {
   type ChangeReport,
   DEFAULT_HANDOVER_TIMINGS,

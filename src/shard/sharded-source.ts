@@ -29,7 +29,9 @@ const DRAIN_RETRY_MS = 1_000;
  *   and once no callback of this replica runs on it, the replica flips its label to `<other>` and
  *   removes the annotation in one patch. Only then can the new owner see it: never two at once.
  * - the DELETED event of an object that left the selector (its label now names another shard, or it
- *   was draining) is not a deletion: it is swallowed, so no Watch DELETE and no finalizer runs.
+ *   was draining) is not a deletion: it is swallowed, so no Watch DELETE and no finalizer runs. A
+ *   DELETED a relist made up (the object vanished from the list while the watch was down) is
+ *   checked with a GET: delivered only if the object is really gone.
  */
 export class ShardedSources {
   readonly #options: ShardedSourcesOptions;
@@ -75,11 +77,12 @@ export class ShardedSources {
         informer.subscribe((event: InformerEvent) => {
           const { object } = event;
           if (event.type === "DELETED") {
-            const left =
-              object.metadata?.labels?.[SHARD_LABEL] !== this.#options.id ||
-              this.#drainTarget(object) !== undefined ||
-              (event.previous !== undefined && this.#drainTarget(event.previous) !== undefined);
-            if (left) return;
+            const kind = deletedEventKind(event, this.#options.id);
+            if (kind === "left") return;
+            if (kind === "unverified")
+              return this.#stillExists(kindOfScope(scope), object).then((exists) =>
+                exists ? undefined : handler(event),
+              );
             return handler(event);
           }
           const target = this.#drainTarget(object);
@@ -91,6 +94,21 @@ export class ShardedSources {
         }),
     };
   };
+
+  /** Whether the object (same uid) still exists; on an error, assume it does not (deliver the delete). */
+  async #stillExists(kind: InformerOptions["kind"], object: KubernetesObject): Promise<boolean> {
+    try {
+      const current = await this.#options.client.request<KubernetesObject>({
+        path: resourcePath(kind, { namespace: object.metadata?.namespace, name: object.metadata?.name }),
+      });
+      return current.metadata?.uid === object.metadata?.uid;
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) {
+        this.#log.warn({ err: error instanceof Error ? error.message : String(error) }, "relist delete not verified");
+      }
+      return false;
+    }
+  }
 
   /** The shard `object` is draining to, when it is one other than this replica. */
   #drainTarget(object: KubernetesObject): string | undefined {
@@ -127,6 +145,23 @@ export class ShardedSources {
     };
     void attempt().finally(() => this.#draining.delete(id));
   }
+}
+
+/**
+ * What a DELETED event from a sharded replica's informer means:
+ * - `left`: the object left this shard (its label names another shard, or it was draining): no deletion;
+ * - `unverified`: a relist found it missing (the event carries the cache's last state): ask the API server;
+ * - `deleted`: the watch reported the deletion of an object of this shard.
+ */
+export function deletedEventKind(event: InformerEvent, id: string): "left" | "unverified" | "deleted" {
+  const draining = (object: KubernetesObject | undefined) => {
+    const target = object?.metadata?.annotations?.[DRAIN_TO_ANNOTATION];
+    return target !== undefined && target !== "" && target !== id;
+  };
+  if (event.object.metadata?.labels?.[SHARD_LABEL] !== id || draining(event.object) || draining(event.previous)) {
+    return "left";
+  }
+  return event.object === event.previous ? "unverified" : "deleted";
 }
 
 function kindOfScope(scope: InformerOptions): InformerOptions["kind"] {

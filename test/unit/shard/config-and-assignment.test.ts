@@ -5,6 +5,7 @@ import {
   assignmentOf,
   checkShardId,
   DRAIN_TO_ANNOTATION,
+  deletedEventKind,
   HashRing,
   SHARD_LABEL,
   ShardLease,
@@ -123,5 +124,19 @@ describe("shard lease fencing", () => {
     await lease.leave();
     expect(lease.holds(now)).toBe(false);
     expect(calls).toEqual(["PATCH", "DELETE"]);
+  });
+});
+
+describe("DELETED events of a sharded replica", () => {
+  const mine = object("u1", { [SHARD_LABEL]: "a" });
+  it("swallows objects that left the shard, verifies relist deletes, delivers watch deletes", () => {
+    const moved = object("u1", { [SHARD_LABEL]: "b" });
+    expect(deletedEventKind({ type: "DELETED", object: moved, previous: mine }, "a")).toBe("left");
+    const draining = object("u1", { [SHARD_LABEL]: "a" }, { [DRAIN_TO_ANNOTATION]: "b" });
+    expect(deletedEventKind({ type: "DELETED", object: draining, previous: draining }, "a")).toBe("left");
+    expect(deletedEventKind({ type: "DELETED", object: mine, previous: mine }, "a")).toBe("unverified");
+    expect(
+      deletedEventKind({ type: "DELETED", object: object("u1", { [SHARD_LABEL]: "a" }), previous: mine }, "a"),
+    ).toBe("deleted");
   });
 });
