@@ -219,8 +219,17 @@ export class WorkQueue<T> {
 
   /** Whether a callback runs now for a key `match` accepts (appended items count by their object key). */
   isRunning(match: (key: string) => boolean): boolean {
+    return this.#any(match, (state) => state === "running");
+  }
+
+  /** Whether an item of a key `match` accepts runs now or is ready to run (not waiting for a timer). */
+  isRunningOrReady(match: (key: string) => boolean): boolean {
+    return this.#any(match, (state) => state === "running" || state === "ready");
+  }
+
+  #any(match: (key: string) => boolean, inState: (state: EntryState) => boolean): boolean {
     for (const entry of this.#entries.values()) {
-      if (entry.state === "running" && match(entry.appendedFor ?? entry.key)) return true;
+      if (inState(entry.state) && match(entry.appendedFor ?? entry.key)) return true;
     }
     return false;
   }
