@@ -119,7 +119,9 @@ export async function startShardedControllerRole(
   sources.setBusyCheck((namespace, name) => {
     const suffix = `|${namespace}/${name}`;
     const match = (key: string) => key.endsWith(suffix);
-    return reconcileQueue.isRunning(match) || watchQueue.isRunning(match);
+    // Items already queued run here first (Watch and `every` Reconcile carry their event, so they would
+    // still run after the handover); a level-triggered item waiting for a timer finds the object gone.
+    return reconcileQueue.isRunningOrReady(match) || watchQueue.isRunningOrReady(match);
   });
   // Fencing: a replica that could not renew its shard Lease in time stops starting callbacks (running
   // ones finish) before the assigner can see the Lease expire and move its objects; it resumes once a

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { WorkQueue } from "../../../src/controller/work-queue.ts";
 import type { KubernetesObject } from "../../../src/k8s/index.ts";
 import { parseModuleConfig } from "../../../src/model/index.ts";
 import {
@@ -138,5 +139,36 @@ describe("DELETED events of a sharded replica", () => {
     expect(
       deletedEventKind({ type: "DELETED", object: object("u1", { [SHARD_LABEL]: "a" }), previous: mine }, "a"),
     ).toBe("deleted");
+  });
+});
+
+describe("what a drain waits for", () => {
+  it("sees running and ready items of an object, not finished ones", async () => {
+    let release = () => {};
+    const blocked = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const done: string[] = [];
+    const queue = new WorkQueue<string>({
+      name: "shard-drain-unit",
+      workers: 1,
+      process: async ({ payload }) => {
+        if (payload === "x") await blocked;
+        done.push(payload);
+      },
+    });
+    const of = (name: string) => (key: string) => key.endsWith(`|ns/${name}`);
+    queue.add("binding-a|ns/x", "x");
+    queue.add("binding-a|ns/y", "y");
+    expect(queue.isRunning(of("x"))).toBe(true);
+    expect(queue.isRunning(of("y"))).toBe(false);
+    expect(queue.isRunningOrReady(of("y"))).toBe(true);
+    expect(queue.isRunningOrReady(of("z"))).toBe(false);
+    release();
+    await queue.idle();
+    expect(done).toEqual(["x", "y"]);
+    expect(queue.isRunningOrReady(of("x"))).toBe(false);
+    expect(queue.isRunningOrReady(of("y"))).toBe(false);
+    await queue.shutDown();
   });
 });
