@@ -22,6 +22,30 @@ interface DeployFlags {
   wait: boolean;
   kubeconfig?: string;
   context?: string;
+  controllerReplicas?: string;
+}
+
+/**
+ * `--controller-replicas N`: sets the controller Deployment's replica count (each replica is one shard
+ * when the module sets `controller.shards`). Throws with what to pass for a bad value or a module
+ * without a controller.
+ */
+export function setControllerReplicas(objects: ReturnType<typeof parseManifests>, value: string): void {
+  const replicas = Number(value);
+  if (!/^[0-9]+$/.test(value) || !Number.isInteger(replicas) || replicas < 1) {
+    throw new Error(`--controller-replicas ${value}: use a whole number ≥ 1`);
+  }
+  const controllers = objects.filter((object) => {
+    if (object.kind !== "Deployment") return false;
+    const spec = object.spec as { template?: { spec?: { containers?: { name?: string }[] } } } | undefined;
+    return spec?.template?.spec?.containers?.[0]?.name === "controller";
+  });
+  if (controllers.length === 0) {
+    throw new Error(
+      "--controller-replicas: this module has no controller Deployment (no Watch, Reconcile, Finalize or schedule)",
+    );
+  }
+  for (const deployment of controllers) (deployment.spec as { replicas?: number }).replicas = replicas;
 }
 
 /** The one `capstan-module-*.yaml` (or, for a Pepr module, `pepr-module-*.yaml`) in the build folder. */
@@ -59,11 +83,16 @@ export function deployCommand(): Command {
     .option("--timeout <seconds>", "how long to wait for the rollout", "300")
     .option("--no-wait", "do not wait for the rollout")
     .option("--no-image-check", "do not ask the registry whether the runtime image exists")
+    .option(
+      "--controller-replicas <n>",
+      "controller replicas (each one shard with controller.shards); default: the build's",
+    )
     .addOption(kubeconfigOption())
     .addOption(contextOption())
     .action(async (flags: DeployFlags) => {
       const file = findManifest(resolve(flags.dir));
       const objects = parseManifests(readFileSync(file, "utf8"));
+      if (flags.controllerReplicas !== undefined) setControllerReplicas(objects, flags.controllerReplicas);
       if (flags.imageCheck) {
         for (const image of deploymentImages(objects)) {
           process.stderr.write(`capstan: ${describeImageCheck(image, await checkImage(image))}\n`);
