@@ -2,6 +2,7 @@
 // 20 namespaces, a module with 3 Validate bindings in audit mode; one OpenReports report per object,
 // checked against the test's own judgement of every object the API server lists.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runPreview } from "../../../src/audit/preview.ts";
 import type { ApiClient } from "../../../src/k8s/api-client.ts";
 import { InvalidError, NotFoundError } from "../../../src/k8s/errors.ts";
 import * as a from "../../../src/k8s/models.ts";
@@ -36,6 +37,7 @@ interface Report {
 
 let client: ApiClient;
 let runtime: ModuleRuntime | undefined;
+let module: PeprModule | undefined;
 const namespaces: string[] = [];
 const uuid = `audit${Date.now().toString(36)}`;
 
@@ -125,7 +127,7 @@ beforeAll(async () => {
     client.request({ method: "POST", path: `/api/v1/namespaces/${ns}/${collections[kind]}`, body }),
   );
   await installStoreCrd(client);
-  const module = new PeprModule(
+  module = new PeprModule(
     { capstan: { uuid, onError: "reject", enforcement: { default: "audit" }, audit: true } },
     [rules()],
     { deferStart: true },
@@ -184,6 +186,29 @@ describe("background audit into OpenReports reports", () => {
     expect(counts.fail).toBeGreaterThan(300);
     const largest = Math.max(...all.map((report) => Buffer.byteLength(JSON.stringify(report))));
     expect(largest).toBeLessThan(1024 * 1024);
+  });
+
+  it("capstan preview counts what the audit reports, rule by rule", { timeout: 120_000 }, async () => {
+    if (!module) throw new Error("no module");
+    const preview = await runPreview(module, { client, namespaces });
+    const fromPreview = new Map<string, { fail: number; pass: number }>();
+    for (const row of preview.rows) {
+      const sum = fromPreview.get(row.rule) ?? { fail: 0, pass: 0 };
+      sum.fail += row.deny;
+      sum.pass += row.evaluated - row.deny - row.warn - row.error;
+      fromPreview.set(row.rule, sum);
+    }
+    const fromReports = new Map<string, { fail: number; pass: number }>();
+    for (const report of await reports()) {
+      for (const result of report.results) {
+        const sum = fromReports.get(result.rule) ?? { fail: 0, pass: 0 };
+        sum[result.result as "fail" | "pass"]++;
+        fromReports.set(result.rule, sum);
+      }
+    }
+    const sorted = (map: Map<string, unknown>) => [...map].sort(([x], [y]) => x.localeCompare(y));
+    expect(sorted(fromPreview)).toEqual(sorted(fromReports));
+    expect(fromReports.size).toBe(3);
   });
 
   it("a changed object's result flips in under 2 s; a deleted object's report goes", { timeout: 90_000 }, async () => {
