@@ -2,7 +2,7 @@
 // (each engine in turn, repeated), and writes bench/RESULTS.md, bench/results.json and
 // bench/latency.svg (`node bench/render.ts` renders the last two again from results.json). Not
 // part of `npm test`.
-//   node bench/run.ts [--runs 5] [--scenarios webhook-alone,through-api-server,watch,store,startup,stall,shard,cel]
+//   node bench/run.ts [--runs 5] [--scenarios webhook-alone,through-api-server,watch,store,startup,stall,shard,cel,audit]
 //                     [--engines capstan,pepr,capstan@<another checkout>] [--kubeconfig PATH (use a running cluster)] [--out bench]
 import { readdirSync } from "node:fs";
 import os from "node:os";
@@ -17,6 +17,7 @@ import { peprEngine } from "./engines/pepr/engine.ts";
 import type { BenchContext } from "./harness/context.ts";
 import { writeOutputs } from "./harness/output.ts";
 import type { ScenarioResult } from "./harness/results.ts";
+import { audit } from "./scenarios/audit.ts";
 import { cel } from "./scenarios/cel.ts";
 import { shard } from "./scenarios/shard.ts";
 import { stall } from "./scenarios/stall.ts";
@@ -35,6 +36,7 @@ const scenarios: Record<string, (context: BenchContext) => Promise<ScenarioResul
   stall,
   shard,
   cel,
+  audit,
 };
 const engines: Record<string, Engine> = { capstan: capstanEngine, pepr: peprEngine };
 

@@ -3,7 +3,7 @@
 // `BENCH …` lines, and stop. Scenarios drive every engine through this interface only.
 import type { BenchEvent } from "./engine-process.ts";
 
-export type Scenario = "admission" | "watch" | "store" | "cel";
+export type Scenario = "admission" | "watch" | "store" | "cel" | "audit";
 
 export interface EngineStartOptions {
   /** Kubeconfig of the local control plane. */

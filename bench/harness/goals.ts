@@ -1,6 +1,7 @@
-// The goals of issues #8, #15, #17 and #19, checked against what this run measured (never edited by hand).
+// The goals of issues #8, #15, #16, #17 and #19, checked against what this run measured (never edited by hand).
 import { bareNames } from "../engines/bare.ts";
 import { BARE_WATCH } from "../engines/bare-watch.ts";
+import { AUDIT_TARGETS } from "../scenarios/audit.ts";
 import { CEL_TARGETS } from "../scenarios/cel.ts";
 import type { GoalCheck } from "./report.ts";
 import type { ScenarioResult } from "./results.ts";
@@ -60,6 +61,7 @@ export function checkGoals(results: readonly ScenarioResult[]): GoalCheck[] {
   const perObject = ratio(get("watch", "capstan", "perObject5"), get("watch", "pepr", "perObject5"));
   const celRatio = ratio(get("cel", CEL_TARGETS.cel, "rate"), get("cel", CEL_TARGETS.none, "rate"));
   const rss = ratio(get("webhook-alone", "capstan /mutate", "rss"), get("webhook-alone", "pepr /mutate", "rss"));
+  const auditMemory = ratio(get("audit", AUDIT_TARGETS.on, "rss"), get("audit", AUDIT_TARGETS.off, "rss"));
   return [
     ...baselineGoals(results, get, check, fixed),
     check("mutate req/s ≥ 5× Pepr's", mutateRps, `${fixed(mutateRps)}×`, (v) => v >= 5),
@@ -93,6 +95,12 @@ export function checkGoals(results: readonly ScenarioResult[]): GoalCheck[] {
       (v) => v >= 1.5,
     ),
     check("CEL policy ≥ 0.9× no policy (creates/s, 4 in flight)", celRatio, `${fixed(celRatio)}×`, (v) => v >= 0.9),
+    check(
+      "audit memory ≤ 1.2× the same module without audit (10,000 objects, 5 rules)",
+      auditMemory,
+      `${fixed(auditMemory)}×`,
+      (v) => v <= 1.2,
+    ),
     check("store visibility p99 < 500 ms (paced writes)", storeP99, `${fixed(storeP99, 0)} ms`, (v) => v < 500),
     check(
       "store visibility p99 < 500 ms (1,000 keys at once)",

@@ -3,9 +3,10 @@
 // start, so also every new module version), then each object again when a watch event says it
 // changed. No periodic rescan. Results go into one report per object (report.ts).
 import type { AdmissionModule } from "../admission/index.ts";
-import { type Informer, sharedInformer } from "../informer/index.ts";
+import { scopeOf } from "../controller/index.ts";
+import { type Informer, type InformerOptions, scopeKey, sharedInformer } from "../informer/index.ts";
 import { type ApiClient, ApiError, type KubernetesObject, NotFoundError, type ResolvedKind } from "../k8s/index.ts";
-import { type AuditSettings, enforcementOf, flavorNames, flavorOf } from "../model/index.ts";
+import { type AuditSettings, enforcementOf, flavorNames, flavorOf, ruleOf } from "../model/index.ts";
 import { Log, type Logger } from "../telemetry/index.ts";
 import { type BindingEvaluation, ModuleEvaluator } from "./evaluate.ts";
 import { auditReport, MANAGED_BY, resultsKey } from "./report.ts";
@@ -60,8 +61,8 @@ export class AuditRunner {
   async start(signal?: AbortSignal): Promise<void> {
     const { client, settings } = this.#options;
     await installReportCrds(client, settings.reportApi);
-    for (const kind of this.#evaluator.kinds()) {
-      const informer = sharedInformer(client, { kind });
+    for (const { kind, scope } of this.#scopes()) {
+      const informer = sharedInformer(client, scope);
       if (!informer.started) informer.start();
       this.#informers.push(informer);
       this.#unsubscribe.push(
@@ -82,9 +83,26 @@ export class AuditRunner {
     await this.#drained();
     await this.#prune();
     this.#logger.info(
-      { reports: this.#written.size, kinds: this.#evaluator.kinds().map((kind) => kind.kind) },
+      { reports: this.#written.size, informers: this.#informers.length },
       "audit: every existing object judged",
     );
+  }
+
+  /**
+   * The informer scopes of the audited bindings, as the controller computes them (scopeOf): a kind
+   * the module already watches in the same scope is read from the same cache, not a second one.
+   */
+  #scopes(): { kind: ResolvedKind; scope: InformerOptions }[] {
+    const { module, settings } = this.#options;
+    const scopes = new Map<string, { kind: ResolvedKind; scope: InformerOptions }>();
+    for (const capability of module.capabilities) {
+      for (const binding of capability.bindings) {
+        if (binding.action !== "validate" || (settings.rules && !settings.rules.has(ruleOf(binding)))) continue;
+        const scope = scopeOf(binding, capability.namespaces);
+        scopes.set(scopeKey(scope), { kind: binding.kind, scope });
+      }
+    }
+    return [...scopes.values()];
   }
 
   async close(): Promise<void> {

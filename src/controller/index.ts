@@ -2,6 +2,7 @@ export { type ControllerRole, type ControllerRoleOptions, startControllerRole } 
 export { type CapabilityBindings, Controller } from "./dispatch/controller.ts";
 export { MemorySource } from "./dispatch/memory-source.ts";
 export type { ObjectSource, SourceFactory } from "./dispatch/object-source.ts";
+export { scopeOf } from "./dispatch/scope.ts";
 export { EventRecorder, type EventRecorderOptions } from "./event-recorder.ts";
 export { serveHealth } from "./health-server.ts";
 export { electionIdentity } from "./leader-election.ts";

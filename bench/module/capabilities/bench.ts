@@ -1,7 +1,8 @@
 // The capability `npm run bench` runs under every engine. It imports Pepr's API, so the same source
 // runs on Pepr and on capstan. Environment variables pick what a run exercises:
 //   BENCH_NAMESPACE       the namespace every binding watches (and the capability's only namespace)
-//   BENCH_SCENARIO        admission | watch | store | cel: which bindings exist
+//   BENCH_SCENARIO        admission | watch | store | cel | audit: which bindings exist
+//   BENCH_AUDIT           audit: 1 turns the module's background audit on (pepr.ts)
 //   BENCH_WATCH_BINDINGS  watch: how many Watch bindings on ConfigMaps (only the first reports)
 //   BENCH_STALL_MS        watch: on SIGUSR2, block the event loop this long, then report `stall-end`
 //   BENCH_STORE_ROLE      store: writer | reader
@@ -49,6 +50,29 @@ if (scenario === "admission") {
       req.SetAnnotation("bench/seen", "yes");
     })
     .Validate((req) => (req.Raw.data?.forbidden ? req.Deny("forbidden key") : req.Approve()));
+}
+
+if (scenario === "audit") {
+  // Five rules over ConfigMaps, audited when BENCH_AUDIT=1 (pepr.ts), and a Watch binding, so the
+  // module caches ConfigMaps with or without the audit (the audit shares that cache).
+  const rules: [string, (data: Record<string, string>) => boolean][] = [
+    ["needs-a", (data) => "a" in data],
+    ["short-values", (data) => Object.values(data).every((value) => value.length < 64)],
+    ["no-forbidden", (data) => !("forbidden" in data)],
+    ["few-keys", (data) => Object.keys(data).length <= 8],
+    ["no-secrets", (data) => !Object.keys(data).some((key) => key.includes("password"))],
+  ];
+  for (const [alias, ok] of rules) {
+    When(a.ConfigMap)
+      .IsCreatedOrUpdated()
+      .InNamespace(namespace)
+      .Alias(alias)
+      .Validate((req) => (ok(req.Raw.data ?? {}) ? req.Approve() : req.Deny(`${alias} failed`)));
+  }
+  When(a.ConfigMap)
+    .IsCreatedOrUpdated()
+    .InNamespace(namespace)
+    .Watch(() => {});
 }
 
 if (scenario === "cel") {
