@@ -1,10 +1,15 @@
 // The background audit on the real control plane (issue 16): 2,000 existing objects of 3 kinds in
 // 20 namespaces, a module with 3 Validate bindings in audit mode; one OpenReports report per object,
 // checked against the test's own judgement of every object the API server lists.
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { runPreview } from "../../../src/audit/preview.ts";
 import type { ApiClient } from "../../../src/k8s/api-client.ts";
-import { InvalidError, NotFoundError } from "../../../src/k8s/errors.ts";
+import { ApiError, InvalidError, NotFoundError } from "../../../src/k8s/errors.ts";
 import * as a from "../../../src/k8s/models.ts";
 import { Capability } from "../../../src/model/capability.ts";
 import { PeprModule } from "../../../src/model/module.ts";
@@ -15,6 +20,8 @@ import { adminClient, eventually, freshNamespace } from "../../support/cluster.t
 const NAMESPACES = 20;
 const OBJECTS = 2_000;
 const REPORTS = "/apis/openreports.io/v1alpha1";
+const OPENREPORTS_VERSION = "v0.2.1";
+const PUBLISHED_GROUP = "published.openreports.test";
 
 interface Item {
   apiVersion?: string;
@@ -260,24 +267,56 @@ describe("background audit into OpenReports reports", () => {
     );
   });
 
-  it("the reports fit the published schema: a copy is accepted by a server-side dry run, a malformed one refused", async () => {
-    const [report] = await reports();
-    if (!report) throw new Error("no report");
-    const ns = report.metadata.namespace;
-    const copy = {
-      apiVersion: "openreports.io/v1alpha1",
-      kind: "Report",
-      metadata: { name: `copy-${report.metadata.name}`, namespace: ns },
-      source: "capstan",
-      scope: report.scope,
-      results: report.results,
-      summary: report.summary,
+  it("the reports fit the published OpenReports CRD (v0.2.1, from the Go module proxy): a copy is accepted by a server-side dry run, a malformed one refused", {
+    timeout: 120_000,
+  }, async () => {
+    // The published CRD under another group name (its schema untouched), beside the one capstan installed.
+    const download = JSON.parse(
+      execFileSync("go", ["mod", "download", "-json", `github.com/openreports/reports-api@${OPENREPORTS_VERSION}`], {
+        cwd: tmpdir(),
+        encoding: "utf8",
+        env: { ...process.env, GOFLAGS: "-mod=mod" },
+      }),
+    ) as { Dir: string };
+    const published = parse(
+      readFileSync(join(download.Dir, "config", "crd", "openreports.io_reports.yaml"), "utf8"),
+    ) as {
+      metadata: { name: string };
+      spec: { group: string };
     };
-    const create = (body: unknown) =>
-      client.request({ method: "POST", path: `${REPORTS}/namespaces/${ns}/reports`, query: { dryRun: "All" }, body });
-    await expect(create(copy)).resolves.toMatchObject({ kind: "Report" });
-    await expect(create({ ...copy, results: [{ ...report.results[0], result: "maybe" }] })).rejects.toBeInstanceOf(
-      InvalidError,
-    );
+    published.spec.group = PUBLISHED_GROUP;
+    published.metadata.name = `reports.${PUBLISHED_GROUP}`;
+    const crdPath = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
+    await client.request({ method: "POST", path: crdPath, body: published }).catch((error: unknown) => {
+      if (!(error instanceof ApiError && error.status === 409)) throw error;
+    });
+    try {
+      const [report] = await reports();
+      if (!report) throw new Error("no report");
+      const ns = report.metadata.namespace;
+      const copy = {
+        apiVersion: `${PUBLISHED_GROUP}/v1alpha1`,
+        kind: "Report",
+        metadata: { name: `copy-${report.metadata.name}`, namespace: ns },
+        source: "capstan",
+        scope: report.scope,
+        results: report.results,
+        summary: report.summary,
+      };
+      const create = (body: unknown) =>
+        client.request({
+          method: "POST",
+          path: `/apis/${PUBLISHED_GROUP}/v1alpha1/namespaces/${ns}/reports`,
+          query: { dryRun: "All" },
+          body,
+        });
+      await eventually(() => create(copy).then(() => true), { timeoutMs: 30_000, what: "the published CRD to serve" });
+      await expect(create(copy)).resolves.toMatchObject({ kind: "Report" });
+      await expect(create({ ...copy, results: [{ ...report.results[0], result: "maybe" }] })).rejects.toBeInstanceOf(
+        InvalidError,
+      );
+    } finally {
+      await client.request({ method: "DELETE", path: `${crdPath}/reports.${PUBLISHED_GROUP}` }).catch(() => {});
+    }
   });
 });
