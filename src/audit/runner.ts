@@ -40,6 +40,8 @@ export class AuditRunner {
   /** uid → the results last written (absent: no report of ours for it). */
   readonly #written = new Map<string, { key: string; namespace: string | undefined }>();
   readonly #pending = new Map<string, Pending>();
+  /** Objects whose audit runs now: a newer event for one waits, so an older result never lands last. */
+  readonly #running = new Set<string>();
   readonly #unsubscribe: (() => void)[] = [];
   readonly #informers: Informer[] = [];
   #active = 0;
@@ -127,12 +129,21 @@ export class AuditRunner {
   #pump(): void {
     const limit = this.#options.concurrency ?? 8;
     while (this.#active < limit && this.#pending.size > 0) {
-      const [uid, pending] = this.#pending.entries().next().value as [string, Pending];
-      this.#pending.delete(uid);
+      let next: string | undefined;
+      for (const uid of this.#pending.keys()) {
+        if (this.#running.has(uid)) continue;
+        next = uid;
+        break;
+      }
+      if (next === undefined) return;
+      const pending = this.#pending.get(next) as Pending;
+      this.#pending.delete(next);
+      this.#running.add(next);
       this.#active++;
-      void this.#audit(uid, pending)
-        .catch((error: unknown) => this.#logger.warn({ err: error, uid }, "audit: could not write a report"))
+      void this.#audit(next, pending)
+        .catch((error: unknown) => this.#logger.warn({ err: error, uid: next }, "audit: could not write a report"))
         .finally(() => {
+          this.#running.delete(next);
           this.#active--;
           this.#pump();
           if (this.#active === 0 && this.#pending.size === 0) {
