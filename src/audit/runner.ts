@@ -37,8 +37,8 @@ export class AuditRunner {
   readonly #evaluator: ModuleEvaluator;
   readonly #logger: Logger;
   readonly #labels: Record<string, string>;
-  /** uid → the results last written (absent: no report of ours for it). */
-  readonly #written = new Map<string, { key: string; namespace: string | undefined }>();
+  /** uid → the results last written (`resultsKey`; absent: no report of ours for it). */
+  readonly #written = new Map<string, string>();
   readonly #pending = new Map<string, Pending>();
   /** Objects whose audit runs now: a newer event for one waits, so an older result never lands last. */
   readonly #running = new Set<string>();
@@ -165,14 +165,14 @@ export class AuditRunner {
     }
     const key = resultsKey(evaluations);
     const before = this.#written.get(uid);
-    if (before?.key === key) return;
+    if (before === key) return;
     const report = auditReport({ kind, object }, evaluations, {
       api: settings.reportApi,
       labels: this.#labels,
       enforcementOf: (e: BindingEvaluation) => enforcementOf(module.config, e.binding),
     });
     await this.#apply(uid, namespace, report);
-    this.#written.set(uid, { key, namespace });
+    this.#written.set(uid, key);
     if (before) this.#logChange(kind, object, evaluations);
   }
 

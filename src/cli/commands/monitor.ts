@@ -138,7 +138,12 @@ export function monitorCommand(): Command {
       const file = devLogFile(process.cwd());
       if (existsSync(file)) say(`following the capstan dev session's log ${file}; Ctrl-C stops`);
       const local = localConfig(false);
-      const client = local ? await connectWithFlags(opts).catch(() => undefined) : undefined;
+      const client = local
+        ? await connectWithFlags(opts).catch((error: unknown) => {
+            say(`CEL policy decisions not shown: ${errorText(error)}`);
+            return undefined;
+          })
+        : undefined;
       try {
         const policies =
           client && local ? followPolicies(client, local.uuid, namesOf(local), say, abort.signal) : undefined;

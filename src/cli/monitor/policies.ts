@@ -4,6 +4,7 @@
  * own counters. The validating counter counts what a policy did not admit (deny, warn, audit) and
  * its errors; the mutating one counts every mutation run.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import { type ApiClient, NotFoundError } from "../../k8s/index.ts";
 import { promSamples } from "./prom-text.ts";
 
@@ -120,13 +121,7 @@ export async function followPolicyDecisions(
       }
       failing = true;
     }
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, intervalMs);
-      signal.addEventListener("abort", () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    await sleep(intervalMs, undefined, { signal }).catch(() => undefined);
   }
 }
 
