@@ -1,6 +1,7 @@
 // One report per audited object (as Kyverno and Kubewarden write them): named after the object's
 // uid, scoped to it, owned by it (the garbage collector removes it with the object), one result per
 // binding that selects it.
+import { createHash } from "node:crypto";
 import type { KubernetesObject, ResolvedKind } from "../k8s/index.ts";
 import type { Enforcement, ReportApi } from "../model/index.ts";
 import type { BindingEvaluation } from "./evaluate.ts";
@@ -10,6 +11,8 @@ import { REPORT_KINDS } from "./report-api.ts";
 export const MAX_MESSAGE_CHARS = 1024;
 export const REPORT_SOURCE = "capstan";
 export const MANAGED_BY = { "app.kubernetes.io/managed-by": "capstan" } as const;
+/** Annotation on each report: the digest of its results (`resultsDigest`), so a restart rewrites only what changed. */
+export const RESULTS_ANNOTATION = "capstan.dev/audit-results";
 
 type Result = "pass" | "fail" | "warn" | "error";
 
@@ -35,9 +38,10 @@ function messageOf(evaluation: BindingEvaluation): string {
   return evaluation.message ?? "";
 }
 
-/** The results as written, without timestamps: equal keys mean the report need not be written again. */
-export function resultsKey(evaluations: readonly BindingEvaluation[]): string {
-  return JSON.stringify(evaluations.map((e) => [e.rule, e.result, messageOf(e), e.dryRunWrites.length]));
+/** The results as written, without timestamps: equal digests mean the report need not be written again. */
+export function resultsDigest(evaluations: readonly BindingEvaluation[]): string {
+  const key = JSON.stringify(evaluations.map((e) => [e.rule, e.result, messageOf(e), e.dryRunWrites.length]));
+  return createHash("sha256").update(key).digest("base64url").slice(0, 22);
 }
 
 /** The report of one object; `evaluations` holds the bindings that select it (no skips). */
@@ -45,6 +49,7 @@ export function auditReport(
   target: ReportTarget,
   evaluations: readonly BindingEvaluation[],
   context: ReportContext,
+  digest = resultsDigest(evaluations),
 ): Record<string, unknown> {
   const kinds = REPORT_KINDS[context.api];
   const { object, kind } = target;
@@ -77,6 +82,7 @@ export function auditReport(
       name: metadata.uid,
       ...(namespace ? { namespace } : {}),
       labels: { ...MANAGED_BY, ...context.labels },
+      annotations: { [RESULTS_ANNOTATION]: digest },
       ownerReferences: [{ apiVersion, kind: kind.kind, name: metadata.name, uid: metadata.uid }],
     },
     ...(kinds.reportSource ? { source: REPORT_SOURCE } : {}),

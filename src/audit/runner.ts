@@ -9,11 +9,21 @@ import { type ApiClient, ApiError, type KubernetesObject, NotFoundError, type Re
 import { type AuditSettings, enforcementOf, flavorNames, flavorOf, ruleOf } from "../model/index.ts";
 import { Log, type Logger } from "../telemetry/index.ts";
 import { type BindingEvaluation, ModuleEvaluator } from "./evaluate.ts";
-import { auditReport, MANAGED_BY, resultsKey } from "./report.ts";
+import { auditReport, MANAGED_BY, RESULTS_ANNOTATION, resultsDigest } from "./report.ts";
 import { REPORT_KINDS, reportCollection } from "./report-api.ts";
 import { installReportCrds } from "./report-install.ts";
 
 const FIELD_MANAGER = "capstan-audit";
+/** Reports listed per page at start: their metadata only, so the listing stays small however many there are. */
+const LIST_PAGE = 500;
+const METADATA_LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1";
+const METADATA = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1";
+
+interface ReportMetadata {
+  readonly name: string;
+  readonly namespace?: string;
+  readonly annotations?: Record<string, string>;
+}
 
 export interface AuditRunnerOptions {
   readonly client: ApiClient;
@@ -37,8 +47,10 @@ export class AuditRunner {
   readonly #evaluator: ModuleEvaluator;
   readonly #logger: Logger;
   readonly #labels: Record<string, string>;
-  /** uid → the results last written (`resultsKey`; absent: no report of ours for it). */
+  /** uid → the digest of the results this run wrote or found current (`resultsDigest`). */
   readonly #written = new Map<string, string>();
+  /** The module's reports as they were at start, until the first pass is done: uid → digest and namespace. */
+  #existing = new Map<string, { readonly digest: string; readonly namespace: string | undefined }>();
   readonly #pending = new Map<string, Pending>();
   /** Objects whose audit runs now: a newer event for one waits, so an older result never lands last. */
   readonly #running = new Set<string>();
@@ -63,6 +75,7 @@ export class AuditRunner {
   async start(signal?: AbortSignal): Promise<void> {
     const { client, settings } = this.#options;
     await installReportCrds(client, settings.reportApi);
+    this.#existing = await this.#listReports();
     for (const { kind, scope } of this.#scopes()) {
       const informer = sharedInformer(client, scope);
       if (!informer.started) informer.start();
@@ -160,20 +173,26 @@ export class AuditRunner {
     );
     const namespace = kind.namespaced ? object.metadata?.namespace : undefined;
     if (evaluations.length === 0) {
-      if (this.#written.has(uid)) await this.#delete(uid, namespace);
+      if (this.#written.has(uid) || this.#existing.has(uid)) await this.#delete(uid, namespace);
       return;
     }
-    const key = resultsKey(evaluations);
-    const before = this.#written.get(uid);
-    if (before === key) return;
-    const report = auditReport({ kind, object }, evaluations, {
-      api: settings.reportApi,
-      labels: this.#labels,
-      enforcementOf: (e: BindingEvaluation) => enforcementOf(module.config, e.binding),
-    });
-    await this.#apply(uid, namespace, report);
-    this.#written.set(uid, key);
-    if (before) this.#logChange(kind, object, evaluations);
+    const digest = resultsDigest(evaluations);
+    const before = this.#written.get(uid) ?? this.#existing.get(uid)?.digest;
+    if (before !== digest) {
+      const report = auditReport(
+        { kind, object },
+        evaluations,
+        {
+          api: settings.reportApi,
+          labels: this.#labels,
+          enforcementOf: (e: BindingEvaluation) => enforcementOf(module.config, e.binding),
+        },
+        digest,
+      );
+      await this.#apply(uid, namespace, report);
+      if (this.#written.has(uid)) this.#logChange(kind, object, evaluations);
+    }
+    this.#written.set(uid, digest);
   }
 
   #logChange(kind: ResolvedKind, object: KubernetesObject, evaluations: readonly BindingEvaluation[]): void {
@@ -202,6 +221,9 @@ export class AuditRunner {
           query: { fieldManager: FIELD_MANAGER, force: true },
           contentType: "application/apply-patch+yaml",
           body: report,
+          // The answer is not read: its metadata alone keeps what crosses the wire (and the buffers held until GC) small.
+          accept: METADATA,
+          discardBody: true,
         });
         return;
       } catch (error) {
@@ -219,36 +241,49 @@ export class AuditRunner {
 
   async #delete(uid: string, namespace: string | undefined): Promise<void> {
     const path = `${reportCollection(this.#options.settings.reportApi, namespace)}/${uid}`;
-    await this.#options.client.request({ method: "DELETE", path }).catch((error: unknown) => {
+    await this.#options.client.request({ method: "DELETE", path, discardBody: true }).catch((error: unknown) => {
       if (!(error instanceof NotFoundError)) throw error;
     });
     this.#written.delete(uid);
+    this.#existing.delete(uid);
   }
 
-  /** Deletes this module's reports whose object is no longer audited (a binding removed, a rule dropped from `audit`). */
-  async #prune(): Promise<void> {
+  /** This module's reports (namespaced and cluster), metadata only, page by page: uid → results digest. */
+  async #listReports(): Promise<Map<string, { digest: string; namespace: string | undefined }>> {
     const { client, settings } = this.#options;
     const selector = Object.entries({ ...MANAGED_BY, ...this.#labels })
       .map(([key, value]) => `${key}=${value}`)
       .join(",");
     const kinds = REPORT_KINDS[settings.reportApi];
     const base = `/apis/${kinds.group}/${kinds.version}`;
+    const reports = new Map<string, { digest: string; namespace: string | undefined }>();
     for (const plural of [kinds.plural, kinds.clusterPlural]) {
-      const list = await client.request<{ items: { metadata: { name: string; namespace?: string } }[] }>({
-        path: `${base}/${plural}`,
-        query: { labelSelector: selector },
-      });
-      for (const { metadata } of list.items) {
-        if (this.#written.has(metadata.name)) continue;
-        await client
-          .request({
-            method: "DELETE",
-            path: `${reportCollection(settings.reportApi, metadata.namespace)}/${metadata.name}`,
-          })
-          .catch((error: unknown) => {
-            if (!(error instanceof NotFoundError)) throw error;
+      let token: string | undefined;
+      do {
+        const page = await client.request<{ metadata?: { continue?: string }; items?: { metadata: ReportMetadata }[] }>({
+          path: `${base}/${plural}`,
+          query: { labelSelector: selector, limit: LIST_PAGE, continue: token },
+          accept: METADATA_LIST,
+        });
+        for (const { metadata } of page.items ?? []) {
+          reports.set(metadata.name, {
+            digest: metadata.annotations?.[RESULTS_ANNOTATION] ?? "",
+            namespace: metadata.namespace,
           });
-      }
+        }
+        token = page.metadata?.continue || undefined;
+      } while (token);
+    }
+    return reports;
+  }
+
+  /** Deletes this module's reports (as listed at start) whose object is no longer audited: a binding removed, a rule dropped from `audit`, the object gone. */
+  async #prune(): Promise<void> {
+    const existing = this.#existing;
+    this.#existing = new Map();
+    for (const [uid, { namespace }] of existing) {
+      if (this.#written.has(uid)) continue;
+      await this.#delete(uid, namespace);
     }
   }
 }

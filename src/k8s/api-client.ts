@@ -17,6 +17,8 @@ export interface ApiRequest {
   readonly contentType?: string;
   readonly accept?: string;
   readonly signal?: AbortSignal;
+  /** A successful answer's body is read and dropped, not parsed: `request` resolves to undefined. */
+  readonly discardBody?: boolean;
 }
 
 export interface ApiStream {
@@ -83,6 +85,11 @@ export class ApiClient {
     try {
       const response = await this.#send(request, this.#bodyTimeoutMs);
       status = response.statusCode;
+      if (request.discardBody && response.statusCode < 300) {
+        await response.body.dump({ limit: Number.MAX_SAFE_INTEGER });
+        if (span) endClientSpan(span, status);
+        return undefined as T;
+      }
       const text = await response.body.text();
       if (response.statusCode >= 300) throw this.#error(request, response.statusCode, text, response.headers);
       if (span) endClientSpan(span, status);

@@ -8,9 +8,11 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { runPreview } from "../../../src/audit/preview.ts";
+import { AuditRunner } from "../../../src/audit/runner.ts";
 import type { ApiClient } from "../../../src/k8s/api-client.ts";
 import { ApiError, InvalidError, NotFoundError } from "../../../src/k8s/errors.ts";
 import * as a from "../../../src/k8s/models.ts";
+import { auditSettings } from "../../../src/model/audit-config.ts";
 import { Capability } from "../../../src/model/capability.ts";
 import { PeprModule } from "../../../src/model/module.ts";
 import { type ModuleRuntime, startModuleRuntime } from "../../../src/runtime/module-runtime.ts";
@@ -36,7 +38,7 @@ interface ReportResult {
   properties: Record<string, string>;
 }
 interface Report {
-  metadata: { name: string; namespace: string; ownerReferences: { uid: string; kind: string }[] };
+  metadata: { name: string; namespace: string; resourceVersion: string; ownerReferences: { uid: string; kind: string }[] };
   scope: { kind: string; name: string; namespace: string; uid: string };
   results: ReportResult[];
   summary: Record<string, number>;
@@ -318,5 +320,31 @@ describe("background audit into OpenReports reports", () => {
     } finally {
       await client.request({ method: "DELETE", path: `${crdPath}/reports.${PUBLISHED_GROUP}` }).catch(() => {});
     }
+  });
+
+  it("a restart rewrites no unchanged report and removes those of a rule no longer audited", { timeout: 120_000 }, async () => {
+    const before = new Map((await reports()).map((r) => [r.metadata.name, r.metadata.resourceVersion]));
+    expect([...before.values()].length).toBeGreaterThan(1_000);
+    const restart = async (config: Record<string, unknown>) => {
+      const again = new PeprModule({ capstan: { uuid, onError: "reject", ...config } }, [rules()], {
+        deferStart: true,
+      });
+      const runner = new AuditRunner({ client, module: again, settings: auditSettings(again.config) });
+      try {
+        await runner.start();
+      } finally {
+        await runner.close();
+      }
+    };
+    await restart({ audit: true });
+    const after = await reports();
+    const rewritten = after.filter((r) => before.get(r.metadata.name) !== r.metadata.resourceVersion);
+    expect(rewritten.map((r) => r.scope.name)).toEqual([]);
+    expect(after.length).toBe(before.size);
+
+    await restart({ audit: { bindings: ["cm-team", "sa-name"] } });
+    const kept = await reports();
+    expect(kept.filter((r) => r.scope.kind === "Secret")).toEqual([]);
+    expect(kept.length).toBe(after.filter((r) => r.scope.kind !== "Secret").length);
   });
 });
