@@ -19,6 +19,11 @@ const LIST_PAGE = 500;
 const METADATA_LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1";
 const METADATA = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1";
 
+interface ReportPage {
+  readonly metadata?: { readonly continue?: string };
+  readonly items?: readonly { readonly metadata: ReportMetadata }[];
+}
+
 interface ReportMetadata {
   readonly name: string;
   readonly namespace?: string;
@@ -260,7 +265,7 @@ export class AuditRunner {
     for (const plural of [kinds.plural, kinds.clusterPlural]) {
       let token: string | undefined;
       do {
-        const page = await client.request<{ metadata?: { continue?: string }; items?: { metadata: ReportMetadata }[] }>({
+        const page = await client.request<ReportPage>({
           path: `${base}/${plural}`,
           query: { labelSelector: selector, limit: LIST_PAGE, continue: token },
           accept: METADATA_LIST,

@@ -38,7 +38,12 @@ interface ReportResult {
   properties: Record<string, string>;
 }
 interface Report {
-  metadata: { name: string; namespace: string; resourceVersion: string; ownerReferences: { uid: string; kind: string }[] };
+  metadata: {
+    name: string;
+    namespace: string;
+    resourceVersion: string;
+    ownerReferences: { uid: string; kind: string }[];
+  };
   scope: { kind: string; name: string; namespace: string; uid: string };
   results: ReportResult[];
   summary: Record<string, number>;
@@ -322,7 +327,9 @@ describe("background audit into OpenReports reports", () => {
     }
   });
 
-  it("a restart rewrites no unchanged report and removes those of a rule no longer audited", { timeout: 120_000 }, async () => {
+  it("a restart rewrites no unchanged report and removes those of a rule no longer audited", {
+    timeout: 120_000,
+  }, async () => {
     const before = new Map((await reports()).map((r) => [r.metadata.name, r.metadata.resourceVersion]));
     expect([...before.values()].length).toBeGreaterThan(1_000);
     const restart = async (config: Record<string, unknown>) => {
