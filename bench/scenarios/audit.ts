@@ -10,6 +10,8 @@ import { SampleTable, type ScenarioResult } from "../harness/results.ts";
 
 const OBJECTS = 10_000;
 const REST_MS = 10_000;
+/** A round writes 10,000 objects and starts the module twice (about 4 minutes): at most this many rounds. */
+const MAX_ROUNDS = 3;
 export const AUDIT_TARGETS = { off: "capstan, no audit", on: "capstan, audit (5 rules)" } as const;
 
 async function reportCount(context: BenchContext, namespace: string): Promise<number> {
@@ -35,7 +37,8 @@ export async function audit(context: BenchContext): Promise<ScenarioResult> {
   if (!engine) throw new Error("the audit scenario runs capstan: add it to --engines");
   // A fresh namespace of objects each round: deleting 10,000 reports between runs takes longer than
   // writing them, and a report left from the last run would count as written at once.
-  for (let round = 1; round <= context.runs; round++) {
+  const rounds = Math.min(context.runs, MAX_ROUNDS);
+  for (let round = 1; round <= rounds; round++) {
     const namespace = await freshNamespace(context.client, "bench-audit");
     try {
       await createAll(context.client, configMapRequests(namespace, "audited", OBJECTS), 32);
@@ -83,7 +86,7 @@ export async function audit(context: BenchContext): Promise<ScenarioResult> {
       `A namespace holding ${OBJECTS.toLocaleString("en")} ConfigMaps (4 keys each); the bench module with 5 Validate rules and ` +
       "one Watch binding on them, under capstan's dev runtime, started without and with `audit: true`: the time from " +
       `spawning the process until every ConfigMap has its OpenReports report (counted by LIST every 250 ms), then the process's CPU over ${REST_MS / 1000} s at rest, its RSS after it, and the heap it keeps after a full collection (the module calls gc() on SIGUSR2). ` +
-      "Each round has a fresh namespace, so the audited start writes every report.",
+      `Each round has a fresh namespace, so the audited start writes every report; ${MAX_ROUNDS} rounds at most (fewer when --runs says so).`,
     metrics: [
       { key: "ready", label: `to ${OBJECTS.toLocaleString("en")} reports`, unit: "s", better: "lower" },
       { key: "cpu", label: "CPU at rest", unit: "%", better: "lower" },
