@@ -7,7 +7,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DEFAULT_HANDOVER_TIMINGS, HashRing } from "../../src/shard/index.ts";
+import { DEFAULT_HANDOVER_TIMINGS, HashRing, SHARD_LABEL, ShardLease, shardKey } from "../../src/shard/index.ts";
 import { type BenchEvent, EngineProcess, now } from "../engines/engine-process.ts";
 import { benchPaths } from "../engines/paths.ts";
 import { sleep } from "../engines/running-engine.ts";
@@ -43,7 +43,8 @@ export async function shard(context: BenchContext): Promise<ScenarioResult[]> {
     const last = Math.max(...created.map((c) => c.doneAt));
     const writesPerSecond = OBJECTS / ((last - first) / 1000);
     context.log(`shard: ${writesPerSecond.toFixed(0)} creates/s at 20 in flight`);
-    const patchesPerSecond = await labelForRings(context, namespace, created);
+    const labels = new Labels(context, namespace, created);
+    const patchesPerSecond = await labels.forReplicas(REPLICA_COUNTS[REPLICA_COUNTS.length - 1] as number);
     context.log(`shard: ${patchesPerSecond.toFixed(0)} label patches/s at 20 in flight`);
     const changeLatencies: number[] = [];
     // The replicas have CPU 1 to themselves; the control plane and this harness share CPU 0.
@@ -56,7 +57,8 @@ export async function shard(context: BenchContext): Promise<ScenarioResult[]> {
       for (let round = 1; round <= context.runs; round++) {
         const idle = await idleReplica(context, namespace);
         for (const replicas of REPLICA_COUNTS) {
-          const run = await reconcileAll(context, namespace, replicas, idle);
+          if (replicas > 1) await labels.forReplicas(replicas);
+          const run = await reconcileAll(context, namespace, replicas, idle, `bench-shard-${replicas}-${round}`);
           changeLatencies.push(run.changeP50);
           table.add(target(replicas), run);
           context.log(
@@ -75,19 +77,23 @@ export async function shard(context: BenchContext): Promise<ScenarioResult[]> {
       id: "shard",
       title: "7. Sharded controller",
       method:
-        `${OBJECTS.toLocaleString("en")} ConfigMaps (4 keys each) exist, each labelled up front with its shard for 2 and ` +
-        "for 3 replicas by the ring over the replicas' names, keyed by the object's uid (what the assigner writes). " +
-        "1, 2 or 3 controller replicas start as host processes (bench/shard/replica.ts), all pinned to " +
-        `CPU ${CPU} (taskset) so every row has the same one core; a sharded replica's Reconcile binding selects its ` +
-        "shard's label, so its informer lists, watches and caches only its share. Each object is reconciled once, the " +
+        `${OBJECTS.toLocaleString("en")} ConfigMaps (4 keys each) exist. 1, 2 or 3 controller replicas start as host ` +
+        `processes (bench/shard/replica.ts), all pinned to CPU ${CPU} (taskset) so every row has the same one core. ` +
+        "One replica runs the plain controller role. 2 and 3 run capstan's sharded controller role " +
+        "(startShardedControllerRole: shard Lease, leader election, the assigner on the leader with its metadata-only " +
+        "informer over every object, each replica's informers selecting its `capstan.dev/shard` label, fencing). " +
+        "Before a sharded run every object already carries the label the assigner would give it for that replica " +
+        "count (the ring over the replicas' names, keyed as the assigner keys it), as the webhook or a previous " +
+        "assigner pass leaves them, and the replicas' shard Leases are live, as after a rolling restart: the assigner " +
+        "finds nothing to move, so the row measures the steady state. Each object is reconciled once, the " +
         `callback spending ${WORK_MS} ms of CPU. Time from spawning the replicas to the last object's reconcile; ` +
         "reconciles/s between the first and the last reconcile; CPU time of all replicas per 1,000 objects; resident " +
         `memory of the largest replica ${SETTLE_MS / 1000} s after the last reconcile; its used heap after a full ` +
         "garbage collection (the cache's size without the collector's timing), also less that of an idle replica (the " +
         `same process with a binding that selects no object, ${IDLE_SETTLE_MS / 1000} s after it started); then ${CHANGES} objects changed one at a time: ` +
         "ms from sending the patch to the reconcile on the replica that owns it (p50, p99); the largest replica's " +
-        "share of the objects; objects reconciled by more than one replica. Membership (shard Leases) and the drain " +
-        "handover are not part of this measurement: the assignment is fixed for the run.",
+        "share of the objects; objects reconciled by more than one replica. Handover (joins, leaves, crashes) is " +
+        "measured by the integration test and modelled in scenario 8.",
       metrics: [
         { key: "seconds", label: "all reconciled", unit: "s", better: "lower", digits: 1 },
         { key: "rate", label: "reconciles/s", unit: "", better: "higher" },
@@ -121,44 +127,58 @@ export async function shard(context: BenchContext): Promise<ScenarioResult[]> {
 }
 
 const REPLICA_COUNTS = [1, 2, 3];
-/** The label that assigns an object to one of `replicas` shards (one label per replica count, set up front). */
-const shardLabel = (replicas: number) => `bench.capstan.dev/shard-of-${replicas}`;
+const CONFIGMAP = { group: "", kind: "ConfigMap" };
 const shardName = (index: number) => `replica-${index}`;
 
 function target(replicas: number): string {
   return replicas === 1 ? "capstan, 1 replica" : `capstan, ${replicas} replicas, sharded`;
 }
 
-/**
- * Labels every object with its shard for each sharded replica count, as the assigner would: the ring
- * over `replica-0…replica-(n−1)`, keyed by the object's uid. Returns the label patches per second.
- */
-async function labelForRings(
-  context: BenchContext,
-  namespace: string,
-  created: readonly TimedCreate<{ metadata: { name: string; uid: string } }>[],
-): Promise<number> {
-  const rings = REPLICA_COUNTS.filter((n) => n > 1).map((n) => {
+/** Puts every object on the shard the assigner would pick for a replica count, patching only objects that move. */
+class Labels {
+  readonly #current = new Map<string, string>();
+
+  readonly context: BenchContext;
+  readonly namespace: string;
+  readonly created: readonly TimedCreate<{ metadata: { name: string; uid: string } }>[];
+
+  constructor(
+    context: BenchContext,
+    namespace: string,
+    created: readonly TimedCreate<{ metadata: { name: string; uid: string } }>[],
+  ) {
+    this.context = context;
+    this.namespace = namespace;
+    this.created = created;
+  }
+
+  /** Returns the label patches per second (of those sent). */
+  async forReplicas(replicas: number): Promise<number> {
     const ring = new HashRing();
-    for (let i = 0; i < n; i++) ring.add(shardName(i));
-    return { label: shardLabel(n), ring };
-  });
-  let next = 0;
-  const startedAt = now();
-  const worker = async () => {
-    while (next < created.length) {
-      const { metadata } = (created[next++] as (typeof created)[number]).created;
-      const labels = Object.fromEntries(rings.map(({ label, ring }) => [label, ring.owner(metadata.uid) ?? ""]));
-      await context.client.request({
-        method: "PATCH",
-        path: `/api/v1/namespaces/${namespace}/configmaps/${metadata.name}`,
-        contentType: "application/merge-patch+json",
-        body: { metadata: { labels } },
-      });
-    }
-  };
-  await Promise.all(Array.from({ length: 20 }, worker));
-  return created.length / ((now() - startedAt) / 1000);
+    for (let i = 0; i < replicas; i++) ring.add(shardName(i));
+    const moves = this.created
+      .map(({ created }) => ({
+        name: created.metadata.name,
+        shard: ring.owner(shardKey(created, CONFIGMAP) ?? "") ?? "",
+      }))
+      .filter(({ name, shard }) => this.#current.get(name) !== shard);
+    let next = 0;
+    const startedAt = now();
+    const worker = async () => {
+      while (next < moves.length) {
+        const { name, shard } = moves[next++] as (typeof moves)[number];
+        await this.context.client.request({
+          method: "PATCH",
+          path: `/api/v1/namespaces/${this.namespace}/configmaps/${name}`,
+          contentType: "application/merge-patch+json",
+          body: { metadata: { labels: { [SHARD_LABEL]: shard } } },
+        });
+        this.#current.set(name, shard);
+      }
+    };
+    await Promise.all(Array.from({ length: 20 }, worker));
+    return moves.length / ((now() - startedAt) / 1000);
+  }
 }
 
 interface ReplicaRun extends Record<string, number> {
@@ -178,7 +198,10 @@ function spawnReplica(
   context: BenchContext,
   namespace: string,
   index: number,
-  selection: { readonly label: string; readonly shard: string } | undefined,
+  selection:
+    | { readonly prefix: string; readonly shard: string }
+    | { readonly label: string; readonly shard: string }
+    | undefined,
 ): EngineProcess {
   const logs = join(benchPaths.work, "shard");
   mkdirSync(logs, { recursive: true });
@@ -191,7 +214,12 @@ function spawnReplica(
       KUBECONFIG: context.kubeconfig,
       BENCH_NAMESPACE: namespace,
       BENCH_WORK_MS: String(WORK_MS),
-      ...(selection ? { BENCH_SHARD_LABEL: selection.label, BENCH_SHARD: selection.shard } : {}),
+      ...(selection && "prefix" in selection
+        ? { BENCH_SHARD_PREFIX: selection.prefix, BENCH_SHARD: selection.shard }
+        : {}),
+      ...(selection && "label" in selection
+        ? { BENCH_SHARD_LABEL: selection.label, BENCH_SHARD: selection.shard }
+        : {}),
     },
     logFile: join(logs, `replica-${index}.log`),
   });
@@ -245,7 +273,7 @@ async function heapAfterGc(child: EngineProcess): Promise<number> {
 
 /** Used heap (MiB) after GC of a replica whose binding selects no object: the floor under every cache. */
 async function idleReplica(context: BenchContext, namespace: string): Promise<number> {
-  const child = spawnReplica(context, namespace, 0, { label: shardLabel(3), shard: "none" });
+  const child = spawnReplica(context, namespace, 0, { label: SHARD_LABEL, shard: "none" });
   try {
     await child.waitFor("started");
     await sleep(IDLE_SETTLE_MS);
@@ -260,15 +288,19 @@ async function reconcileAll(
   namespace: string,
   replicas: number,
   idleHeap: number,
+  prefix: string,
 ): Promise<ReplicaRun> {
+  if (replicas > 1) {
+    // Every member live before any replica starts, so the leader's first ring is the whole one.
+    for (let i = 0; i < replicas; i++) {
+      const lease = new ShardLease(context.client, { namespace, prefix, id: shardName(i) });
+      await lease.join();
+      lease.abandon();
+    }
+  }
   const startedAt = now();
   const processes = Array.from({ length: replicas }, (_, i) =>
-    spawnReplica(
-      context,
-      namespace,
-      i,
-      replicas > 1 ? { label: shardLabel(replicas), shard: shardName(i) } : undefined,
-    ),
+    spawnReplica(context, namespace, i, replicas > 1 ? { prefix, shard: shardName(i) } : undefined),
   );
   try {
     const owner = new Map<string, number>();

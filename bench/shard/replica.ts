@@ -5,12 +5,16 @@
 //   BENCH_NAMESPACE  the namespace of the objects
 //   BENCH_WORK_MS    CPU milliseconds per reconcile (busy loop)
 // On SIGUSR2 it collects garbage and reports `heap` with the used heap in bytes as the name.
-//   BENCH_SHARD_LABEL, BENCH_SHARD  when set, the binding selects only objects with that label equal
-//                    to this replica's shard (the informer's label selector: its cache holds only them)
+//   BENCH_SHARD, BENCH_SHARD_PREFIX  when both are set, the replica runs capstan's sharded controller
+//                    role as shard BENCH_SHARD of the module prefix BENCH_SHARD_PREFIX: shard Lease,
+//                    leader election (the leader runs the assigner), informers selecting its shard label
+//   BENCH_SHARD_LABEL, BENCH_SHARD  (without a prefix) the binding selects only objects with that label
+//                    equal to BENCH_SHARD: a replica whose cache holds nothing (the idle floor)
 import { writeSync } from "node:fs";
-import { startControllerRole } from "../../src/controller/index.ts";
+import { type ControllerRole, startControllerRole } from "../../src/controller/index.ts";
 import { ApiClient, models } from "../../src/k8s/index.ts";
 import { Capability } from "../../src/model/index.ts";
+import { startShardedControllerRole } from "../../src/shard/index.ts";
 import { Log } from "../../src/telemetry/index.ts";
 
 const kubeconfig = process.env.KUBECONFIG;
@@ -19,6 +23,7 @@ const workMs = Number(process.env.BENCH_WORK_MS ?? "1");
 const eventsFd = Number(process.env.BENCH_EVENTS_FD ?? "1");
 const shardLabel = process.env.BENCH_SHARD_LABEL;
 const shard = process.env.BENCH_SHARD;
+const prefix = process.env.BENCH_SHARD_PREFIX;
 if (!kubeconfig || !namespace) throw new Error("bench/shard/replica.ts needs KUBECONFIG and BENCH_NAMESPACE");
 
 function report(event: string, name: string): void {
@@ -34,17 +39,22 @@ function spin(ms: number): number {
 
 const capability = new Capability({ name: "shard-bench", description: "", namespaces: [namespace] });
 const objects = capability.When(models.ConfigMap).IsCreatedOrUpdated().InNamespace(namespace).WithLabel("app", "bench");
-(shardLabel && shard ? objects.WithLabel(shardLabel, shard) : objects).Reconcile((object) => {
+(shardLabel && shard && !prefix ? objects.WithLabel(shardLabel, shard) : objects).Reconcile((object) => {
   spin(workMs);
   report("reconciled", object.metadata?.name ?? "");
 });
 
 const client = await ApiClient.fromKubeconfig({ kubeconfig });
-const role = await startControllerRole(client, {
-  capabilities: [capability],
-  leaderElection: false,
-  logger: Log.child({}, { level: "warn" }),
-});
+const logger = Log.child({}, { level: "warn" });
+const role: ControllerRole =
+  shard && prefix
+    ? await startShardedControllerRole(client, {
+        capabilities: [capability],
+        leaderElection: { namespace, name: `${prefix}-leader`, identity: shard },
+        logger,
+        shard: { id: shard, namespace, prefix },
+      })
+    : await startControllerRole(client, { capabilities: [capability], leaderElection: false, logger });
 report("started", String(process.pid));
 // The harness asks for the heap after a full collection (run with --expose-gc): the cache's real size.
 process.on("SIGUSR2", () => {

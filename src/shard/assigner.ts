@@ -2,7 +2,7 @@ import { Informer, type InformerScope } from "../informer/index.ts";
 import { type ApiClient, type KubernetesObject, NotFoundError, resourcePath } from "../k8s/index.ts";
 import { Log, type Logger } from "../telemetry/index.ts";
 import { ASSIGNER_CONCURRENCY, ASSIGNER_PERIOD_MS, DRAIN_TO_ANNOTATION, SHARD_LABEL } from "./constants.ts";
-import { shardKey } from "./key.ts";
+import { type KeyKind, shardKey } from "./key.ts";
 import type { ShardView } from "./membership.ts";
 import { shardMetrics } from "./metrics.ts";
 import { HashRing } from "./ring.ts";
@@ -34,8 +34,9 @@ export type Assignment =
  *   a drain towards a shard that is no longer the target is re-aimed, one towards a dead shard too;
  * - a stale `drain-to` on an object already where it belongs: removed.
  */
-export function assignmentOf(object: KubernetesObject, ring: HashRing): Assignment {
-  const target = ring.owner(shardKey(object));
+export function assignmentOf(object: KubernetesObject, kind: KeyKind, ring: HashRing): Assignment {
+  const key = shardKey(object, kind);
+  const target = key === undefined ? undefined : ring.owner(key);
   if (target === undefined) return undefined;
   const current = object.metadata?.labels?.[SHARD_LABEL];
   const drainTo = object.metadata?.annotations?.[DRAIN_TO_ANNOTATION];
@@ -165,7 +166,7 @@ export class Assigner {
       for (const { informer, scope } of this.#informers) {
         if (!informer.health().synced) continue;
         for (const object of informer.list()) {
-          const assignment = assignmentOf(object, ring);
+          const assignment = assignmentOf(object, scope.kind, ring);
           if (!assignment) continue;
           const key = `${scope.kind.plural}.${scope.kind.group}|${object.metadata?.namespace ?? ""}/${object.metadata?.name ?? ""}`;
           const version = object.metadata?.resourceVersion ?? "";

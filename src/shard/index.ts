@@ -8,7 +8,7 @@ export {
   SHARD_LEASE_LABEL,
   SHARD_RENEW_PERIOD_MS,
 } from "./constants.ts";
-export { shardKey } from "./key.ts";
+export { type KeyKind, shardKey } from "./key.ts";
 export { checkShardId, ShardLease, type ShardLeaseOptions, ShardView, shardIdFrom } from "./membership.ts";
 export { shardMetrics } from "./metrics.ts";
 export { DEFAULT_VNODES, HashRing, type HashRingOptions, murmur3Utf16 } from "./ring.ts";

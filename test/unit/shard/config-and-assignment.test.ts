@@ -46,38 +46,51 @@ const object = (
   metadata: { name: uid, namespace: "ns", uid, labels, annotations },
 });
 
+const CM = { group: "", kind: "ConfigMap" };
+
 describe("shard assignment", () => {
   const ring = new HashRing();
   for (const id of ["a", "b", "c"]) ring.add(id);
 
-  it("keys an object by its controller owner's uid, else its own", () => {
-    expect(shardKey(object("u1"))).toBe("u1");
+  it("keys an object by its controller owner's group, kind, namespace and name, else its own", () => {
+    expect(shardKey(object("u1"), CM)).toBe("/ConfigMap/ns/u1");
+    expect(shardKey({ metadata: { name: "w" } }, { group: "example.com", kind: "Widget" })).toBe(
+      "example.com/Widget//w",
+    );
     const child: KubernetesObject = {
       metadata: {
+        name: "child",
+        namespace: "ns",
         uid: "child",
         ownerReferences: [
           { apiVersion: "v1", kind: "X", name: "other", uid: "not-controller" },
-          { apiVersion: "v1", kind: "X", name: "root", uid: "root-uid", controller: true },
+          { apiVersion: "apps/v1", kind: "ReplicaSet", name: "root", uid: "root-uid", controller: true },
         ],
       },
     };
-    expect(shardKey(child)).toBe("root-uid");
+    expect(shardKey(child, CM)).toBe("apps/ReplicaSet/ns/root");
+    // The owner's own key is the same string: parent and children land on one shard.
+    expect(shardKey({ metadata: { name: "root", namespace: "ns" } }, { group: "apps", kind: "ReplicaSet" })).toBe(
+      "apps/ReplicaSet/ns/root",
+    );
+    // A CREATE with only generateName has no key yet (the assigner labels it once named).
+    expect(shardKey({ metadata: { generateName: "x-", namespace: "ns" } }, CM)).toBeUndefined();
   });
 
   it("labels unassigned objects and objects of dead shards directly, drains between live ones", () => {
-    const target = ring.owner("u1") ?? "";
+    const target = ring.owner("/ConfigMap/ns/u1") ?? "";
     const other = ["a", "b", "c"].find((id) => id !== target) ?? "";
-    expect(assignmentOf(object("u1"), ring)).toEqual({ write: "label", shard: target });
-    expect(assignmentOf(object("u1", { [SHARD_LABEL]: "dead" }), ring)).toEqual({ write: "label", shard: target });
-    expect(assignmentOf(object("u1", { [SHARD_LABEL]: other }), ring)).toEqual({ write: "drain", shard: target });
+    expect(assignmentOf(object("u1"), CM, ring)).toEqual({ write: "label", shard: target });
+    expect(assignmentOf(object("u1", { [SHARD_LABEL]: "dead" }), CM, ring)).toEqual({ write: "label", shard: target });
+    expect(assignmentOf(object("u1", { [SHARD_LABEL]: other }), CM, ring)).toEqual({ write: "drain", shard: target });
     expect(
-      assignmentOf(object("u1", { [SHARD_LABEL]: other }, { [DRAIN_TO_ANNOTATION]: target }), ring),
+      assignmentOf(object("u1", { [SHARD_LABEL]: other }, { [DRAIN_TO_ANNOTATION]: target }), CM, ring),
     ).toBeUndefined();
-    expect(assignmentOf(object("u1", { [SHARD_LABEL]: target }), ring)).toBeUndefined();
-    expect(assignmentOf(object("u1", { [SHARD_LABEL]: target }, { [DRAIN_TO_ANNOTATION]: other }), ring)).toEqual({
+    expect(assignmentOf(object("u1", { [SHARD_LABEL]: target }), CM, ring)).toBeUndefined();
+    expect(assignmentOf(object("u1", { [SHARD_LABEL]: target }, { [DRAIN_TO_ANNOTATION]: other }), CM, ring)).toEqual({
       write: "clear-drain",
     });
-    expect(assignmentOf(object("u1"), new HashRing())).toBeUndefined();
+    expect(assignmentOf(object("u1"), CM, new HashRing())).toBeUndefined();
   });
 
   it("checks shard ids", () => {
