@@ -11,6 +11,7 @@ export { errorMessage, type Outcome, runWithDeadline } from "./deadline.ts";
 export type { AdmissionModule } from "./engine.ts";
 export { AdmissionEngine } from "./engine.ts";
 export { applyPatch, diffJson, type PatchOperation } from "./json-patch.ts";
+export { labelResponse, type ObjectLabeller } from "./label-webhook.ts";
 export type { WebhookKind } from "./metrics.ts";
 export {
   type AdmissionRecord,
@@ -24,4 +25,10 @@ export { applyWebhookConfigurations, deleteWebhookConfigurations } from "./regis
 export { decodeSecretData, encodeSecretData, isSecretKind, undecodableKeys } from "./secret-data.ts";
 export { type AdmissionServer, startAdmissionServer } from "./server.ts";
 export type { WebhookEndpoint } from "./webhook-config.ts";
-export { type LabelSelector, type WebhookConfigurations, webhookConfigurations } from "./webhook-config.ts";
+export {
+  LABEL_ROUTE,
+  type LabelSelector,
+  labelsShards,
+  type WebhookConfigurations,
+  webhookConfigurations,
+} from "./webhook-config.ts";

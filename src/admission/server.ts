@@ -6,8 +6,10 @@ import { Log, type Logger, registry } from "../telemetry/index.ts";
 import { readBody } from "./body.ts";
 import type { AdmissionEngine } from "./engine.ts";
 import { sendJson, sendStatus, sendText } from "./http-reply.ts";
+import { labelResponse, type ObjectLabeller } from "./label-webhook.ts";
 import { peprAlerts, peprErrors, refusedRequests, type WebhookKind } from "./metrics.ts";
 import { admissionReviewJson, readAdmissionReview } from "./review.ts";
+import { LABEL_ROUTE } from "./webhook-config.ts";
 
 export interface AdmissionServerOptions {
   readonly engine: AdmissionEngine;
@@ -26,6 +28,8 @@ export interface AdmissionServerOptions {
   readonly logger?: Logger;
   /** Extra readiness condition for /readyz; must answer at once (never waits on the Store). */
   readonly isReady?: () => boolean;
+  /** The labels `/label/<apiPath>` adds (controller.shards); without one that route admits unchanged. */
+  readonly labeller?: ObjectLabeller;
 }
 
 export interface AdmissionServer {
@@ -73,7 +77,12 @@ export async function startAdmissionServer(options: AdmissionServerOptions): Pro
     sendStatus(res, code, message, { ...headers, ...(draining ? { connection: "close" } : {}) });
   };
 
-  const admit = async (webhook: WebhookKind, req: IncomingMessage, res: ServerResponse, receivedAt: number) => {
+  const admit = async (
+    webhook: WebhookKind | typeof LABEL_ROUTE,
+    req: IncomingMessage,
+    res: ServerResponse,
+    receivedAt: number,
+  ) => {
     if (req.method !== "POST") {
       req.resume();
       return refuse(res, 405, "method", `${req.method} is not allowed on the ${webhook} webhook: send POST`, {
@@ -97,6 +106,15 @@ export async function startAdmissionServer(options: AdmissionServerOptions): Pro
     }
     const review = readAdmissionReview(parsed);
     if (!review.ok) return refuse(res, 400, "review", `not a valid AdmissionReview: ${review.message}`);
+    if (webhook === LABEL_ROUTE) {
+      const labelled = labelResponse(review.request, options.labeller, logger);
+      return sendJson(
+        res,
+        200,
+        admissionReviewJson(review.apiVersion, labelled),
+        draining ? { connection: "close" } : {},
+      );
+    }
     try {
       const response = await engine.review(webhook, review.request, receivedAt);
       sendJson(res, 200, admissionReviewJson(review.apiVersion, response), draining ? { connection: "close" } : {});
@@ -128,7 +146,7 @@ export async function startAdmissionServer(options: AdmissionServerOptions): Pro
       return probe(path, res);
     }
     const [, route, given, ...rest] = path.split("/");
-    if ((route === "mutate" || route === "validate") && rest.length === 0) {
+    if ((route === "mutate" || route === "validate" || route === LABEL_ROUTE) && rest.length === 0) {
       if (!secrets.some((secret) => secretMatches(given ?? "", secret))) {
         req.resume();
         peprAlerts.inc();
@@ -141,7 +159,7 @@ export async function startAdmissionServer(options: AdmissionServerOptions): Pro
       res,
       404,
       "route",
-      "no such route: use /mutate/<api path>, /validate/<api path>, /healthz, /readyz or /metrics",
+      "no such route: use /mutate/<api path>, /validate/<api path>, /label/<api path>, /healthz, /readyz or /metrics",
     );
   };
 

@@ -1,3 +1,4 @@
+import { SHARD_LABEL } from "../contract/index.ts";
 import type { Binding } from "../model/index.ts";
 import { admissionIgnoredNamespaces, flavorNames, flavorOf, moduleNamespace, operationsOf } from "../model/index.ts";
 import { anyBindingCondition, conditionFiltersMore, namespaceLimit } from "./cel.ts";
@@ -141,8 +142,8 @@ function matchConditionsFor(actions: readonly BoundAction[], extraWebhooks: numb
     : { matchConditions: [{ name: "capstan-bindings", expression }] };
 }
 
-function clientConfig(webhook: WebhookKind, options: WebhookConfigOptions) {
-  const path = `/${webhook}/${options.apiPath}`;
+function clientConfig(route: WebhookKind | typeof LABEL_ROUTE, options: WebhookConfigOptions) {
+  const path = `/${route}/${options.apiPath}`;
   const caBundle = Buffer.from(options.caBundle).toString("base64");
   if ("url" in options.endpoint) return { url: `${options.endpoint.url.replace(/\/+$/, "")}${path}`, caBundle };
   const { service } = options.endpoint;
@@ -202,11 +203,82 @@ function webhooksFor(module: AdmissionModule, webhook: WebhookKind, options: Web
   return [main, ...extras];
 }
 
+/** The route of the shard label webhook: `/label/<apiPath>`. */
+export const LABEL_ROUTE = "label";
+/** The label webhook's timeout: it answers from memory, and the assigner labels whatever it misses. */
+const LABEL_TIMEOUT_SECONDS = 2;
+
+/**
+ * Whether the module's mutating configuration carries the shard label webhook: its controller is
+ * sharded and it serves admission anyway (a module without Mutate or Validate bindings gets no
+ * webhook server for it; the assigner labels its objects).
+ */
+export function labelsShards(module: {
+  readonly config: Pick<AdmissionModule["config"], "controller">;
+  readonly capabilities: readonly {
+    readonly bindings: readonly Pick<Binding, "isMutate" | "isValidate" | "isWatch">[];
+  }[];
+}): boolean {
+  if (module.config.controller?.shards === undefined) return false;
+  const bindings = module.capabilities.flatMap((capability) => capability.bindings);
+  return bindings.some((b) => b.isWatch) && bindings.some((b) => b.isMutate || b.isValidate);
+}
+
+/**
+ * `controller.shards`: the webhook that puts `capstan.dev/shard` on unlabelled objects of the watched
+ * kinds as they are created or updated, so a new object reaches its replica without waiting for the
+ * assigner. Best effort by design: failurePolicy Ignore, a short timeout, and the assigner labels
+ * whatever it misses (and moves whatever it labelled against a stale view of the shards).
+ */
+function labelWebhooks(module: AdmissionModule, options: WebhookConfigOptions, name: string) {
+  if (!labelsShards(module)) return [];
+  const rules = new Map<string, { apiGroups: string[]; apiVersions: string[]; resources: string[]; scope: string }>();
+  const namespaces = new Set<string>();
+  let everyNamespace = false;
+  for (const capability of module.capabilities) {
+    for (const binding of capability.bindings) {
+      if (binding.action !== "watch" && binding.action !== "reconcile" && binding.action !== "finalize") continue;
+      const { kind } = binding;
+      rules.set(`${kind.group}/${kind.version}/${kind.plural}`, {
+        apiGroups: [kind.group],
+        apiVersions: [kind.version || "*"],
+        resources: [kind.plural],
+        scope: kind.namespaced ? "Namespaced" : "Cluster",
+      });
+      const bound = binding.filters.namespaces.length > 0 ? binding.filters.namespaces : capability.namespaces;
+      if (!kind.namespaced || bound.length === 0) everyNamespace = true;
+      for (const namespace of bound) namespaces.add(namespace);
+    }
+  }
+  if (rules.size === 0) return [];
+  const expressions: LabelSelectorRequirement[] = [notIgnoredNamespaces(module, options.ignoredNamespaces)];
+  if (!everyNamespace) expressions.push({ key: NAMESPACE_NAME_LABEL, operator: "In", values: [...namespaces].sort() });
+  expressions.push(...(options.namespaceSelector?.matchExpressions ?? []));
+  return [
+    {
+      name: `${LABEL_ROUTE}.${name}.${flavorNames(flavorOf(module.config)).domain}`,
+      admissionReviewVersions: ["v1"],
+      clientConfig: clientConfig(LABEL_ROUTE, options),
+      matchPolicy: "Equivalent",
+      timeoutSeconds: LABEL_TIMEOUT_SECONDS,
+      sideEffects: "None",
+      failurePolicy: "Ignore",
+      reinvocationPolicy: "Never",
+      rules: [...rules.values()].map((rule) => ({ ...rule, operations: ["CREATE", "UPDATE"] })),
+      objectSelector: { matchExpressions: [{ key: SHARD_LABEL, operator: "DoesNotExist" }] },
+      namespaceSelector: {
+        ...(options.namespaceSelector?.matchLabels ? { matchLabels: options.namespaceSelector.matchLabels } : {}),
+        matchExpressions: expressions,
+      },
+    },
+  ];
+}
+
 /** The Mutating/ValidatingWebhookConfiguration objects for a module (either is absent when no binding needs it). */
 export function webhookConfigurations(module: AdmissionModule, options: WebhookConfigOptions): WebhookConfigurations {
   const names = flavorNames(flavorOf(module.config));
   const name = options.name ?? names.objectPrefix(module.config.uuid);
-  const mutate = webhooksFor(module, "mutate", options, name);
+  const mutate = [...webhooksFor(module, "mutate", options, name), ...labelWebhooks(module, options, name)];
   const validate = webhooksFor(module, "validate", options, name);
   const moduleLabel = names.flavor === "pepr" ? names.uuidLabel : "capstan.dev/module";
   const meta = { name, labels: { [moduleLabel]: module.config.uuid } };

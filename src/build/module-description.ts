@@ -1,3 +1,4 @@
+import { labelsShards } from "../admission/index.ts";
 import type { Action, Binding, Capability, CelMutation, CelPolicy, Event, ModuleConfig } from "../model/index.ts";
 import { auditSettings } from "../model/index.ts";
 
@@ -132,7 +133,8 @@ export interface ModuleNeeds {
 export function moduleNeeds(module: ModuleDescription): ModuleNeeds {
   const bindings = module.capabilities.flatMap((capability) => capability.bindings);
   const hasSchedule = module.capabilities.some((capability) => capability.hasSchedule);
-  const mutating = bindings.some((binding) => binding.isMutate);
+  // A sharded module that serves admission also serves the shard label webhook (a mutating one).
+  const mutating = bindings.some((binding) => binding.isMutate) || labelsShards(module);
   const validating = bindings.some((binding) => binding.isValidate);
   return {
     admission: mutating || validating,

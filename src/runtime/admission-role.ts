@@ -3,6 +3,7 @@ import {
   type AdmissionModule,
   type AdmissionServer,
   applyWebhookConfigurations,
+  type ObjectLabeller,
   recordingRequested,
   startAdmissionServer,
   type WebhookEndpoint,
@@ -36,6 +37,8 @@ export interface AdmissionRoleOptions {
   readonly isReady?: () => boolean;
   /** Namespaces admission ignores besides the module's own (PEPR_ADDITIONAL_IGNORED_NAMESPACES). */
   readonly extraIgnoredNamespaces?: readonly string[];
+  /** The shard label webhook's labels (controller.shards). */
+  readonly labeller?: ObjectLabeller;
 }
 
 export interface AdmissionRole {
@@ -65,6 +68,7 @@ export async function startAdmissionRole(options: AdmissionRoleOptions): Promise
     port: options.port,
     host: options.host,
     isReady: options.isReady,
+    labeller: options.labeller,
   });
   const configurationName =
     options.configurationName ?? namesOf(options.module.config).objectPrefix(options.module.config.uuid);

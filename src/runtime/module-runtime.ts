@@ -1,13 +1,14 @@
 import { hostname } from "node:os";
+import { labelsShards } from "../admission/index.ts";
 import { resourceNames } from "../contract/index.ts";
 import { electionIdentity, serveHealth, startControllerRole } from "../controller/index.ts";
 import { setFieldManager } from "../fluent/index.ts";
 import { stopInformers } from "../informer/index.ts";
-import type { ApiClient } from "../k8s/index.ts";
+import type { ApiClient, KubernetesObject } from "../k8s/index.ts";
 import type { Action, PeprModule } from "../model/index.ts";
 import { auditSettings, flavorNames, flavorOf, namesOf, watchIgnoredNamespaces } from "../model/index.ts";
 import { Leadership, peprScheduleConverter, Scheduler } from "../schedule/index.ts";
-import { shardIdFrom, startShardedControllerRole } from "../shard/index.ts";
+import { ShardLabeller, shardIdFrom, shardScopes, startShardedControllerRole } from "../shard/index.ts";
 import { attachCapabilityStores, ClusterStore, peprImportStep } from "../store/index.ts";
 import { enableProcessMetrics, Log } from "../telemetry/index.ts";
 import { type AdmissionRole, type AdmissionRoleOptions, startAdmissionRole } from "./admission-role.ts";
@@ -102,7 +103,32 @@ export async function startModuleRuntime(options: ModuleRuntimeOptions): Promise
     let admission: AdmissionRole | undefined;
     if (role !== "controller") {
       if (!options.admission) throw new Error(`the ${role} role needs admission options`);
-      admission = await startAdmissionRole({ module, client, ...options.admission });
+      // controller.shards: the label webhook names each new object's shard from the live shard Leases.
+      const labelling = labelsShards(module)
+        ? new ShardLabeller(client, {
+            namespace: options.namespace,
+            prefix: names.objectPrefix(module.config.uuid),
+            scopes: shardScopes(module.capabilities),
+            logger: log,
+          })
+        : undefined;
+      if (labelling) {
+        await labelling.start();
+        closers.push(async () => labelling.stop());
+      }
+      admission = await startAdmissionRole({
+        module,
+        client,
+        ...options.admission,
+        ...(labelling && {
+          labeller: (request) =>
+            labelling.labelsFor({
+              kind: request.kind,
+              ...(request.namespace ? { namespace: request.namespace } : {}),
+              object: request.object as KubernetesObject,
+            }),
+        }),
+      });
       closers.push(() => admission?.close() ?? Promise.resolve());
     }
 

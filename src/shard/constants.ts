@@ -1,5 +1,5 @@
-/** Label on every sharded object: the shard (replica id) that reconciles it. Also on each shard Lease. */
-export const SHARD_LABEL = "capstan.dev/shard";
+/** Label on every sharded object (and on each shard Lease): the shard that reconciles it. */
+export { SHARD_LABEL } from "../contract/index.ts";
 /** Label on shard Leases: `capstan-<uuid>` (the module's object prefix); selects a module's members. */
 export const SHARD_LEASE_LABEL = "capstan.dev/shard-lease";
 /** Annotation the assigner sets when an object moves between live shards: the new shard's id. */

@@ -9,6 +9,7 @@ export {
   SHARD_RENEW_PERIOD_MS,
 } from "./constants.ts";
 export { type KeyKind, shardKey } from "./key.ts";
+export { type LabelTarget, ShardLabeller, type ShardLabellerOptions } from "./labeller.ts";
 export { checkShardId, ShardLease, type ShardLeaseOptions, ShardView, shardIdFrom } from "./membership.ts";
 export { shardMetrics } from "./metrics.ts";
 export { DEFAULT_VNODES, HashRing, type HashRingOptions, murmur3Utf16 } from "./ring.ts";
