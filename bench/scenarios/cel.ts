@@ -15,6 +15,7 @@ import { type BenchContext, dropNamespace, freshNamespace, startReady } from "..
 import { configMapRequests, createAll } from "../harness/load.ts";
 import { SampleTable, type ScenarioResult } from "../harness/results.ts";
 import { percentile } from "../harness/stats.ts";
+import { turnOrder } from "../harness/turns.ts";
 
 export const CEL_TARGETS = {
   none: "no policy",
@@ -35,7 +36,7 @@ export async function cel(context: BenchContext): Promise<ScenarioResult> {
   }
   const table = new SampleTable();
   for (let round = 0; round <= context.runs; round++) {
-    for (const target of Object.keys(CEL_TARGETS) as Target[]) {
+    for (const target of turnOrder(Object.keys(CEL_TARGETS) as Target[], round)) {
       const namespace = await freshNamespace(context.client, "bench-cel");
       const stop = await arm(context, target, namespace);
       try {

@@ -5,6 +5,7 @@ import { type BenchContext, dropNamespace, freshNamespace, startReady } from "..
 import { configMapRequests, createAll, podRequests } from "../harness/load.ts";
 import { DistributionSet, SampleTable, type ScenarioResult } from "../harness/results.ts";
 import { percentile } from "../harness/stats.ts";
+import { turnOrder } from "../harness/turns.ts";
 
 const PER_KIND = 150;
 /** Creates in flight: a moderate load the two cores absorb, and one that saturates them. */
@@ -23,7 +24,7 @@ export async function throughApiServer(context: BenchContext): Promise<ScenarioR
   const engines = [bareWebhookEngine, ...context.engines];
   const targets = [BASELINE, ...engines.map((e) => e.name)];
   for (let round = 0; round <= context.runs; round++) {
-    for (const target of targets) {
+    for (const target of turnOrder(targets, round)) {
       const namespace = await freshNamespace(context.client, "bench-api");
       const engine = engines.find((e) => e.name === target);
       const running = engine

@@ -19,6 +19,7 @@ import {
 import { configMapRequests, createAll } from "../harness/load.ts";
 import { DistributionSet, SampleTable, type ScenarioResult } from "../harness/results.ts";
 import { median, percentile } from "../harness/stats.ts";
+import { turnOrder } from "../harness/turns.ts";
 
 const BURST = 300;
 const CONCURRENCY = 10;
@@ -34,7 +35,7 @@ export async function watch(context: BenchContext): Promise<ScenarioResult> {
   await deleteNamespaceAndWait(context, CACHE_NAMESPACE);
   const baselines = new Map<string, number[]>();
   for (let round = 1; round <= context.runs; round++) {
-    for (const engine of [...context.engines, bareWatchEngine]) {
+    for (const engine of turnOrder([...context.engines, bareWatchEngine], round)) {
       const burst = await watchBurst(context, engine);
       distributions.add(engine.name, burst.latencies);
       table.add(engine.name, {

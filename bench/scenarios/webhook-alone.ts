@@ -8,6 +8,7 @@ import type { RunningEngine } from "../engines/engine.ts";
 import { type BenchContext, pin, startReady } from "../harness/context.ts";
 import { type Distribution, SampleTable, type ScenarioResult } from "../harness/results.ts";
 import { median } from "../harness/stats.ts";
+import { turnOrder } from "../harness/turns.ts";
 
 const DURATION_S = 5;
 const CONNECTIONS = 10;
@@ -44,7 +45,7 @@ export async function webhookAlone(context: BenchContext): Promise<ScenarioResul
     const table = new SampleTable();
     const percentiles = new Map<string, number[][]>();
     for (let round = 0; round <= context.runs; round++) {
-      for (const target of targets) {
+      for (const target of turnOrder(targets, round)) {
         const before = target.usage();
         const result = await autocannon({
           url: target.url,
@@ -91,7 +92,7 @@ export async function webhookAlone(context: BenchContext): Promise<ScenarioResul
       method:
         `A ${Buffer.byteLength(body).toLocaleString("en")}-byte Pod CREATE AdmissionReview posted straight to each server over HTTPS ` +
         `(autocannon, ${CONNECTIONS} keep-alive connections, ${DURATION_S} s per run after a 2 s warm-up); servers pinned to CPU 0, ` +
-        "the load generator to CPU 1; targets take turns run after run. Engines run the bench module (one Mutate and one " +
+        "the load generator to CPU 1; targets take turns run after run, each round starting one target later. Engines run the bench module (one Mutate and one " +
         "Validate binding on Pods) at log level info. CPU is the server process's CPU time over the run (100% = one core); " +
         "RSS is the server's resident memory after the run.",
       metrics: [

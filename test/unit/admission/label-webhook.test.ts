@@ -9,10 +9,7 @@ import { Log } from "../../../src/telemetry/index.ts";
 
 const silent = Log.child({}, { level: "silent" });
 
-function sharded(
-  build: (cap: Capability) => void,
-  controller: Record<string, unknown> | undefined = { shards: "auto" },
-) {
+function sharded(build: (cap: Capability) => void, controller: Record<string, unknown> | null = { shards: "auto" }) {
   const cap = new Capability({ name: "c", description: "d", namespaces: ["team-a", "team-b"] });
   build(cap);
   return new PeprModule({ capstan: { uuid: "u1", onError: "reject", ...(controller ? { controller } : {}) } }, [cap], {
